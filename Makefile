@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`. Each sets up what it needs first.
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO := resources/demo/feb-2026-selloff.session
+
+.PHONY: setup run test bench lint format demo clean
+
+setup:
+	@bash scripts/bootstrap.sh
+
+run: setup
+	$(PY) -m workstation replay $(DEMO) --format table --every 3600
+
+test: setup
+	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/run_all.py
+
+lint: setup
+	$(VENV)/bin/ruff check workstation tests bench
+	$(VENV)/bin/ruff format --check workstation tests bench
+
+format: setup
+	$(VENV)/bin/ruff format workstation tests bench
+	$(VENV)/bin/ruff check --fix workstation tests bench
+
+# Remake the bundled demo session (deterministic: same seed, same file contents).
+demo: setup
+	$(PY) -m workstation simulate --scenario feb-2026-selloff --seed 7 --hours 120 \
+	  --venues binance,bybit,deribit --symbols BTCUSDT --out $(DEMO) --force
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,281 @@
+"""The ``workstation`` command. Bad arguments exit 2 with a message naming the argument; a bad
+session file exits 1 with one line naming the file and the problem; never a traceback for either."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from workstation import __version__
+from workstation.core.timefmt import fmt_utc
+from workstation.sessions.store import SessionError
+
+DEMO_SESSION = (
+    Path(__file__).resolve().parent.parent / "resources" / "demo" / ("feb-2026-selloff.session")
+)
+
+
+# --- argument validators: each raises ArgumentTypeError with the expected form ------------------
+def _positive_float(name: str, max_value: float | None = None) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not math.isfinite(v) or v <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be greater than 0 (got {text})")
+        if max_value is not None and v > max_value:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {max_value:g} (got {text})")
+        return v
+
+    return parse
+
+
+def _non_negative_int(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, not {text!r}"
+            ) from None
+        if v < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be 0 or more (got {text})")
+        return v
+
+    return parse
+
+
+def _csv_choice(name: str, allowed: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
+    def parse(text: str) -> tuple[str, ...]:
+        items = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+        if not items:
+            raise argparse.ArgumentTypeError(f"{name} needs at least one of: {', '.join(allowed)}")
+        bad = [s for s in items if s not in allowed]
+        if bad:
+            raise argparse.ArgumentTypeError(
+                f"{name}: unknown {', '.join(bad)} (expected a comma-separated list of: "
+                f"{', '.join(allowed)})"
+            )
+        return items
+
+    return parse
+
+
+def _speed(text: str) -> float | None:
+    from workstation.engine.replay import parse_speed
+
+    try:
+        return parse_speed(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--speed: {exc}") from None
+
+
+def _iso_time(text: str) -> int:
+    from workstation.sessions.simulator import parse_start
+
+    try:
+        return parse_start(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--start must be an ISO 8601 UTC time such as 2026-01-30T00:00:00Z, not {text!r}"
+        ) from None
+
+
+# --- commands ----------------------------------------------------------------------------------
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from workstation.sessions.scenarios import SCENARIOS
+    from workstation.sessions.simulator import parse_start, simulate
+    from workstation.sessions.store import SessionWriter
+
+    scenario = SCENARIOS[args.scenario]
+    hours = args.hours if args.hours is not None else scenario.default_hours
+    start_ms = args.start if args.start is not None else parse_start(scenario.start_utc)
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise SessionError(out, f"the folder {out.parent} does not exist")
+    t0 = time.perf_counter()
+    extra = {
+        "scenario": scenario.name,
+        "seed": args.seed,
+        "hours": hours,
+        "tick_seconds": args.tick_seconds,
+        "phases": scenario.phases(start_ms - start_ms % 60_000, hours),
+    }
+    with SessionWriter(
+        out,
+        source="simulated",
+        venues=args.venues,
+        symbols=args.symbols,
+        notes=args.notes or f"simulated {scenario.name}: {scenario.description}",
+        extra=extra,
+        overwrite=args.force,
+    ) as writer:
+        for ev in simulate(
+            scenario,
+            seed=args.seed,
+            hours=hours,
+            venues=args.venues,
+            symbols=args.symbols,
+            start_ms=start_ms,
+            tick_s=args.tick_seconds,
+        ):
+            writer.append(ev)
+        n = writer.count
+    dt = time.perf_counter() - t0
+    size = out.stat().st_size
+    print(
+        f"wrote {n:,} events ({size / 1e6:.1f} MB) of simulated {scenario.name} "
+        f"(seed {args.seed}, {hours:g} h) to {out} in {dt:.1f} s"
+    )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from workstation.sessions.info import format_info, session_info
+
+    info = session_info(args.file)
+    print(json.dumps(info, indent=2) if args.json else format_info(info))
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from workstation.engine.output import JsonlPrinter, TablePrinter
+    from workstation.engine.pipeline import build_pipeline
+    from workstation.engine.replay import ReplayDriver
+    from workstation.sessions.store import SessionReader
+
+    reader = SessionReader(args.file)
+    span = reader.time_range()
+    printer = JsonlPrinter(sys.stdout) if args.format == "jsonl" else TablePrinter(sys.stdout)
+    meta = reader.meta
+    label = f"REPLAY - {meta.source}"
+    if meta.source == "simulated":
+        extra = meta.extra
+        label += f" (scenario {extra.get('scenario')}, seed {extra.get('seed')}), not market data"
+    else:
+        label += f" - recorded {meta.created_utc}"
+    printer.header(f"{label}\n{args.file}")
+    if span is None:
+        printer.footer(["the session holds no events"])
+        return 0
+    every_ms = int(args.every * 1000)
+
+    def factory(clock):
+        return build_pipeline(clock, report_every_ms=every_ms).engine
+
+    driver = ReplayDriver(reader.events, factory, span[0], span[1], args.speed)
+    wall0 = time.perf_counter()
+
+    def wall_ms() -> int:
+        return int((time.perf_counter() - wall0) * 1000)
+
+    driver.play(wall_ms())
+    while not driver.finished:
+        driver.step(wall_ms(), max_events=20_000)
+        for rec in driver.engine.drain():
+            printer.write(rec)
+        due = driver.next_event_wall_ms()
+        if due is not None:
+            time.sleep(min(0.25, max(0.0, (due - wall_ms()) / 1000)))
+    for rec in driver.engine.drain():
+        printer.write(rec)
+    dt = time.perf_counter() - wall0
+    n = driver.engine.events_processed
+    printer.footer(
+        [
+            f"replayed {n:,} events, {fmt_utc(span[0])} -> {fmt_utc(span[1])} UTC "
+            f"({(span[1] - span[0]) / 3.6e6:.1f} h of session)"
+        ]
+    )
+    print(
+        f"replay: {n:,} events in {dt:.2f} s ({n / max(dt, 1e-9):,.0f} events/s)", file=sys.stderr
+    )
+    reader.close()
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from workstation.sessions.scenarios import SCENARIOS
+    from workstation.sessions.simulator import SYMBOLS, TICK_SECONDS, VENUES
+
+    p = argparse.ArgumentParser(
+        prog="workstation",
+        description="Trading-risk workstation for crypto derivatives desks.",
+    )
+    p.add_argument("--version", action="version", version=f"workstation {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("simulate", help="write a simulated session from a seeded scenario")
+    s.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    s.add_argument("--out", required=True, help="the session file to write")
+    s.add_argument("--seed", type=_non_negative_int("--seed"), default=1)
+    s.add_argument(
+        "--hours",
+        type=_positive_float("--hours", 24 * 90),
+        default=None,
+        help="length of the session (default: the scenario's own)",
+    )
+    s.add_argument(
+        "--venues", type=_csv_choice("--venues", VENUES), default=("binance", "bybit", "deribit")
+    )
+    s.add_argument("--symbols", type=_csv_choice("--symbols", tuple(SYMBOLS)), default=("BTCUSDT",))
+    s.add_argument("--start", type=_iso_time, default=None, help="ISO 8601 UTC start time")
+    s.add_argument(
+        "--tick-seconds",
+        type=int,
+        choices=TICK_SECONDS,
+        default=60,
+        help="seconds between mark-price/OI updates (default 60)",
+    )
+    s.add_argument("--notes", default=None, help="free notes stored in the session")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+    s.set_defaults(func=cmd_simulate)
+
+    i = sub.add_parser("info", help="show a session's metadata, time range and event counts")
+    i.add_argument("file")
+    i.add_argument("--json", action="store_true", help="machine-readable output")
+    i.set_defaults(func=cmd_info)
+
+    r = sub.add_parser("replay", help="run the engine over a session and print its outputs")
+    r.add_argument("file")
+    r.add_argument(
+        "--speed", type=_speed, default=None, help="x1, x10, x60, x600 or max (default max)"
+    )
+    r.add_argument(
+        "--every",
+        type=_positive_float("--every"),
+        default=60.0,
+        help="seconds of session time between metrics lines (default 60)",
+    )
+    r.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    r.set_defaults(func=cmd_replay)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except SessionError as exc:
+        print(f"workstation: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `workstation replay ... | head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Market events: the only input the engine understands.
+
+Every event is an immutable (frozen, slotted) dataclass with the same five header fields:
+
+- ``ts_event_ms``: when the venue says it happened (ms since the Unix epoch, UTC);
+- ``ts_recv_ms``: when the workstation received it (same unit); replay order is
+  ``(ts_recv_ms, seq)``;
+- ``seq``: a per-session sequence number, unique and increasing in the order the engine consumed;
+- ``venue``: ``binance``, ``bybit``, ``okx``, ``deribit`` (lower case);
+- ``symbol``: the desk's symbol for the underlying perpetual, e.g. ``BTCUSDT``. Options and dated
+  futures are keyed by the same symbol so that metrics aggregate across venues.
+
+Prices are USD (USDT treated as USD), quantities are coin, rates are fractions (0.0001 = 0.01%),
+implied vols are percent (55.2 = 55.2%). Any thread may create and read events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+LiqSide = Literal["long", "short"]
+OptionType = Literal["C", "P"]
+VolumeMarket = Literal["spot", "perp"]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkPrice:
+    """Mark and index price with the funding rate for the next settlement.
+
+    ``funding_rate`` is per interval as published (fraction); ``funding_interval_h`` is the
+    settlement interval in hours (8, 4 or 1); ``next_funding_ts_ms`` the next settlement time.
+    """
+
+    KIND: ClassVar[str] = "mark_price"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    mark_price_usd: float
+    index_price_usd: float
+    funding_rate: float
+    funding_interval_h: float
+    next_funding_ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInterest:
+    """Open interest of the perpetual: ``oi_coin`` contracts in coin, ``oi_usd`` = coin × mark."""
+
+    KIND: ClassVar[str] = "open_interest"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    oi_coin: float
+    oi_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class Bar1m:
+    """A closed 1-minute bar of the perpetual; ``ts_event_ms`` is the bar's open time."""
+
+    KIND: ClassVar[str] = "bar_1m"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    open_usd: float
+    high_usd: float
+    low_usd: float
+    close_usd: float
+    volume_coin: float
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """A forced order. ``side`` is the side of the liquidated *position*: a long is liquidated by
+    a SELL order. ``notional_usd`` = ``qty_coin`` × ``price_usd``."""
+
+    KIND: ClassVar[str] = "liquidation"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    side: LiqSide
+    qty_coin: float
+    price_usd: float
+    notional_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class OptionQuote:
+    """One option of a chain: Deribit-style, priced on the forward ``underlying_price_usd``."""
+
+    instrument: str
+    expiry_ts_ms: int
+    strike_usd: float
+    option_type: OptionType
+    mark_iv_pct: float
+    underlying_price_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class OptionChain:
+    """A snapshot of an option chain (all quotes taken at ``ts_event_ms``)."""
+
+    KIND: ClassVar[str] = "option_chain"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    quotes: tuple[OptionQuote, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FuturePrice:
+    """A dated (expiring) future's price with the index, for the annualised basis."""
+
+    KIND: ClassVar[str] = "future_price"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    future_price_usd: float
+    index_price_usd: float
+    expiry_ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class LongShortRatio:
+    """Accounts long ÷ accounts short (Binance ``globalLongShortAccountRatio``);
+    ``long_account_frac`` is the long share of accounts (0–1)."""
+
+    KIND: ClassVar[str] = "long_short_ratio"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    long_short_ratio: float
+    long_account_frac: float
+
+
+@dataclass(frozen=True, slots=True)
+class Volume24h:
+    """Rolling 24h traded volume of the ``spot`` pair or the ``perp`` of the same coin."""
+
+    KIND: ClassVar[str] = "volume_24h"
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+    market: VolumeMarket
+    volume_coin_24h: float
+    volume_usd_24h: float
+
+
+Event = (
+    MarkPrice
+    | OpenInterest
+    | Bar1m
+    | Liquidation
+    | OptionChain
+    | FuturePrice
+    | LongShortRatio
+    | Volume24h
+)
+
+EVENT_TYPES: tuple[type, ...] = (
+    MarkPrice,
+    OpenInterest,
+    Bar1m,
+    Liquidation,
+    OptionChain,
+    FuturePrice,
+    LongShortRatio,
+    Volume24h,
+)
+KIND_NAMES: tuple[str, ...] = tuple(t.KIND for t in EVENT_TYPES)

@@ -1,0 +1,24 @@
+"""Instrument naming shared by feeds, the simulator and session files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def coin_of(symbol: str) -> str:
+    """The base coin of a desk symbol: ``BTCUSDT`` -> ``BTC``."""
+    for quote in ("USDT", "USDC", "USD"):
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            return symbol[: -len(quote)]
+    return symbol
+
+
+@lru_cache(maxsize=65_536)
+def deribit_option_name(coin: str, expiry_ts_ms: int, strike_usd: float, option_type: str) -> str:
+    """Deribit's option name, e.g. ``BTC-28MAR25-90000-C`` (expiry date in UTC, 08:00)."""
+    d = datetime.fromtimestamp(expiry_ts_ms / 1000, tz=UTC)
+    strike = int(strike_usd) if float(strike_usd).is_integer() else strike_usd
+    return f"{coin}-{d.day}{_MONTHS[d.month - 1]}{d.year % 100:02d}-{strike}-{option_type}"

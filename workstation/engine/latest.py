@@ -1,0 +1,128 @@
+"""Latest raw values per (venue, symbol), with the time each was last updated.
+
+Names (and units) of the values, as printed in ``metrics`` lines:
+
+======================  ===========================================================
+mark_price              perpetual mark price, USD
+index_price             index (spot) price, USD
+funding_rate            next settlement's rate per interval, fraction (0.0001 = 0.01%)
+funding_interval_h      settlement interval, hours
+next_funding_ts_ms      next settlement, ms since epoch (UTC)
+oi_coin / oi_usd        open interest, coin / USD notional
+close                   close of the last 1-minute bar, USD
+bar_volume_coin         volume of the last 1-minute bar, coin
+liq_long_usd_total      long liquidations since the session began, USD
+liq_short_usd_total     short liquidations since the session began, USD
+future_price            nearest dated future, USD; ``future_expiry_ts_ms`` its expiry
+long_short_ratio        accounts long ÷ accounts short
+spot_volume_usd_24h     24h spot volume, USD; ``perp_volume_usd_24h`` the perpetual's
+option_quotes           quotes in the last option-chain snapshot
+======================  ===========================================================
+
+Engine thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from workstation.core.events import (
+    Bar1m,
+    FuturePrice,
+    Liquidation,
+    LongShortRatio,
+    MarkPrice,
+    OpenInterest,
+    OptionChain,
+    Volume24h,
+)
+
+Key = tuple[str, str]
+
+
+class LatestValues:
+    """The newest value of each raw series, and ``updated_ms[key][name]`` (ts_recv_ms)."""
+
+    def __init__(self) -> None:
+        self.values: dict[Key, dict[str, float]] = {}
+        self.updated_ms: dict[Key, dict[str, int]] = {}
+        self.changed: set[Key] = set()
+
+    def handlers(self) -> dict[type, Callable[[Any], None]]:
+        return {
+            MarkPrice: self._mark,
+            OpenInterest: self._oi,
+            Bar1m: self._bar,
+            Liquidation: self._liq,
+            OptionChain: self._chain,
+            FuturePrice: self._future,
+            LongShortRatio: self._ls,
+            Volume24h: self._volume,
+        }
+
+    def _put(self, venue: str, symbol: str, ts: int, items: dict[str, float]) -> None:
+        key = (venue, symbol)
+        vals = self.values.get(key)
+        if vals is None:
+            vals = self.values[key] = {}
+            self.updated_ms[key] = {}
+        vals.update(items)
+        upd = self.updated_ms[key]
+        for name in items:
+            upd[name] = ts
+        self.changed.add(key)
+
+    def _mark(self, ev: MarkPrice) -> None:
+        self._put(
+            ev.venue,
+            ev.symbol,
+            ev.ts_recv_ms,
+            {
+                "mark_price": ev.mark_price_usd,
+                "index_price": ev.index_price_usd,
+                "funding_rate": ev.funding_rate,
+                "funding_interval_h": ev.funding_interval_h,
+                "next_funding_ts_ms": ev.next_funding_ts_ms,
+            },
+        )
+
+    def _oi(self, ev: OpenInterest) -> None:
+        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {"oi_coin": ev.oi_coin, "oi_usd": ev.oi_usd})
+
+    def _bar(self, ev: Bar1m) -> None:
+        self._put(
+            ev.venue,
+            ev.symbol,
+            ev.ts_recv_ms,
+            {"close": ev.close_usd, "bar_volume_coin": ev.volume_coin},
+        )
+
+    def _liq(self, ev: Liquidation) -> None:
+        name = "liq_long_usd_total" if ev.side == "long" else "liq_short_usd_total"
+        prev = self.values.get((ev.venue, ev.symbol), {}).get(name, 0.0)
+        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {name: prev + ev.notional_usd})
+
+    def _chain(self, ev: OptionChain) -> None:
+        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {"option_quotes": len(ev.quotes)})
+
+    def _future(self, ev: FuturePrice) -> None:
+        self._put(
+            ev.venue,
+            ev.symbol,
+            ev.ts_recv_ms,
+            {"future_price": ev.future_price_usd, "future_expiry_ts_ms": ev.expiry_ts_ms},
+        )
+
+    def _ls(self, ev: LongShortRatio) -> None:
+        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {"long_short_ratio": ev.long_short_ratio})
+
+    def _volume(self, ev: Volume24h) -> None:
+        name = "spot_volume_usd_24h" if ev.market == "spot" else "perp_volume_usd_24h"
+        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {name: ev.volume_usd_24h})
+
+    def take_changed(self) -> list[Key]:
+        """The keys updated since the last call, sorted (for the UI bridge)."""
+        out = sorted(self.changed)
+        self.changed.clear()
+        return out

@@ -1,0 +1,32 @@
+"""Periodic ``metrics`` output records: every ``every_ms`` of session time, one record per
+(venue, symbol) in sorted order with the latest value of each metric (names in
+:mod:`workstation.engine.latest`). Engine thread only."""
+
+from __future__ import annotations
+
+from workstation.engine.engine import Engine
+from workstation.engine.latest import LatestValues
+
+
+class MetricsReporter:
+    """Emits ``{"type": "metrics", "ts_ms", "venue", "symbol", <metric>: value, ...}``."""
+
+    def __init__(self, engine: Engine, latest: LatestValues, every_ms: int) -> None:
+        self._engine = engine
+        self._latest = latest
+        engine.add_timer(every_ms, self._on_boundary)
+
+    def handlers(self) -> dict[type, object]:
+        return {}
+
+    def _on_boundary(self, ts_ms: int) -> None:
+        values = self._latest.values
+        for venue, symbol in sorted(values):
+            record: dict[str, object] = {
+                "type": "metrics",
+                "ts_ms": ts_ms,
+                "venue": venue,
+                "symbol": symbol,
+            }
+            record.update(sorted(values[(venue, symbol)].items()))
+            self._engine.emit(record)

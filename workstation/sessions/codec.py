@@ -1,0 +1,197 @@
+"""Event <-> session-file row. One row per event in the ``events`` table.
+
+Row columns (see the README, "Session file format"): ``ts_recv_ms, seq, ts_event_ms, kind, stream,
+x1..x5, txt``. ``kind`` is the event kind's code (stable, append-only), ``stream`` points into the
+``streams`` table (venue, symbol). The meaning of ``x1..x5`` and ``txt`` per kind is in
+:data:`LAYOUT`. Pure functions; any thread may call them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from workstation.core.events import (
+    Bar1m,
+    Event,
+    FuturePrice,
+    Liquidation,
+    LongShortRatio,
+    MarkPrice,
+    OpenInterest,
+    OptionChain,
+    OptionQuote,
+    Volume24h,
+)
+from workstation.core.instruments import coin_of, deribit_option_name
+
+# kind code -> (event class, names of x1..x5 / txt). Codes are stable: only ever append.
+LAYOUT: dict[int, tuple[type, tuple[str, ...], str | None]] = {
+    1: (
+        MarkPrice,
+        (
+            "mark_price_usd",
+            "index_price_usd",
+            "funding_rate",
+            "funding_interval_h",
+            "next_funding_ts_ms",
+        ),
+        None,
+    ),
+    2: (OpenInterest, ("oi_coin", "oi_usd"), None),
+    3: (Bar1m, ("open_usd", "high_usd", "low_usd", "close_usd", "volume_coin"), None),
+    4: (Liquidation, ("qty_coin", "price_usd", "notional_usd"), "side"),
+    5: (OptionChain, (), "quotes (JSON, see encode_chain)"),
+    6: (FuturePrice, ("future_price_usd", "index_price_usd", "expiry_ts_ms"), None),
+    7: (LongShortRatio, ("long_short_ratio", "long_account_frac"), None),
+    8: (Volume24h, ("volume_coin_24h", "volume_usd_24h"), "market"),
+}
+KIND_CODE: dict[type, int] = {cls: code for code, (cls, _, _) in LAYOUT.items()}
+KIND_NAME: dict[int, str] = {code: cls.KIND for code, (cls, _, _) in LAYOUT.items()}
+
+Row = tuple[Any, ...]
+
+
+def _compact(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+def _encode_strikes(strikes: list[float]) -> list[float | int] | dict[str, float | int]:
+    """A regular grid as ``{"first", "step", "n"}``; anything else as the plain list."""
+    if len(strikes) >= 3:
+        step = strikes[1] - strikes[0]
+        if step > 0 and all(strikes[i] == strikes[0] + i * step for i in range(len(strikes))):
+            return {"first": _compact(strikes[0]), "step": _compact(step), "n": len(strikes)}
+    return [_compact(k) for k in strikes]
+
+
+def _decode_strikes(enc: list[float] | dict[str, float]) -> list[float]:
+    if isinstance(enc, dict):
+        return [float(enc["first"] + i * enc["step"]) for i in range(int(enc["n"]))]
+    return [float(k) for k in enc]
+
+
+def encode_chain(quotes: tuple[OptionQuote, ...], symbol: str) -> str:
+    """Chain quotes as compact JSON: groups of one expiry and forward,
+    ``[[expiry_ts_ms, underlying_price_usd, strikes, [mark_iv_pct...], "PPC..", names|null], ...]``
+    where ``strikes`` is a list or, for a regular grid, ``{"first", "step", "n"}``.
+    Names are stored only when they differ from Deribit's naming rule."""
+    coin = coin_of(symbol)
+    groups: dict[tuple[int, float], list[OptionQuote]] = {}
+    for q in quotes:
+        groups.setdefault((q.expiry_ts_ms, q.underlying_price_usd), []).append(q)
+    out = []
+    for (expiry, und), qs in groups.items():
+        names = [q.instrument for q in qs]
+        derived = [deribit_option_name(coin, expiry, q.strike_usd, q.option_type) for q in qs]
+        out.append(
+            [
+                expiry,
+                und,
+                _encode_strikes([q.strike_usd for q in qs]),
+                [_compact(q.mark_iv_pct) for q in qs],
+                "".join(q.option_type for q in qs),
+                None if names == derived else names,
+            ]
+        )
+    return json.dumps(out, separators=(",", ":"))
+
+
+def decode_chain(txt: str, symbol: str) -> tuple[OptionQuote, ...]:
+    coin = coin_of(symbol)
+    quotes: list[OptionQuote] = []
+    for expiry, und, strikes, ivs, types, names in json.loads(txt):
+        for i, (strike, iv, typ) in enumerate(
+            zip(_decode_strikes(strikes), ivs, types, strict=True)
+        ):
+            name = names[i] if names else deribit_option_name(coin, expiry, strike, typ)
+            quotes.append(OptionQuote(name, int(expiry), float(strike), typ, float(iv), float(und)))
+    return tuple(quotes)
+
+
+def encode(ev: Event, stream: int) -> Row:
+    """The row for ``ev`` (the ``stream`` id of its venue and symbol is the caller's)."""
+    head = (ev.ts_recv_ms, ev.seq, ev.ts_event_ms, KIND_CODE[type(ev)], stream)
+    match ev:
+        case MarkPrice():
+            return (
+                *head,
+                float(ev.mark_price_usd),
+                float(ev.index_price_usd),
+                float(ev.funding_rate),
+                float(ev.funding_interval_h),
+                int(ev.next_funding_ts_ms),
+                None,
+            )
+        case OpenInterest():
+            return (*head, float(ev.oi_coin), float(ev.oi_usd), None, None, None, None)
+        case Bar1m():
+            return (
+                *head,
+                float(ev.open_usd),
+                float(ev.high_usd),
+                float(ev.low_usd),
+                float(ev.close_usd),
+                float(ev.volume_coin),
+                None,
+            )
+        case Liquidation():
+            return (
+                *head,
+                float(ev.qty_coin),
+                float(ev.price_usd),
+                float(ev.notional_usd),
+                None,
+                None,
+                ev.side,
+            )
+        case OptionChain():
+            return (*head, None, None, None, None, None, encode_chain(ev.quotes, ev.symbol))
+        case FuturePrice():
+            return (
+                *head,
+                float(ev.future_price_usd),
+                float(ev.index_price_usd),
+                int(ev.expiry_ts_ms),
+                None,
+                None,
+                None,
+            )
+        case LongShortRatio():
+            return (
+                *head,
+                float(ev.long_short_ratio),
+                float(ev.long_account_frac),
+                None,
+                None,
+                None,
+                None,
+            )
+        case Volume24h():
+            return (
+                *head,
+                float(ev.volume_coin_24h),
+                float(ev.volume_usd_24h),
+                None,
+                None,
+                None,
+                ev.market,
+            )
+    raise TypeError(f"not an event: {type(ev).__name__}")
+
+
+# Decoders take the row as selected by the reader:
+# (kind, ts_event_ms, ts_recv_ms, seq, stream, x1, x2, x3, x4, x5, txt) and the stream's names.
+Decoder = Callable[[Row, str, str], Event]
+
+DECODERS: dict[int, Decoder] = {
+    1: lambda r, v, s: MarkPrice(r[1], r[2], r[3], v, s, r[5], r[6], r[7], r[8], r[9]),
+    2: lambda r, v, s: OpenInterest(r[1], r[2], r[3], v, s, r[5], r[6]),
+    3: lambda r, v, s: Bar1m(r[1], r[2], r[3], v, s, r[5], r[6], r[7], r[8], r[9]),
+    4: lambda r, v, s: Liquidation(r[1], r[2], r[3], v, s, r[10], r[5], r[6], r[7]),
+    5: lambda r, v, s: OptionChain(r[1], r[2], r[3], v, s, decode_chain(r[10], s)),
+    6: lambda r, v, s: FuturePrice(r[1], r[2], r[3], v, s, r[5], r[6], r[7]),
+    7: lambda r, v, s: LongShortRatio(r[1], r[2], r[3], v, s, r[5], r[6]),
+    8: lambda r, v, s: Volume24h(r[1], r[2], r[3], v, s, r[10], r[5], r[6]),
+}

@@ -1,0 +1,84 @@
+"""``workstation info``: what a session file holds, as text or JSON."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from workstation.core.timefmt import fmt_utc
+from workstation.sessions.store import SessionReader
+
+
+def session_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Metadata, time range, and event counts per kind, venue and symbol (raises SessionError)."""
+    with SessionReader(path) as reader:
+        meta = reader.meta
+        rng = reader.time_range()
+        counts = reader.counts()
+        notes = reader.notes()
+    return {
+        "path": str(path),
+        "size_bytes": os.path.getsize(path),
+        "schema_version": meta.schema_version,
+        "app_version": meta.app_version,
+        "created_ms": meta.created_ms,
+        "created_utc": meta.created_utc,
+        "source": meta.source,
+        "venues": list(meta.venues),
+        "symbols": list(meta.symbols),
+        "notes": meta.notes,
+        "extra": meta.extra,
+        "first_ts_ms": rng[0] if rng else None,
+        "last_ts_ms": rng[1] if rng else None,
+        "duration_h": round((rng[1] - rng[0]) / 3_600_000, 3) if rng else 0.0,
+        "events": sum(c[3] for c in counts),
+        "counts": [
+            {
+                "kind": kind,
+                "venue": venue,
+                "symbol": symbol,
+                "events": n,
+                "first_ts_ms": lo,
+                "last_ts_ms": hi,
+            }
+            for kind, venue, symbol, n, lo, hi in counts
+        ],
+        "timeline_notes": [{"ts_ms": t, "text": s} for t, s in notes],
+    }
+
+
+def format_info(info: dict[str, Any]) -> str:
+    """The text form of :func:`session_info`."""
+    src = info["source"]
+    extra = info["extra"]
+    if src == "simulated" and "scenario" in extra:
+        src += f" (scenario {extra['scenario']}, seed {extra.get('seed')}) — not market data"
+    lines = [
+        f"session   {info['path']}  ({info['size_bytes'] / 1e6:.1f} MB)",
+        f"source    {src}",
+        f"created   {info['created_utc']} by workstation {info['app_version']}"
+        f" (schema {info['schema_version']})",
+        f"venues    {', '.join(info['venues']) or '-'}",
+        f"symbols   {', '.join(info['symbols']) or '-'}",
+    ]
+    if info["first_ts_ms"] is not None:
+        lines.append(
+            f"range     {fmt_utc(info['first_ts_ms'])} -> {fmt_utc(info['last_ts_ms'])} UTC"
+            f"  ({info['duration_h']:.1f} h)"
+        )
+    lines.append(f"events    {info['events']:,}")
+    if info["notes"]:
+        lines.append(f"notes     {info['notes']}")
+    if info["counts"]:
+        lines.append("")
+        lines.append(
+            f"{'kind':<17}{'venue':<9}{'symbol':<10}{'events':>9}  {'first (UTC)':<20} last (UTC)"
+        )
+        for c in info["counts"]:
+            lines.append(
+                f"{c['kind']:<17}{c['venue']:<9}{c['symbol']:<10}{c['events']:>9,}  "
+                f"{fmt_utc(c['first_ts_ms']):<20} {fmt_utc(c['last_ts_ms'])}"
+            )
+    for n in info["timeline_notes"]:
+        lines.append(f"note      {fmt_utc(n['ts_ms'])}  {n['text']}")
+    return "\n".join(lines)
