@@ -435,9 +435,8 @@ def _liquidations(
             if t >= t0 + MINUTE_MS:
                 break
             k = min(n_ticks, (t - (t0 - m * MINUTE_MS)) // tick_ms)
-            px = float(p.index[k]) * (
-                1 + (-1 if side == "long" else 1) * abs(rng.normal(0, 0.0008))
-            )
+            slip = (-1 if side == "long" else 1) * abs(rng.normal(0, 0.0008))
+            px = round(float(p.index[k]) * (1 + slip), 2)
             usd = min(p.spec.liq_xm_usd * (1 + rng.pareto(1.5)), 400 * p.spec.liq_xm_usd)
             qty = max(0.001, round(usd / px, 3))
             add(
@@ -448,7 +447,7 @@ def _liquidations(
                 symbol,
                 side,
                 qty,
-                round(px, 2),
+                px,
                 round(qty * px, 2),
             )
             t += 1 + int(rng.exponential(2500))
