@@ -61,65 +61,64 @@ class LatestValues:
             Volume24h: self._volume,
         }
 
-    def _put(self, venue: str, symbol: str, ts: int, items: dict[str, float]) -> None:
-        key = (venue, symbol)
+    def _slot(self, key: Key) -> tuple[dict[str, float], dict[str, int]]:
         vals = self.values.get(key)
         if vals is None:
             vals = self.values[key] = {}
             self.updated_ms[key] = {}
-        vals.update(items)
-        upd = self.updated_ms[key]
-        for name in items:
-            upd[name] = ts
         self.changed.add(key)
+        return vals, self.updated_ms[key]
 
+    # One handler per kind, plain assignments: this runs for every event.
     def _mark(self, ev: MarkPrice) -> None:
-        self._put(
-            ev.venue,
-            ev.symbol,
-            ev.ts_recv_ms,
-            {
-                "mark_price": ev.mark_price_usd,
-                "index_price": ev.index_price_usd,
-                "funding_rate": ev.funding_rate,
-                "funding_interval_h": ev.funding_interval_h,
-                "next_funding_ts_ms": ev.next_funding_ts_ms,
-            },
-        )
+        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals["mark_price"] = ev.mark_price_usd
+        vals["index_price"] = ev.index_price_usd
+        vals["funding_rate"] = ev.funding_rate
+        vals["funding_interval_h"] = ev.funding_interval_h
+        vals["next_funding_ts_ms"] = ev.next_funding_ts_ms
+        upd["mark_price"] = upd["index_price"] = upd["funding_rate"] = ev.ts_recv_ms
+        upd["funding_interval_h"] = upd["next_funding_ts_ms"] = ev.ts_recv_ms
 
     def _oi(self, ev: OpenInterest) -> None:
-        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {"oi_coin": ev.oi_coin, "oi_usd": ev.oi_usd})
+        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals["oi_coin"] = ev.oi_coin
+        vals["oi_usd"] = ev.oi_usd
+        upd["oi_coin"] = upd["oi_usd"] = ev.ts_recv_ms
 
     def _bar(self, ev: Bar1m) -> None:
-        self._put(
-            ev.venue,
-            ev.symbol,
-            ev.ts_recv_ms,
-            {"close": ev.close_usd, "bar_volume_coin": ev.volume_coin},
-        )
+        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals["close"] = ev.close_usd
+        vals["bar_volume_coin"] = ev.volume_coin
+        upd["close"] = upd["bar_volume_coin"] = ev.ts_recv_ms
 
     def _liq(self, ev: Liquidation) -> None:
+        vals, upd = self._slot((ev.venue, ev.symbol))
         name = "liq_long_usd_total" if ev.side == "long" else "liq_short_usd_total"
-        prev = self.values.get((ev.venue, ev.symbol), {}).get(name, 0.0)
-        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {name: prev + ev.notional_usd})
+        vals[name] = vals.get(name, 0.0) + ev.notional_usd
+        upd[name] = ev.ts_recv_ms
 
     def _chain(self, ev: OptionChain) -> None:
-        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {"option_quotes": len(ev.quotes)})
+        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals["option_quotes"] = len(ev.quotes)
+        upd["option_quotes"] = ev.ts_recv_ms
 
     def _future(self, ev: FuturePrice) -> None:
-        self._put(
-            ev.venue,
-            ev.symbol,
-            ev.ts_recv_ms,
-            {"future_price": ev.future_price_usd, "future_expiry_ts_ms": ev.expiry_ts_ms},
-        )
+        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals["future_price"] = ev.future_price_usd
+        vals["future_expiry_ts_ms"] = ev.expiry_ts_ms
+        upd["future_price"] = upd["future_expiry_ts_ms"] = ev.ts_recv_ms
 
     def _ls(self, ev: LongShortRatio) -> None:
-        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {"long_short_ratio": ev.long_short_ratio})
+        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals["long_short_ratio"] = ev.long_short_ratio
+        upd["long_short_ratio"] = ev.ts_recv_ms
 
     def _volume(self, ev: Volume24h) -> None:
+        vals, upd = self._slot((ev.venue, ev.symbol))
         name = "spot_volume_usd_24h" if ev.market == "spot" else "perp_volume_usd_24h"
-        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, {name: ev.volume_usd_24h})
+        vals[name] = ev.volume_usd_24h
+        upd[name] = ev.ts_recv_ms
 
     def take_changed(self) -> list[Key]:
         """The keys updated since the last call, sorted (for the UI bridge)."""

