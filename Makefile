@@ -9,7 +9,7 @@ setup:
 	@bash scripts/bootstrap.sh
 
 run: setup
-	$(PY) -m workstation replay $(DEMO) --format table --every 3600
+	$(PY) -m workstation replay $(DEMO) --format table --every 14400
 
 test: setup
 	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(PY) -m pytest -q

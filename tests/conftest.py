@@ -15,6 +15,16 @@ SHARED = REPO.parent / "shared"
 DEMO = REPO / "resources" / "demo" / "feb-2026-selloff.session"
 
 
+@pytest.fixture(autouse=True)
+def _no_user_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never read the developer's own settings folder (rules.toml, positions)."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+
+
 @pytest.fixture(scope="session")
 def selloff_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 48-hour feb-2026-selloff session on binance, bybit and deribit (seed 3)."""

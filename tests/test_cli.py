@@ -32,10 +32,12 @@ def test_replay_jsonl_is_byte_identical_twice(selloff_session: Path) -> None:
     b = run("replay", str(selloff_session), "--every", "300")
     assert a.returncode == b.returncode == 0
     assert a.stdout == b.stdout
-    lines = a.stdout.splitlines()
+    lines = [x for x in a.stdout.splitlines() if x.startswith('{"type":"metrics"')]
     # Every 5 min from +5 min to +48 h (the last tick, at +48 h, is received a few ms later,
-    # so time passes that boundary too), three streams each.
-    assert len(lines) == 3 * 48 * 12
+    # so time passes that boundary too): binance, bybit, deribit and the "all" aggregate.
+    assert len(lines) == 4 * 48 * 12
+    kinds = {json.loads(x)["type"] for x in a.stdout.splitlines()}
+    assert kinds == {"metrics", "alert", "checklist", "ladder"}
     first = json.loads(lines[0])
     assert list(first)[:4] == ["type", "ts_ms", "venue", "symbol"]
     assert first["type"] == "metrics"
@@ -50,14 +52,15 @@ def test_replay_jsonl_is_byte_identical_twice(selloff_session: Path) -> None:
     ):
         assert key in binance[-1], key
     assert binance[-1]["funding_interval_h"] == 8.0
-    ts = [json.loads(x)["ts_ms"] for x in lines]
-    assert ts == sorted(ts) and ts[0] % 300_000 == 0
+    ts = [json.loads(x)["ts_ms"] for x in a.stdout.splitlines()]
+    assert ts == sorted(ts)  # one time line for every kind of record
+    assert all(json.loads(x)["ts_ms"] % 300_000 == 0 for x in lines)
 
 
 def test_replay_metrics_match_the_session_independently(selloff_session: Path) -> None:
     """The last metrics line before a boundary carries the last mark price received before it."""
     res = run("replay", str(selloff_session), "--every", "3600")
-    recs = [json.loads(x) for x in res.stdout.splitlines()]
+    recs = [json.loads(x) for x in res.stdout.splitlines() if x.startswith('{"type":"metrics"')]
     target = next(r for r in recs if r["venue"] == "bybit" and r["ts_ms"] == recs[60]["ts_ms"])
     with SessionReader(selloff_session) as reader:
         last = None
@@ -203,3 +206,25 @@ def test_demo_session_is_what_make_demo_makes(tmp_path: Path) -> None:
         for a, b in zip(bundled.events(), fresh.events(), strict=True):
             assert a == b
     assert DEMO.stat().st_size < 10_000_000
+
+
+def test_backtest_rules_text_and_json(selloff_session: Path, tmp_path: Path) -> None:
+    res = run("backtest-rules", str(selloff_session))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"backtest of {selloff_session}")
+    assert "largest drawdown BTCUSDT (binance)" in res.stdout
+    report = json.loads(run("backtest-rules", str(selloff_session), "--json").stdout)
+    ids = {r["rule"] for r in report["rules"]}
+    assert {"skew_fear", "liquidation_cluster", "lower_lows"} <= ids
+    # a stricter skew threshold fires no more often than the default one
+    strict = tmp_path / "strict.toml"
+    strict.write_text(
+        '[[rule]]\nid = "skew_fear"\nmetric = "skew_25d_30d_volpts"\nop = ">"\n'
+        'enter = 30.0\nexit = 25.0\nchecklist = "skew"\n'
+    )
+    tuned = json.loads(
+        run("backtest-rules", str(selloff_session), "--rules", str(strict), "--json").stdout
+    )
+    fired = {r["rule"]: r["fired"] for r in tuned["rules"] if r["venue"] == "all"}
+    assert fired["skew_fear"] == 0
+    assert str(strict) in tuned["rules_files"]

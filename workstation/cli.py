@@ -13,6 +13,7 @@ from pathlib import Path
 
 from workstation import __version__
 from workstation.core.timefmt import fmt_utc
+from workstation.rules.config import RulesError
 from workstation.sessions.store import SessionError
 
 DEMO_SESSION = (
@@ -144,12 +145,28 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules(args: argparse.Namespace):
+    """The defaults, the settings folder's rules.toml, then --rules (RulesError exits 2)."""
+    from workstation.rules.config import load_rules
+
+    return load_rules([args.rules] if args.rules else [])
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from workstation.rules.backtest import backtest, format_backtest
+
+    report = backtest(args.file, _rules(args))
+    print(json.dumps(report, indent=2) if args.json else format_backtest(report))
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from workstation.engine.output import JsonlPrinter, TablePrinter
     from workstation.engine.pipeline import build_pipeline
     from workstation.engine.replay import ReplayDriver
     from workstation.sessions.store import SessionReader
 
+    rules = _rules(args)
     reader = SessionReader(args.file)
     span = reader.time_range()
     printer = JsonlPrinter(sys.stdout) if args.format == "jsonl" else TablePrinter(sys.stdout)
@@ -167,7 +184,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     every_ms = int(args.every * 1000)
 
     def factory(clock):
-        return build_pipeline(clock, report_every_ms=every_ms).engine
+        return build_pipeline(clock, rules=rules, report_every_ms=every_ms).engine
 
     driver = ReplayDriver(reader.events, factory, span[0], span[1], args.speed)
     wall0 = time.perf_counter()
@@ -255,7 +272,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds of session time between metrics lines (default 60)",
     )
     r.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    r.add_argument("--rules", default=None, help="a rules TOML file over the defaults")
     r.set_defaults(func=cmd_replay)
+
+    b = sub.add_parser(
+        "backtest-rules", help="how often each rule fires, flaps and how early it warned"
+    )
+    b.add_argument("file")
+    b.add_argument("--rules", default=None, help="a rules TOML file over the defaults")
+    b.add_argument("--json", action="store_true", help="machine-readable output")
+    b.set_defaults(func=cmd_backtest)
     return p
 
 
@@ -270,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SessionError as exc:
         print(f"workstation: {exc}", file=sys.stderr)
         return 1
+    except RulesError as exc:
+        parser.exit(2, f"workstation: error: --rules: {exc}\n")
     except BrokenPipeError:  # e.g. `workstation replay ... | head`
         sys.stderr.close()
         return 0

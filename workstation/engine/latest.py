@@ -61,7 +61,8 @@ class LatestValues:
             Volume24h: self._volume,
         }
 
-    def _slot(self, key: Key) -> tuple[dict[str, float], dict[str, int]]:
+    def slot(self, key: Key) -> tuple[dict[str, float], dict[str, int]]:
+        """The (values, updated_ms) dicts of ``key``, created on first use; marks it changed."""
         vals = self.values.get(key)
         if vals is None:
             vals = self.values[key] = {}
@@ -71,7 +72,7 @@ class LatestValues:
 
     # One handler per kind, plain assignments: this runs for every event.
     def _mark(self, ev: MarkPrice) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         vals["mark_price"] = ev.mark_price_usd
         vals["index_price"] = ev.index_price_usd
         vals["funding_rate"] = ev.funding_rate
@@ -81,41 +82,41 @@ class LatestValues:
         upd["funding_interval_h"] = upd["next_funding_ts_ms"] = ev.ts_recv_ms
 
     def _oi(self, ev: OpenInterest) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         vals["oi_coin"] = ev.oi_coin
         vals["oi_usd"] = ev.oi_usd
         upd["oi_coin"] = upd["oi_usd"] = ev.ts_recv_ms
 
     def _bar(self, ev: Bar1m) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         vals["close"] = ev.close_usd
         vals["bar_volume_coin"] = ev.volume_coin
         upd["close"] = upd["bar_volume_coin"] = ev.ts_recv_ms
 
     def _liq(self, ev: Liquidation) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         name = "liq_long_usd_total" if ev.side == "long" else "liq_short_usd_total"
         vals[name] = vals.get(name, 0.0) + ev.notional_usd
         upd[name] = ev.ts_recv_ms
 
     def _chain(self, ev: OptionChain) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         vals["option_quotes"] = len(ev.quotes)
         upd["option_quotes"] = ev.ts_recv_ms
 
     def _future(self, ev: FuturePrice) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         vals["future_price"] = ev.future_price_usd
         vals["future_expiry_ts_ms"] = ev.expiry_ts_ms
         upd["future_price"] = upd["future_expiry_ts_ms"] = ev.ts_recv_ms
 
     def _ls(self, ev: LongShortRatio) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         vals["long_short_ratio"] = ev.long_short_ratio
         upd["long_short_ratio"] = ev.ts_recv_ms
 
     def _volume(self, ev: Volume24h) -> None:
-        vals, upd = self._slot((ev.venue, ev.symbol))
+        vals, upd = self.slot((ev.venue, ev.symbol))
         name = "spot_volume_usd_24h" if ev.market == "spot" else "perp_volume_usd_24h"
         vals[name] = ev.volume_usd_24h
         upd[name] = ev.ts_recv_ms

@@ -33,8 +33,9 @@ class TablePrinter:
     """Fixed-width rows, units in the header; perp streams only (JSON lines carry everything)."""
 
     _METRICS_HEAD = (
-        f"{'time (UTC)':<17} {'venue':<8} {'symbol':<9} {'mark USD':>11} {'index USD':>11} "
-        f"{'funding':>10} {'OI coin':>12} {'OI USD':>9} {'liq long USD':>13} {'liq short USD':>13}"
+        f"{'time (UTC)':<17} {'venue':<8} {'symbol':<9} {'mark USD':>11} {'funding/8h':>11} "
+        f"{'OI coin':>10} {'OI USD':>8} {'OI 4h':>7} {'liq long 1h':>12} {'liq short 1h':>12} "
+        f"{'skew 25d':>8} {'rv 24h':>7}"
     )
 
     def __init__(self, out: TextIO) -> None:
@@ -52,21 +53,50 @@ class TablePrinter:
             if not self._printed_head:
                 self._out.write(self._METRICS_HEAD + "\n")
                 self._printed_head = True
-            rate = record.get("funding_rate")
-            hours = record.get("funding_interval_h")
-            funding = "-" if rate is None else f"{rate * 100:.4f}%/{hours:g}h"
+            f8 = record.get("funding_rate_8h_pct")
             oi_usd = record.get("oi_usd")
+            oi4 = record.get("oi_change_4h_pct")
+            skew = record.get("skew_25d_30d_volpts")
+            rv = record.get("rv_24h_pct")
             self._out.write(
                 f"{fmt_utc(record['ts_ms'], seconds=False):<17} {record['venue']:<8} "
                 f"{record['symbol']:<9} {_num(record.get('mark_price'), ',.2f'):>11} "
-                f"{_num(record.get('index_price'), ',.2f'):>11} {funding:>10} "
-                f"{_num(record.get('oi_coin'), ',.0f'):>12} "
-                f"{'-' if oi_usd is None else f'{oi_usd / 1e9:.2f}B':>9} "
-                f"{_num(record.get('liq_long_usd_total'), ',.0f'):>13} "
-                f"{_num(record.get('liq_short_usd_total'), ',.0f'):>13}\n"
+                f"{'-' if f8 is None else f'{f8:.4f}%':>11} "
+                f"{_num(record.get('oi_coin'), ',.0f'):>10} "
+                f"{'-' if oi_usd is None else f'{oi_usd / 1e9:.2f}B':>8} "
+                f"{'-' if oi4 is None else f'{oi4:+.1f}%':>7} "
+                f"{_num(record.get('liq_long_usd_1h'), ',.0f'):>12} "
+                f"{_num(record.get('liq_short_usd_1h'), ',.0f'):>12} "
+                f"{'-' if skew is None else f'{skew:.1f}':>8} "
+                f"{'-' if rv is None else f'{rv:.0f}%':>7}"
+                + (f"  STALE: {', '.join(record['stale'])}" if record.get("stale") else "")
+                + "\n"
+            )
+        elif kind == "alert":
+            self._line(
+                record,
+                f"ALERT {record['severity'].upper():<8} {record['rule']} {record['state']}: "
+                f"{record['message']}" + (f" -> {record['action']}" if record["action"] else ""),
+            )
+        elif kind == "checklist":
+            text = f"VERDICT {record['verdict']}"
+            if record["cautions"]:
+                text += f"  cautions: {', '.join(record['cautions'])}"
+            if record["unknown"]:
+                text += f"  unknown (stale): {', '.join(record['unknown'])}"
+            self._line(record, text)
+        elif kind == "ladder":
+            self._line(
+                record, f"LADDER max {record['max_leverage']:g}x  {'; '.join(record['reasons'])}"
             )
         else:
             self._out.write(f"{fmt_utc(record['ts_ms'])} {json.dumps(record)}\n")
+
+    def _line(self, record: dict[str, Any], text: str) -> None:
+        where = record.get("symbol", "")
+        if record.get("venue") not in (None, "all"):
+            where = f"{record['venue']}/{where}"
+        self._out.write(f"{fmt_utc(record['ts_ms'], seconds=False):<17} {where:<18} {text}\n")
 
     def footer(self, lines: list[str]) -> None:
         self._out.write("\n" + "\n".join(lines) + "\n")

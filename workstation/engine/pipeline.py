@@ -1,4 +1,4 @@
-"""Builds the standard engine: the same components for replay, simulation checks and live."""
+"""Builds the standard engine: the same components for replay, backtests and live."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from workstation.core.clock import Clock
 from workstation.engine.engine import Engine
 from workstation.engine.latest import LatestValues
 from workstation.engine.report import MetricsReporter
+from workstation.metrics.market import MarketMetrics
+from workstation.rules.config import RulesConfig, load_rules
+from workstation.rules.runner import RulesRunner
 
 
 @dataclass
@@ -16,13 +19,22 @@ class Pipeline:
 
     engine: Engine
     latest: LatestValues
+    metrics: MarketMetrics
+    rules: RulesRunner
 
 
-def build_pipeline(clock: Clock, *, report_every_ms: int | None = None) -> Pipeline:
-    """An engine with the latest-values store; ``report_every_ms`` adds periodic metrics lines."""
+def build_pipeline(
+    clock: Clock, *, rules: RulesConfig | None = None, report_every_ms: int | None = None
+) -> Pipeline:
+    """Latest values, metrics, rules, checklist and ladder; ``report_every_ms`` adds periodic
+    metrics lines. ``rules`` defaults to the shipped defaults (no user files)."""
+    config = rules or load_rules(include_user_dir=False)
     engine = Engine(clock)
     latest = LatestValues()
     engine.add_component(latest)
+    metrics = MarketMetrics(engine, latest, config.metrics, config.eval_interval_ms)
+    engine.add_component(metrics)
+    runner = RulesRunner(engine, latest, metrics, config)
     if report_every_ms:
-        MetricsReporter(engine, latest, report_every_ms)
-    return Pipeline(engine=engine, latest=latest)
+        MetricsReporter(engine, latest, report_every_ms, metrics)
+    return Pipeline(engine=engine, latest=latest, metrics=metrics, rules=runner)

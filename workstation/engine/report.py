@@ -4,20 +4,27 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from workstation.engine.engine import Engine
 from workstation.engine.latest import LatestValues
 
 
-class MetricsReporter:
-    """Emits ``{"type": "metrics", "ts_ms", "venue", "symbol", <metric>: value, ...}``."""
+class _Staleness(Protocol):
+    def stale_names(self, venue: str, symbol: str, now_ms: int) -> list[str]: ...
 
-    def __init__(self, engine: Engine, latest: LatestValues, every_ms: int) -> None:
+
+class MetricsReporter:
+    """Emits ``{"type": "metrics", "ts_ms", "venue", "symbol", <metric>: value, ...,
+    "stale": [names]}`` (``stale`` lists metrics past their staleness limit, values kept)."""
+
+    def __init__(
+        self, engine: Engine, latest: LatestValues, every_ms: int, staleness: _Staleness
+    ) -> None:
         self._engine = engine
         self._latest = latest
+        self._staleness = staleness
         engine.add_timer(every_ms, self._on_boundary)
-
-    def handlers(self) -> dict[type, object]:
-        return {}
 
     def _on_boundary(self, ts_ms: int) -> None:
         values = self._latest.values
@@ -29,4 +36,5 @@ class MetricsReporter:
                 "symbol": symbol,
             }
             record.update(sorted(values[(venue, symbol)].items()))
+            record["stale"] = self._staleness.stale_names(venue, symbol, ts_ms)
             self._engine.emit(record)

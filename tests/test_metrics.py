@@ -1,0 +1,207 @@
+"""Market metrics against values worked out independently (numpy, the shared reference vectors)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import SHARED
+
+from workstation.core.clock import ReplayClock
+from workstation.core.events import FuturePrice, Liquidation, MarkPrice, OpenInterest, Volume24h
+from workstation.engine.pipeline import build_pipeline
+
+T0 = 1_769_731_200_000  # 2026-01-30 00:00 UTC
+MIN = 60_000
+HOUR = 3_600_000
+
+
+class Feed:
+    """Drives a pipeline with hand-made events and reads metrics back."""
+
+    def __init__(self) -> None:
+        self.clock = ReplayClock(T0)
+        self.pipe = build_pipeline(self.clock)
+        self.seq = 0
+
+    def send(self, cls, ts: int, venue: str, *fields, symbol: str = "BTCUSDT") -> None:
+        self.seq += 1
+        self.pipe.engine.process(cls(ts, ts, self.seq, venue, symbol, *fields))
+
+    def mark(
+        self, ts: int, venue: str, price: float, rate: float = 1e-4, hours: float = 8.0
+    ) -> None:
+        self.send(MarkPrice, ts, venue, price, price, rate, hours, ts + HOUR)
+
+    def at(self, ts: int) -> None:
+        self.clock.advance_to(ts)
+        self.pipe.engine.advance()
+
+    def fresh(self, venue: str = "binance", symbol: str = "BTCUSDT") -> dict[str, float]:
+        return self.pipe.metrics.fresh_values.get((venue, symbol), {})
+
+
+def test_funding_apr_per_interval_matches_the_reference_vectors() -> None:
+    vectors = {
+        v["name"]: v
+        for v in json.loads((SHARED / "reference" / "funding_basis_vectors.json").read_text())[
+            "vectors"
+        ]
+    }
+    okx = vectors["okx_interval_from_timestamps"]
+    rate = float(okx["input"]["fundingRate"])
+    hours = (okx["input"]["nextFundingTime"] - okx["input"]["fundingTime"]) / HOUR
+    f = Feed()
+    f.mark(T0, "okx", 80_000.0, rate, hours)
+    f.mark(T0, "bybit", 80_000.0, 0.0001, 4.0)
+    f.at(T0 + 1_001)
+    assert hours == okx["derived_interval_hours"]
+    # the reference rounds the APR to 10 decimals (5e-9 in percent)
+    assert f.fresh("okx")["funding_apr_pct"] == pytest.approx(okx["derived_apr"] * 100, abs=1e-8)
+    binance = vectors["binance_interest_component_apr"]
+    assert pytest.approx(binance["derived_apr"]) == 0.0001 * (24 / 8) * 365  # 10.95% at 8h
+    assert f.fresh("bybit")["funding_apr_pct"] == pytest.approx(21.9)  # 0.01% per 4h
+    assert f.fresh("bybit")["funding_rate_8h_pct"] == pytest.approx(0.02)
+    assert f.fresh("bybit")["funding_rate_pct"] == pytest.approx(0.01)
+
+
+def test_basis_and_premium() -> None:
+    f = Feed()
+    expiry = T0 + 30 * 86_400_000
+    f.send(FuturePrice, T0, "binance", 71_000.0, 70_000.0, expiry)
+    f.send(MarkPrice, T0, "binance", 70_035.0, 70_000.0, 1e-4, 8.0, T0 + HOUR)
+    f.at(T0 + 1_001)
+    assert f.fresh()["basis_apr_pct"] == pytest.approx(
+        (71_000 / 70_000 - 1) * 365 / 30 * 100
+    )  # 17.38%
+    assert f.fresh()["premium_bp"] == pytest.approx(5.0)
+
+
+def test_oi_change_windows_and_aggregate_sum() -> None:
+    f = Feed()
+    for k in range(0, 25 * 60 + 1):  # a point a minute for 25 hours: 100,000 + 10 per minute
+        ts = T0 + k * MIN
+        f.send(OpenInterest, ts, "binance", 100_000.0 + 10 * k, 0.0)
+        f.send(OpenInterest, ts, "bybit", 50_000.0, 0.0)
+        f.mark(ts, "binance", 70_000.0)
+        f.mark(ts, "bybit", 70_000.0)
+    now = T0 + 25 * HOUR
+    f.at(now + 1)
+    oi_now = 100_000.0 + 10 * 1500
+    got = f.fresh()
+    assert got["oi_change_1h_pct"] == pytest.approx((oi_now / (oi_now - 600) - 1) * 100)
+    assert got["oi_change_4h_pct"] == pytest.approx((oi_now / (oi_now - 2400) - 1) * 100)
+    assert got["oi_change_24h_pct"] == pytest.approx((oi_now / (oi_now - 14_400) - 1) * 100)
+    agg = f.fresh("all")
+    assert agg["oi_coin"] == pytest.approx(oi_now + 50_000)
+    assert agg["oi_change_1h_pct"] == pytest.approx(
+        ((oi_now + 50_000) / (oi_now - 600 + 50_000) - 1) * 100
+    )
+
+
+def test_realized_vol_matches_numpy() -> None:
+    rng = np.random.default_rng(4)
+    prices = 70_000 * np.exp(np.cumsum(rng.normal(0, 0.002, 200)))
+    f = Feed()
+    for k, p in enumerate(prices):
+        f.mark(T0 + k * MIN + 500, "binance", float(p))
+    f.at(T0 + len(prices) * MIN)
+    # the last price closes its minute only when the next minute starts: 199 returns are known
+    returns = np.diff(np.log(prices[:-1]))
+    expected_1h = np.std(returns[-60:], ddof=1) * math.sqrt(365 * 1440) * 100
+    expected_24h = np.std(returns, ddof=1) * math.sqrt(365 * 1440) * 100
+    assert f.fresh()["rv_1h_pct"] == pytest.approx(expected_1h, rel=1e-9)
+    assert f.fresh()["rv_24h_pct"] == pytest.approx(expected_24h, rel=1e-9)
+
+
+def test_liquidation_windows_and_intensity() -> None:
+    f = Feed()
+    # Seven hours with 300k USD of long liquidations each, at half past the hour.
+    for h in range(7):
+        f.mark(T0 + h * HOUR, "binance", 70_000.0)
+        f.send(Liquidation, T0 + h * HOUR + 30 * MIN, "binance", "long", 3.0, 70_000.0, 300_000.0)
+    now = T0 + 7 * HOUR + 20 * MIN
+    f.mark(now - 10_000, "binance", 70_000.0)
+    f.send(Liquidation, now - 50_000, "binance", "long", 10.0, 70_000.0, 700_000.0)
+    f.send(Liquidation, now - 40_000, "binance", "long", 10.0, 70_000.0, 500_000.0)
+    f.send(Liquidation, now - 30_000, "binance", "short", 1.0, 70_000.0, 70_000.0)
+    f.at(now)
+    got = f.fresh()
+    assert got["liq_long_usd_1m"] == pytest.approx(1_200_000.0)
+    assert got["liq_short_usd_1m"] == pytest.approx(70_000.0)
+    # last hour: the 06:30 liquidation (inside (06:20, 07:20]) plus the two just now
+    assert got["liq_long_usd_1h"] == pytest.approx(300_000.0 + 1_200_000.0)
+    # baseline: median of the seven completed hours = 300k (above the 250k floor)
+    assert got["liq_intensity_x"] == pytest.approx(1_500_000.0 / 300_000.0)
+    f.at(now + 61_000)
+    assert f.fresh()["liq_long_usd_1m"] == 0.0  # the minute window has moved on
+
+
+def test_intensity_is_unknown_until_enough_history() -> None:
+    f = Feed()
+    f.mark(T0, "binance", 70_000.0)
+    f.send(Liquidation, T0 + 1000, "binance", "long", 3.0, 70_000.0, 9e6)
+    f.at(T0 + 2 * HOUR)
+    f.mark(T0 + 2 * HOUR, "binance", 70_000.0)
+    f.at(T0 + 2 * HOUR + 1000)
+    assert "liq_intensity_x" not in f.fresh()  # warming up: unknown, not zero
+
+
+def test_spot_perp_volume_ratio() -> None:
+    f = Feed()
+    f.send(Volume24h, T0, "binance", "perp", 1.0, 10e9)
+    f.send(Volume24h, T0, "binance", "spot", 1.0, 1.5e9)
+    f.mark(T0, "binance", 70_000.0)
+    f.at(T0 + 1001)
+    assert f.fresh()["spot_perp_volume_ratio"] == pytest.approx(0.15)
+
+
+def test_metrics_go_stale_after_their_limit_and_fresh_again() -> None:
+    f = Feed()
+    f.mark(T0, "binance", 70_000.0)
+    f.send(OpenInterest, T0, "binance", 100.0, 7e6)
+    f.mark(T0, "bybit", 70_000.0)
+    f.send(OpenInterest, T0, "bybit", 50.0, 3.5e6)
+    f.at(T0 + 1001)
+    assert f.fresh()["mark_price"] == 70_000.0
+    assert f.pipe.metrics.partial["BTCUSDT"] == []
+    limit_s = f.pipe.metrics.cfg.limit_ms("mark_price") / 1000
+    # bybit keeps ticking; binance stops.
+    t = T0
+    while t < T0 + (limit_s + 20) * 1000:
+        t += 10_000
+        f.mark(t, "bybit", 70_000.0)
+        f.send(OpenInterest, t, "bybit", 50.0, 3.5e6)
+        f.at(t + 1)
+    assert "mark_price" not in f.fresh()
+    assert "mark_price" in f.pipe.metrics.stale_names("binance", "BTCUSDT", t + 1)
+    oi_limit_s = f.pipe.metrics.cfg.limit_ms("oi_coin") / 1000
+    f.at(T0 + (oi_limit_s + 30) * 1000)
+    assert f.pipe.metrics.partial["BTCUSDT"] == ["binance"]  # the aggregate says it is partial
+    assert f.fresh("all")["oi_coin"] == 50.0
+    f.mark(T0 + (oi_limit_s + 31) * 1000, "binance", 70_100.0)
+    f.at(T0 + (oi_limit_s + 32) * 1000)
+    assert f.fresh()["mark_price"] == 70_100.0  # fresh again after recovery
+
+
+def test_price_structure_lower_lows_then_higher_lows() -> None:
+    f = Feed()
+    # Hourly closes (one mark a minute within each hour at that level): two swing lows, the
+    # second lower; then the price sits under the last swing low.
+    path = [100, 98, 95, 97, 99, 97, 93, 96, 98, 99, 92]
+    for h, level in enumerate(path):
+        for m in range(60):
+            f.mark(T0 + h * HOUR + m * MIN, "binance", float(level * 700))
+    f.at(T0 + len(path) * HOUR)
+    got = f.fresh()
+    assert got["swing_low_usd"] == 93 * 700
+    assert got["price_structure_score"] == -1.0
+    g = Feed()
+    path = [100, 95, 99, 101, 97, 100, 103, 99, 102, 104, 103]  # higher lows, higher highs
+    for h, level in enumerate(path):
+        for m in range(60):
+            g.mark(T0 + h * HOUR + m * MIN, "binance", float(level * 700))
+    g.at(T0 + len(path) * HOUR)
+    assert g.fresh()["price_structure_score"] == 1.0

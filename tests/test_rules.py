@@ -1,0 +1,420 @@
+"""Rules files, the alert state machine, the checklist and the ladder."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workstation.core.clock import ReplayClock
+from workstation.engine.engine import Engine
+from workstation.rules.alerts import ACTIVE, INACTIVE, UNKNOWN, AlertEvaluator, RuleState
+from workstation.rules.checklist import PROCEED, REDUCE_SIZE, WAIT, checklist_verdict
+from workstation.rules.config import (
+    CHECKLIST_ITEMS,
+    DEFAULT_RULES,
+    LadderConfig,
+    RulesError,
+    compile_expr,
+    load_rules,
+)
+from workstation.rules.ladder import ladder
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "rules.toml"
+    p.write_text(text)
+    return p
+
+
+# --- loading ----------------------------------------------------------------------------------
+def test_defaults_encode_the_domain_numbers() -> None:
+    cfg = load_rules(include_user_dir=False)
+    rules = {r.id: r for r in cfg.rules}
+    skew = rules["skew_fear"].conditions[0]
+    assert (skew.source, skew.op, skew.enter) == ("skew_25d_30d_volpts", ">", 6.0)
+    assert rules["skew_fomo"].conditions[0].enter == -6.0
+    assert rules["futures_dominate"].conditions[0].enter == 0.2
+    assert rules["liquidation_cluster"].conditions[0].enter == 4.0
+    compound = {c.source: c.enter for c in rules["crowded_and_fearful"].conditions}
+    assert compound == {
+        "skew_25d_30d_volpts": 6.0,
+        "funding_rate_8h_pct": 0.03,
+        "oi_change_4h_pct": 5.0,
+    }
+    assert {r.checklist for r in cfg.rules} - {None} == set(CHECKLIST_ITEMS)
+    assert cfg.ladder.rv_threshold_pct == 60 and cfg.ladder.liq_intensity_threshold == 4
+    assert cfg.checklist_items == CHECKLIST_ITEMS
+
+
+def test_user_file_overrides_by_id_disables_and_adds(tmp_path: Path) -> None:
+    user = write(
+        tmp_path,
+        """
+[ladder]
+base_leverage = 3.0
+
+[[rule]]
+id = "skew_fear"
+metric = "skew_25d_30d_volpts"
+op = ">"
+enter = 8.0
+exit = 7.0
+checklist = "skew"
+
+[[rule]]
+id = "basis_low"
+enabled = false
+
+[[rule]]
+id = "my_ratio"
+expr = "oi_usd / max(perp_volume_usd_24h, 1)"
+op = ">"
+enter = 2.5
+""",
+    )
+    cfg = load_rules([user], include_user_dir=False)
+    rules = {r.id: r for r in cfg.rules}
+    assert rules["skew_fear"].conditions[0].enter == 8.0
+    assert "basis_low" not in rules
+    assert (
+        rules["my_ratio"].conditions[0].value({"oi_usd": 30e9, "perp_volume_usd_24h": 10e9}) == 3.0
+    )
+    assert cfg.ladder.base_leverage == 3.0 and cfg.ladder.rv_threshold_pct == 60.0
+
+
+def test_the_settings_folder_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workstation.rules.config import user_rules_path
+
+    path = user_rules_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[ladder]\nbase_leverage = 4.0\n")
+    assert load_rules().ladder.base_leverage == 4.0
+    assert str(path) in load_rules().sources
+
+
+@pytest.mark.parametrize(
+    "text,line,key,needle",
+    [
+        (
+            '[[rule]]\nid = "x"\nmetric = "skew_25d_30d_volpts"\nop = "="\nenter = 1\n',
+            4,
+            "op",
+            'must be ">" or "<"',
+        ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "skew_25d_30d_volpts"\nop = ">"\nenter = 6\nexit = 7\n',
+            6,
+            "exit",
+            "exit must be <= enter",
+        ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "skew"\nop = ">"\nenter = 6\n',
+            3,
+            "metric",
+            "unknown metric 'skew'",
+        ),
+        (
+            '[[rule]]\nid = "x"\nexpr = "__import__(1)"\nop = ">"\nenter = 6\n',
+            3,
+            "expr",
+            "only abs(), min() and max()",
+        ),
+        (
+            '[[rule]]\nid = "x"\nexpr = "oi_usd ** 2"\nop = ">"\nenter = 6\n',
+            3,
+            "expr",
+            "Pow is not allowed",
+        ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">"\nenter = "high"\n',
+            5,
+            "enter",
+            "must be a number",
+        ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">"\nenter = 1\nseverity = "loud"\n',
+            6,
+            "severity",
+            "info, warning, critical",
+        ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">"\nenter = 1\ncolour = "red"\n',
+            6,
+            "colour",
+            "unknown key",
+        ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">"\nenter = 1\ncooldown_s = -5\n',
+            6,
+            "cooldown_s",
+            "0 or more",
+        ),
+        ("[ladder]\nbase_leverage = 0\n", 2, "base_leverage", "greater than 0"),
+        ('[ladder]\nrv_metric = "rv_2h_pct"\n', 2, "rv_metric", "rv_24h_pct"),
+        ('[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">\nenter = 1\n', 4, "syntax", ""),
+    ],
+)
+def test_invalid_files_name_the_line_and_the_key(
+    tmp_path: Path, text: str, line: int, key: str, needle: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(RulesError) as info:
+        load_rules([path], include_user_dir=False)
+    err = info.value
+    assert err.path == str(path)
+    assert (err.line, err.key) == (line, key), str(err)
+    assert needle in str(err)
+    assert str(err).startswith(f"{path}:{line}: {key}:")
+
+
+def test_the_cli_refuses_a_bad_rules_file_with_exit_2(
+    tmp_path: Path, selloff_session: Path
+) -> None:
+    from workstation.cli import main
+
+    bad = write(tmp_path, '[[rule]]\nid = "x"\nmetric = "nope"\nop = ">"\nenter = 1\n')
+    with pytest.raises(SystemExit) as info:
+        main(["replay", str(selloff_session), "--rules", str(bad)])
+    assert info.value.code == 2
+
+
+def test_expressions_are_arithmetic_only() -> None:
+    fn, names = compile_expr("abs(premium_bp) / 10 + min(oi_change_1h_pct, 2)")
+    assert names == ("premium_bp", "oi_change_1h_pct")
+    assert fn({"premium_bp": -30.0, "oi_change_1h_pct": 5.0}) == 5.0
+    assert fn({"premium_bp": -30.0}) is None  # a missing input: no value, not a guess
+    div, _ = compile_expr("oi_usd / perp_volume_usd_24h")
+    assert div({"oi_usd": 1.0, "perp_volume_usd_24h": 0.0}) is None
+    for bad in ("open('x')", "oi_usd.real", "[oi_usd]", "oi_usd if oi_usd else 1", "'a'"):
+        with pytest.raises(ValueError):
+            compile_expr(bad)
+
+
+# --- the state machine --------------------------------------------------------------------------
+def one_rule(tmp_path: Path, body: str):
+    cfg = load_rules([write(tmp_path, '[[rule]]\nid = "r"\n' + body)], include_user_dir=False)
+    rule = next(r for r in cfg.rules if r.id == "r")
+    engine = Engine(ReplayClock())
+    ev = AlertEvaluator(engine, (rule,))
+    return engine, ev
+
+
+def run(
+    engine: Engine, ev: AlertEvaluator, series: list[tuple[int, float | None]]
+) -> list[tuple[int, str]]:
+    out = []
+    for ts, value in series:
+        fresh = {} if value is None else {"skew_25d_30d_volpts": value}
+        ev.evaluate(ts, {("all", "BTCUSDT"): fresh})
+        out += [(r["ts_ms"], r["state"]) for r in engine.drain()]
+    return out
+
+
+def test_hysteresis_min_duration_and_cooldown(tmp_path: Path) -> None:
+    engine, ev = one_rule(
+        tmp_path,
+        """metric = "skew_25d_30d_volpts"
+op = ">"
+enter = 6.0
+exit = 5.0
+min_duration_s = 60
+cooldown_s = 600
+""",
+    )
+    s = 1000
+    series = [
+        (0, 4.0),
+        (10 * s, 6.5),
+        (40 * s, 6.2),
+        (70 * s, 6.1),  # held 60 s -> active at 70 s
+        (80 * s, 5.5),  # between exit and enter: stays active (hysteresis)
+        (90 * s, 4.9),  # below exit: cleared
+        (100 * s, 7.0),
+        (200 * s, 7.0),  # again for 100 s, but inside the cooldown: muted
+        (210 * s, 4.0),  # clears silently (its activation was not announced)
+        (800 * s, 7.0),
+        (900 * s, 7.0),
+    ]  # after the cooldown: a new alert
+    # 800 s starts a new pending period: active (and announced) once it has held 60 s, at 900 s
+    assert run(engine, ev, series) == [(70 * s, "active"), (90 * s, "cleared"), (900 * s, "active")]
+    state = ev.states[("r", "all", "BTCUSDT")]
+    assert state.suppressed == 1
+    assert state.intervals == [(70 * s, 90 * s), (200 * s, 210 * s), (900 * s, None)]
+
+
+def test_stale_inputs_make_the_rule_unknown_not_fine(tmp_path: Path) -> None:
+    engine, ev = one_rule(tmp_path, 'metric = "skew_25d_30d_volpts"\nop = ">"\nenter = 6.0\n')
+    out = run(engine, ev, [(0, None), (1000, 7.0), (2000, None), (3000, None), (4000, 4.0)])
+    assert out == [(1000, "active"), (2000, "unknown")]  # start-up warm-up is silent
+    assert ev.states[("r", "all", "BTCUSDT")].state == INACTIVE
+
+
+def test_min_clear_keeps_a_rule_active_through_a_blip(tmp_path: Path) -> None:
+    engine, ev = one_rule(
+        tmp_path, 'metric = "skew_25d_30d_volpts"\nop = ">"\nenter = 6.0\nmin_clear_s = 30\n'
+    )
+    out = run(
+        engine,
+        ev,
+        [(0, 7.0), (10_000, 4.0), (20_000, 7.0), (30_000, 4.0), (59_000, 4.0), (61_000, 4.0)],
+    )
+    assert out == [(0, "active"), (61_000, "cleared")]
+
+
+def test_compound_all_and_any(tmp_path: Path) -> None:
+    cfg = load_rules(
+        [
+            write(
+                tmp_path,
+                """
+[[rule]]
+id = "both"
+all = [ { metric = "oi_change_4h_pct", op = ">", enter = 5, exit = 3 },
+        { metric = "price_change_4h_pct", op = "<", enter = -1, exit = 0 } ]
+[[rule]]
+id = "either"
+any = [ { metric = "oi_change_4h_pct", op = ">", enter = 5 },
+        { metric = "price_change_4h_pct", op = "<", enter = -1 } ]
+""",
+            )
+        ],
+        include_user_dir=False,
+    )
+    rules = tuple(r for r in cfg.rules if r.id in ("both", "either"))
+    engine = Engine(ReplayClock())
+    ev = AlertEvaluator(engine, rules)
+    ev.evaluate(0, {("all", "X"): {"oi_change_4h_pct": 6.0, "price_change_4h_pct": 0.5}})
+    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("either", "active")]
+    ev.evaluate(1, {("all", "X"): {"oi_change_4h_pct": 6.0, "price_change_4h_pct": -2.0}})
+    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("both", "active")]
+    # "both" stays within its exits; "either" has no exit levels: neither condition holds
+    ev.evaluate(2, {("all", "X"): {"oi_change_4h_pct": 4.0, "price_change_4h_pct": -0.5}})
+    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("either", "cleared")]
+    ev.evaluate(3, {("all", "X"): {"oi_change_4h_pct": 2.0, "price_change_4h_pct": -0.5}})
+    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("both", "cleared")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.floats(-20, 30, allow_nan=False)), min_size=1, max_size=120
+    ),
+    cooldown_s=st.integers(0, 300),
+    step_s=st.integers(1, 60),
+)
+def test_property_never_two_alerts_within_a_cooldown(
+    tmp_path_factory, values, cooldown_s, step_s
+) -> None:
+    engine, ev = one_rule(
+        tmp_path_factory.mktemp("p"),
+        'metric = "skew_25d_30d_volpts"\nop = ">"\nenter = 6.0\nexit = 5.0\n'
+        f"cooldown_s = {cooldown_s}\n",
+    )
+    out = run(engine, ev, [(i * step_s * 1000, v) for i, v in enumerate(values)])
+    fired = [ts for ts, state in out if state == "active"]
+    assert all(b - a >= cooldown_s * 1000 for a, b in itertools.pairwise(fired))
+
+
+# --- checklist ----------------------------------------------------------------------------------
+def states(**item_states: str) -> list[RuleState]:
+    cfg = load_rules(include_user_dir=False)
+    rules = {r.checklist: r for r in cfg.rules if r.checklist}
+    return [RuleState(rules[item], "all", "BTCUSDT", state=s) for item, s in item_states.items()]
+
+
+@pytest.mark.parametrize(
+    "active,verdict",
+    [(0, PROCEED), (1, PROCEED), (2, REDUCE_SIZE), (3, WAIT), (5, WAIT)],
+)
+def test_checklist_counts_cautions(active: int, verdict: str) -> None:
+    items = list(CHECKLIST_ITEMS)
+    sts = states(**{item: (ACTIVE if i < active else INACTIVE) for i, item in enumerate(items)})
+    v = checklist_verdict(CHECKLIST_ITEMS, sts)
+    assert v.verdict == verdict
+    assert v.cautions == tuple(items[:active])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([ACTIVE, INACTIVE, UNKNOWN]), min_size=5, max_size=5))
+def test_property_a_stale_input_never_yields_proceed(item_states: list[str]) -> None:
+    v = checklist_verdict(
+        CHECKLIST_ITEMS, states(**dict(zip(CHECKLIST_ITEMS, item_states, strict=True)))
+    )
+    if UNKNOWN in item_states:
+        assert v.verdict != PROCEED
+        assert v.unknown
+    # never more optimistic than counting every unknown as a caution
+    worst = item_states.count(ACTIVE) + item_states.count(UNKNOWN)
+    rank = {PROCEED: 0, REDUCE_SIZE: 1, WAIT: 2}
+    assert rank[v.verdict] >= rank[PROCEED if worst <= 1 else REDUCE_SIZE if worst == 2 else WAIT]
+
+
+# --- ladder --------------------------------------------------------------------------------------
+CFG = LadderConfig()
+QUIET = {"rv_24h_pct": 40.0, "liq_intensity_x": 1.0, "funding_rate_8h_pct": 0.01}
+
+
+def test_ladder_base_halved_reduced_and_explained() -> None:
+    assert ladder(CFG, QUIET).max_leverage == 5.0
+    r = ladder(CFG, {**QUIET, "rv_24h_pct": 86.0})
+    assert r.max_leverage == 2.5
+    assert r.reasons == ("halved: 24h realized vol 86.0% > 60%",)
+    r = ladder(CFG, {**QUIET, "rv_24h_pct": 71.0, "liq_intensity_x": 6.3})
+    assert r.reasons[0] == "halved: 24h realized vol 71.0% > 60%; liquidation intensity 6.3x > 4x"
+    assert r.max_leverage == 2.5  # halved once, not twice
+    r = ladder(CFG, {**QUIET, "rv_24h_pct": 71.0, "funding_rate_8h_pct": 0.035})
+    assert r.max_leverage == 1.8  # 5 / 2 x 0.75 = 1.875, never rounded up
+    assert r.reasons[1] == "reduced x0.75: funding 0.0350%/8h >= 0.03%"
+
+
+def test_ladder_volatility_cap_and_floor() -> None:
+    cfg = LadderConfig(base_leverage=20.0, rv_threshold_pct=500.0)
+    r = ladder(cfg, {**QUIET, "rv_24h_pct": 150.0})
+    sigma_h = 1.5 * math.sqrt(24 / 8760)  # 7.85% a day
+    cap = 1 / (2 * sigma_h + 0.005)  # 6.17x
+    assert r.max_leverage == math.floor(cap * 10) / 10
+    assert r.reasons[-1].startswith("capped at 6.2x: a 2-sigma 24h move (15.7%)")
+    r = ladder(
+        LadderConfig(base_leverage=1.5), {**QUIET, "rv_24h_pct": 90.0, "funding_rate_8h_pct": 0.05}
+    )
+    assert r.max_leverage == 1.0 and "floored at 1x" in r.reasons
+
+
+def test_ladder_treats_unknown_inputs_as_crossed() -> None:
+    r = ladder(CFG, {"funding_rate_8h_pct": 0.01})
+    assert r.max_leverage == 2.5
+    assert "unknown" in r.reasons[0]
+    assert ladder(CFG, {}).max_leverage == 1.8  # funding unknown too
+
+
+def test_ladder_hysteresis_and_hold() -> None:
+    hour = 3_600_000
+    r1 = ladder(CFG, {**QUIET, "liq_intensity_x": 5.0}, now_ms=0)
+    assert r1.max_leverage == 2.5
+    r2 = ladder(CFG, {**QUIET, "liq_intensity_x": 1.0}, now_ms=hour // 2, on=r1.on)
+    assert r2.max_leverage == 2.5 and "recently > 4x" in r2.reasons[0]  # held for an hour
+    r3 = ladder(CFG, {**QUIET, "liq_intensity_x": 3.5}, now_ms=2 * hour, on=r2.on)
+    assert r3.max_leverage == 2.5  # 3.5 is above the exit level (85% of 4 = 3.4)
+    r4 = ladder(CFG, {**QUIET, "liq_intensity_x": 3.0}, now_ms=2 * hour + 1, on=r3.on)
+    assert r4.max_leverage == 5.0
+
+
+def test_reload_keeps_the_last_valid_rules(tmp_path: Path) -> None:
+    from workstation.engine.pipeline import build_pipeline
+
+    pipe = build_pipeline(ReplayClock())
+    before = pipe.rules.config
+    bad = write(tmp_path, '[[rule]]\nid = "x"\nmetric = "nope"\nop = ">"\nenter = 1\n')
+    assert pipe.rules.reload(lambda: load_rules([bad], include_user_dir=False)) is False
+    assert pipe.rules.config is before
+    (err,) = pipe.engine.drain()
+    assert err["type"] == "rules_error" and "unknown metric 'nope'" in err["message"]
+    good = write(tmp_path, "[ladder]\nbase_leverage = 3.0\n")
+    assert pipe.rules.reload(lambda: load_rules([good], include_user_dir=False)) is True
+    assert pipe.rules.config.ladder.base_leverage == 3.0
+    assert DEFAULT_RULES.is_file()

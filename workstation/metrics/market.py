@@ -1,0 +1,521 @@
+"""Market-structure metrics, incremental, per (venue, symbol) and aggregated per symbol.
+
+Definitions are those of ../shared/DOMAIN.md section 1. Values are written into the engine's
+snapshot store (:class:`workstation.engine.latest.LatestValues`) with the receive time of the input
+they came from, so every metric carries its age; past its staleness limit it is STALE. The
+aggregate stream of a symbol has ``venue = "all"``: OI and liquidations summed in USD over the
+venues whose data is fresh (``partial`` lists the ones left out), funding OI-weighted, basis and
+premium averaged, skew from the options venue.
+
+Names and units (per stream; ``all`` carries the same where it makes sense):
+
+=========================  =================================================================
+oi_change_{1h,4h,24h}_pct  % change of OI in coin over the window
+price_change_{1h,4h,24h}_pct  % change of the mark price over the window
+funding_rate_pct           next settlement's rate per interval, %
+funding_rate_8h_pct        the same scaled to 8 hours, % (compares venues with other intervals)
+funding_apr_pct            rate × (24 / interval_h) × 365, %
+premium_bp                 (mark / index − 1), basis points
+basis_apr_pct              (F / S − 1) × 365 / days to expiry, simple annualised, %
+liq_{long,short}_usd_{1m,1h}  liquidations in the last minute / hour, USD
+liq_intensity_x            long-liquidation USD in the last hour ÷ median hourly long USD of
+                           the last 7 days (floored at ``liq_baseline_floor_usd``)
+rv_{1h,24h,7d}_pct         realized vol of 1-minute log returns of the mark, sample stdev,
+                           annualised with √(365·1440), %
+skew_25d_30d_volpts        IV(25Δ put) − IV(25Δ call) at 30 days, vol points (puts rich > 0)
+atm_iv_30d_pct             ATM implied vol at 30 days, %
+spot_perp_volume_ratio     24h spot volume ÷ 24h perp volume
+price_structure_score      −1 lower lows (price under the last swing low, or descending swing
+                           lows), +1 higher lows and higher highs, 0 otherwise
+swing_low_usd / swing_high_usd  the last confirmed hourly swing low / high
+=========================  =================================================================
+
+Engine thread only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workstation.core.events import (
+    Bar1m,
+    FuturePrice,
+    Liquidation,
+    LongShortRatio,
+    MarkPrice,
+    OpenInterest,
+    OptionChain,
+    Volume24h,
+)
+from workstation.engine.engine import Engine
+from workstation.engine.latest import LatestValues
+from workstation.metrics.skew import chain_skew
+from workstation.metrics.windows import (
+    HOUR_MS,
+    MINUTE_MS,
+    HourlyBuckets,
+    MinuteHistory,
+    RollingStdev,
+    WindowSum,
+)
+
+AGG = "all"
+DAY_MS = 86_400_000
+ANNUALISE_MINUTE = math.sqrt(365 * 1440)
+PERP_PRIORITY = ("binance", "bybit", "okx")
+
+# Staleness limits, seconds, by metric family (a name's longest matching prefix wins).
+DEFAULT_STALENESS_S: dict[str, float] = {
+    # Long enough for a venue polled once a minute over REST; a 1-second websocket that is this
+    # late has certainly stopped.
+    "mark_price": 120,
+    "index_price": 120,
+    "premium_bp": 120,
+    "price_": 120,
+    "funding_": 180,
+    "next_funding_ts_ms": 180,
+    "oi_": 300,
+    "liq_": 120,
+    "rv_": 180,
+    "price_structure_score": 180,
+    "swing_": 180,
+    "close": 180,
+    "bar_volume_coin": 180,
+    "basis_apr_pct": 300,
+    "future_": 300,
+    "skew_": 300,
+    "atm_iv_": 300,
+    "option_quotes": 300,
+    "long_short_ratio": 900,
+    "spot_": 900,
+    "perp_": 900,
+}
+
+
+@dataclass
+class MetricsConfig:
+    """Tunables of the metrics (the ``[metrics]`` and ``[staleness_s]`` tables of a rules file)."""
+
+    liq_baseline_hours: int = 168
+    liq_baseline_min_hours: int = 6
+    liq_baseline_floor_usd: float = 250_000.0
+    swing_bars: int = 2
+    staleness_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STALENESS_S))
+    default_staleness_s: float = 300.0
+
+    def limit_ms(self, name: str) -> float:
+        """The staleness limit of ``name`` in ms (its longest matching prefix), cached."""
+        cache = self.__dict__.setdefault("_limit_cache", {})
+        hit = cache.get(name)
+        if hit is not None:
+            return hit
+        best = ""
+        for prefix in self.staleness_s:
+            if name.startswith(prefix) and len(prefix) > len(best):
+                best = prefix
+        cache[name] = 1000.0 * (self.staleness_s[best] if best else self.default_staleness_s)
+        return cache[name]
+
+
+class _Structure:
+    """Hourly bars of the mark and their confirmed swing points (fractals, n bars each side)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.hour: int | None = None
+        self.high = self.low = 0.0
+        self.bars: deque[tuple[int, float, float]] = deque(maxlen=2 * n + 1)
+        self.swing_lows: deque[float] = deque(maxlen=2)
+        self.swing_highs: deque[float] = deque(maxlen=2)
+
+    def update(self, ts_ms: int, price: float) -> None:
+        hour = ts_ms // HOUR_MS
+        if hour != self.hour:
+            if self.hour is not None:
+                self.bars.append((self.hour, self.high, self.low))
+                self._pivots()
+            self.hour, self.high, self.low = hour, price, price
+        else:
+            self.high = max(self.high, price)
+            self.low = min(self.low, price)
+
+    def _pivots(self) -> None:
+        if len(self.bars) < 2 * self.n + 1:
+            return
+        mid = self.bars[self.n]
+        others = [b for i, b in enumerate(self.bars) if i != self.n]
+        if all(mid[2] < b[2] for b in others):
+            self.swing_lows.append(mid[2])
+        if all(mid[1] > b[1] for b in others):
+            self.swing_highs.append(mid[1])
+
+
+class _Stream:
+    """Everything kept for one (venue, symbol)."""
+
+    def __init__(self, cfg: MetricsConfig) -> None:
+        self.oi = MinuteHistory(25 * HOUR_MS)
+        self.px = MinuteHistory(25 * HOUR_MS)
+        self.liq_long_1m = WindowSum(MINUTE_MS)
+        self.liq_short_1m = WindowSum(MINUTE_MS)
+        self.liq_long_1h = WindowSum(HOUR_MS)
+        self.liq_short_1h = WindowSum(HOUR_MS)
+        self.liq_long_hourly = HourlyBuckets(cfg.liq_baseline_hours)
+        self.rv = {"1h": RollingStdev(60), "24h": RollingStdev(1440), "7d": RollingStdev(10080)}
+        self.minute: int | None = None
+        self.minute_last: float | None = None
+        self.prev_minute_close: float | None = None
+        self.structure = _Structure(cfg.swing_bars)
+        self.mark_ts = -(2**62)
+
+
+class MarketMetrics:
+    """Computes the metrics; writes them into ``store``. Evaluates windows every ``eval_ms``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: LatestValues,
+        cfg: MetricsConfig | None = None,
+        eval_ms: int = 1000,
+        idle_eval_ms: int = 15_000,
+    ) -> None:
+        self.cfg = cfg or MetricsConfig()
+        self._limits: dict[str, float] = {}
+        self._dirty = False
+        self._idle_eval_ms = max(idle_eval_ms, eval_ms)
+        self._last_eval = -(2**62)
+        self.store = store
+        self._streams: dict[tuple[str, str], _Stream] = {}
+        self._symbols: set[str] = set()
+        self.partial: dict[str, list[str]] = {}  # symbol -> venues left out of the aggregate
+        self.on_evaluated: list[Callable[[int], None]] = []
+        # After each evaluation: per stream, the metrics within their staleness limit.
+        self.fresh_values: dict[tuple[str, str], dict[str, float]] = {}
+        engine.add_timer(eval_ms, self._tick)
+
+    def handlers(self) -> dict[type, Callable[[Any], None]]:
+        return {
+            MarkPrice: self._mark,
+            OpenInterest: self._oi,
+            Liquidation: self._liq,
+            OptionChain: self._chain,
+            FuturePrice: self._future,
+            Volume24h: self._volume,
+            Bar1m: self._noop,
+            LongShortRatio: self._noop,
+        }
+
+    # --- per event ------------------------------------------------------------------------------
+    def _stream(self, venue: str, symbol: str) -> _Stream:
+        self._dirty = True
+        key = (venue, symbol)
+        st = self._streams.get(key)
+        if st is None:
+            st = self._streams[key] = _Stream(self.cfg)
+            if venue != AGG:
+                self._symbols.add(symbol)
+                self._stream(AGG, symbol)
+        return st
+
+    def _noop(self, ev: Any) -> None:
+        self._stream(ev.venue, ev.symbol)
+
+    def _put(self, venue: str, symbol: str, ts: int, name: str, value: float | None) -> None:
+        vals, upd = self.store.slot((venue, symbol))
+        if value is None:
+            vals.pop(name, None)
+            upd.pop(name, None)
+        else:
+            vals[name] = value
+            upd[name] = ts
+
+    def _mark(self, ev: MarkPrice) -> None:
+        st = self._stream(ev.venue, ev.symbol)
+        ts, mark = ev.ts_recv_ms, ev.mark_price_usd
+        st.mark_ts = ts
+        st.px.update(ts, mark)
+        st.structure.update(ev.ts_event_ms, mark)
+        minute = ev.ts_event_ms // MINUTE_MS
+        if st.minute is None:
+            st.minute = minute
+        elif minute != st.minute:  # the last mark of each minute closes it
+            if st.prev_minute_close is not None and st.minute_last:
+                r = math.log(st.minute_last / st.prev_minute_close)
+                for w in st.rv.values():
+                    w.add(r)
+            st.prev_minute_close = st.minute_last
+            st.minute = minute
+        st.minute_last = mark
+        vals, upd = self.store.slot((ev.venue, ev.symbol))
+        rate, hours = ev.funding_rate, ev.funding_interval_h
+        vals["funding_rate_pct"] = rate * 100.0
+        vals["funding_rate_8h_pct"] = rate * (8.0 / hours) * 100.0
+        vals["funding_apr_pct"] = rate * (24.0 / hours) * 365.0 * 100.0
+        vals["premium_bp"] = (mark / ev.index_price_usd - 1.0) * 1e4
+        upd["funding_rate_pct"] = upd["funding_rate_8h_pct"] = upd["funding_apr_pct"] = ts
+        upd["premium_bp"] = ts
+
+    def _oi(self, ev: OpenInterest) -> None:
+        self._stream(ev.venue, ev.symbol).oi.update(ev.ts_recv_ms, ev.oi_coin)
+
+    def _liq(self, ev: Liquidation) -> None:
+        for venue in (ev.venue, AGG):
+            st = self._stream(venue, ev.symbol)
+            ts = ev.ts_event_ms
+            if ev.side == "long":
+                st.liq_long_1m.add(ts, ev.notional_usd)
+                st.liq_long_1h.add(ts, ev.notional_usd)
+                st.liq_long_hourly.add(ts, ev.notional_usd)
+            else:
+                st.liq_short_1m.add(ts, ev.notional_usd)
+                st.liq_short_1h.add(ts, ev.notional_usd)
+
+    def _chain(self, ev: OptionChain) -> None:
+        self._stream(ev.venue, ev.symbol)
+        res = chain_skew(ev.quotes, ev.ts_event_ms)
+        ts = ev.ts_recv_ms
+        self._put(ev.venue, ev.symbol, ts, "skew_25d_30d_volpts", res.skew_25d_30d_volpts)
+        self._put(ev.venue, ev.symbol, ts, "atm_iv_30d_pct", res.atm_iv_30d_pct)
+
+    def _future(self, ev: FuturePrice) -> None:
+        self._stream(ev.venue, ev.symbol)
+        days = (ev.expiry_ts_ms - ev.ts_event_ms) / DAY_MS
+        if days < 1.0 or ev.index_price_usd <= 0:
+            return  # annualising the last day's basis only amplifies noise
+        basis = (ev.future_price_usd / ev.index_price_usd - 1.0) * 365.0 / days * 100.0
+        self._put(ev.venue, ev.symbol, ev.ts_recv_ms, "basis_apr_pct", basis)
+
+    def _volume(self, ev: Volume24h) -> None:
+        self._stream(ev.venue, ev.symbol)
+        vals = self.store.values.get((ev.venue, ev.symbol), {})
+        spot, perp = vals.get("spot_volume_usd_24h"), vals.get("perp_volume_usd_24h")
+        if spot is not None and perp:
+            self._put(ev.venue, ev.symbol, ev.ts_recv_ms, "spot_perp_volume_ratio", spot / perp)
+
+    # --- per evaluation tick ----------------------------------------------------------------------
+    def fresh(self, venue: str, symbol: str, name: str, now_ms: int) -> bool:
+        """True when the metric exists and is within its staleness limit."""
+        ts = self.store.updated_ms.get((venue, symbol), {}).get(name)
+        return ts is not None and now_ms - ts <= self.cfg.limit_ms(name)
+
+    def stale_names(self, venue: str, symbol: str, now_ms: int) -> list[str]:
+        upd = self.store.updated_ms.get((venue, symbol), {})
+        return sorted(n for n, ts in upd.items() if now_ms - ts > self.cfg.limit_ms(n))
+
+    def _fresh_dict(self, key: tuple[str, str], now: int) -> dict[str, float]:
+        vals = self.store.values.get(key, {})
+        upd = self.store.updated_ms.get(key, {})
+        limits = self._limits
+        for n in upd.keys() - limits.keys():
+            limits[n] = self.cfg.limit_ms(n)
+        return {n: vals[n] for n, ts in upd.items() if now - ts <= limits[n]}
+
+    def _tick(self, now_ms: int) -> None:
+        """Every ``eval_ms``: evaluate if an event arrived since the last evaluation; when idle,
+        every ``idle_eval_ms`` (windows decay and data goes stale without events too)."""
+        if self._dirty or now_ms - self._last_eval >= self._idle_eval_ms:
+            self._dirty = False
+            self._last_eval = now_ms
+            self._evaluate(now_ms)
+
+    def _evaluate(self, now_ms: int) -> None:
+        """Windows per stream, then the fresh view of each stream, then the aggregates."""
+        fresh: dict[tuple[str, str], dict[str, float]] = {}
+        for key, st in sorted(self._streams.items()):
+            if key[0] != AGG:
+                self._evaluate_stream(key, st, now_ms)
+                fresh[key] = self._fresh_dict(key, now_ms)
+        for symbol in sorted(self._symbols):
+            self._aggregate(symbol, now_ms, fresh)
+            fresh[(AGG, symbol)] = self._fresh_dict((AGG, symbol), now_ms)
+        self.fresh_values = fresh
+        for fn in self.on_evaluated:
+            fn(now_ms)
+
+    @staticmethod
+    def _set(vals: dict, upd: dict, name: str, value: float | None, ts: int) -> None:
+        if value is None:
+            vals.pop(name, None)
+            upd.pop(name, None)
+        else:
+            vals[name] = value
+            upd[name] = ts
+
+    def _evaluate_stream(self, key: tuple[str, str], st: _Stream, now: int) -> None:
+        vals, upd = self.store.slot(key)
+        put = self._set
+        oi_now = st.oi.latest()
+        if oi_now is not None:
+            oi_ts = upd.get("oi_coin", now)
+            for label, w in _WINDOWS:
+                past = st.oi.at(now - w)
+                put(
+                    vals,
+                    upd,
+                    f"oi_change_{label}_pct",
+                    (oi_now / past - 1.0) * 100.0 if past else None,
+                    oi_ts,
+                )
+        px_now = st.px.latest()
+        if px_now is None:
+            return
+        ts = st.mark_ts
+        for label, w in _WINDOWS:
+            past = st.px.at(now - w)
+            put(
+                vals,
+                upd,
+                f"price_change_{label}_pct",
+                (px_now / past - 1.0) * 100.0 if past else None,
+                ts,
+            )
+        for label, roll in st.rv.items():
+            sd = roll.stdev() if roll.count >= min(roll.n, 30) else None
+            put(
+                vals,
+                upd,
+                f"rv_{label}_pct",
+                None if sd is None else sd * ANNUALISE_MINUTE * 100.0,
+                ts,
+            )
+        put(vals, upd, "price_structure_score", self._structure_score(st, px_now), ts)
+        lows, highs = st.structure.swing_lows, st.structure.swing_highs
+        put(vals, upd, "swing_low_usd", lows[-1] if lows else None, ts)
+        put(vals, upd, "swing_high_usd", highs[-1] if highs else None, ts)
+        self._put_liqs(vals, upd, st, now, ts)  # as fresh as the venue's feed
+
+    def _put_liqs(self, vals: dict, upd: dict, st: _Stream, now: int, ts: int) -> None:
+        put = self._set
+        put(vals, upd, "liq_long_usd_1m", st.liq_long_1m.expire(now), ts)
+        put(vals, upd, "liq_short_usd_1m", st.liq_short_1m.expire(now), ts)
+        long_1h = st.liq_long_1h.expire(now)
+        put(vals, upd, "liq_long_usd_1h", long_1h, ts)
+        put(vals, upd, "liq_short_usd_1h", st.liq_short_1h.expire(now), ts)
+        st.liq_long_hourly.advance(now)
+        median = st.liq_long_hourly.median()
+        intensity = None
+        if (
+            median is not None
+            and st.liq_long_hourly.completed_hours >= self.cfg.liq_baseline_min_hours
+        ):
+            intensity = long_1h / max(median, self.cfg.liq_baseline_floor_usd)
+        put(vals, upd, "liq_intensity_x", intensity, ts)
+
+    @staticmethod
+    def _structure_score(st: _Stream, price: float) -> float:
+        """−1: lower lows (price under the last swing low, a lower low in the making, or the last
+        two swing lows descending); +1: higher lows and higher highs with price holding above the
+        last swing low; 0 otherwise (a range, or not enough swings yet)."""
+        lows, highs = st.structure.swing_lows, st.structure.swing_highs
+        if (lows and price < lows[-1]) or (len(lows) == 2 and lows[1] < lows[0]):
+            return -1.0
+        if len(lows) == 2 and len(highs) == 2 and lows[1] > lows[0] and highs[1] > highs[0]:
+            return 1.0
+        return 0.0
+
+    def _aggregate(
+        self, symbol: str, now: int, fresh: dict[tuple[str, str], dict[str, float]]
+    ) -> None:
+        """The ``all`` stream: sums and weighted means over venues with fresh data, stamped with
+        the oldest input they use (so that they go stale with it)."""
+        venues = [v for (v, s) in fresh if s == symbol]
+        f = {v: fresh[(v, symbol)] for v in venues}
+        src_upd = {v: self.store.updated_ms[(v, symbol)] for v in venues}
+        vals, upd = self.store.slot((AGG, symbol))
+        put = self._set
+        perp = [
+            v
+            for v in venues
+            if "oi_coin" in self.store.values[(v, symbol)]
+            or "mark_price" in self.store.values[(v, symbol)]
+        ]
+        with_oi = [v for v in perp if "oi_coin" in f[v]]
+        self.partial[symbol] = [v for v in perp if v not in with_oi]
+        if with_oi:
+            ts = min(src_upd[v]["oi_coin"] for v in with_oi)
+            put(vals, upd, "oi_coin", sum(f[v]["oi_coin"] for v in with_oi), ts)
+            put(vals, upd, "oi_usd", sum(f[v]["oi_usd"] for v in with_oi), ts)
+            streams = [self._streams[(v, symbol)].oi for v in with_oi]
+            for label, w in _WINDOWS:
+                pairs = [(h.latest(), h.at(now - w)) for h in streams]
+                pairs = [(a, b) for a, b in pairs if a is not None and b]
+                value = (
+                    (sum(a for a, _ in pairs) / sum(b for _, b in pairs) - 1) * 100
+                    if pairs
+                    else None
+                )
+                put(vals, upd, f"oi_change_{label}_pct", value, ts)
+        # Mark-driven metrics: from the first fresh perp venue by priority (the median for prices).
+        ordered = [v for v in PERP_PRIORITY if v in perp and "mark_price" in f[v]]
+        ordered += [v for v in perp if v not in PERP_PRIORITY and "mark_price" in f[v]]
+        if ordered:
+            lead = ordered[0]
+            ts = src_upd[lead]["mark_price"]
+            for name in ("mark_price", "index_price"):
+                put(vals, upd, name, _median([f[v][name] for v in ordered]), ts)
+            for name in _LEAD_NAMES:
+                put(vals, upd, name, f[lead].get(name), ts)
+            for name in ("rv_1h_pct", "rv_24h_pct", "rv_7d_pct"):
+                rvs = [f[v][name] for v in ordered if name in f[v]]
+                put(vals, upd, name, _median(rvs) if rvs else None, ts)
+            weights = [(f[v].get("oi_usd", 0.0), v) for v in ordered]
+            for name in ("funding_rate_8h_pct", "funding_apr_pct", "premium_bp"):
+                have = [(w, v) for w, v in weights if name in f[v]]
+                if not have:
+                    continue
+                tw = sum(w for w, _ in have)
+                value = (
+                    sum(w * f[v][name] for w, v in have) / tw
+                    if tw > 0
+                    else sum(f[v][name] for _, v in have) / len(have)
+                )
+                put(vals, upd, name, value, ts)
+            self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts)
+        for name in ("basis_apr_pct", "skew_25d_30d_volpts", "atm_iv_30d_pct", "long_short_ratio"):
+            src = [v for v in venues if name in f[v]]
+            if src:
+                ts = min(src_upd[v][name] for v in src)
+                put(vals, upd, name, sum(f[v][name] for v in src) / len(src), ts)
+        spot_src = [v for v in venues if "spot_volume_usd_24h" in f[v]]
+        perp_src = [v for v in venues if "perp_volume_usd_24h" in f[v]]
+        perp_vol = sum(f[v]["perp_volume_usd_24h"] for v in perp_src)
+        if spot_src and perp_vol > 0:
+            ts = min(
+                [src_upd[v]["spot_volume_usd_24h"] for v in spot_src]
+                + [src_upd[v]["perp_volume_usd_24h"] for v in perp_src]
+            )
+            spot = sum(f[v]["spot_volume_usd_24h"] for v in spot_src)
+            put(vals, upd, "spot_perp_volume_ratio", spot / perp_vol, ts)
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else 0.5 * (xs[mid - 1] + xs[mid])
+
+
+_WINDOWS = (("1h", HOUR_MS), ("4h", 4 * HOUR_MS), ("24h", DAY_MS))
+_LEAD_NAMES = ("price_change_1h_pct", "price_change_4h_pct", "price_change_24h_pct",
+               "price_structure_score", "swing_low_usd", "swing_high_usd")  # fmt: skip
+
+
+RAW_NAMES = (
+    "mark_price", "index_price", "funding_rate", "funding_interval_h", "next_funding_ts_ms",
+    "oi_coin", "oi_usd", "close", "bar_volume_coin", "liq_long_usd_total", "liq_short_usd_total",
+    "future_price", "future_expiry_ts_ms", "long_short_ratio", "spot_volume_usd_24h",
+    "perp_volume_usd_24h", "option_quotes",
+)  # fmt: skip
+DERIVED_NAMES = (
+    *(f"oi_change_{w}_pct" for w in ("1h", "4h", "24h")),
+    *(f"price_change_{w}_pct" for w in ("1h", "4h", "24h")),
+    "funding_rate_pct", "funding_rate_8h_pct", "funding_apr_pct", "premium_bp", "basis_apr_pct",
+    "liq_long_usd_1m", "liq_short_usd_1m", "liq_long_usd_1h", "liq_short_usd_1h", "liq_intensity_x",
+    "rv_1h_pct", "rv_24h_pct", "rv_7d_pct", "skew_25d_30d_volpts", "atm_iv_30d_pct",
+    "spot_perp_volume_ratio", "price_structure_score", "swing_low_usd", "swing_high_usd",
+)  # fmt: skip
+METRIC_NAMES = frozenset(RAW_NAMES + DERIVED_NAMES)

@@ -1,0 +1,50 @@
+"""The pre-trade checklist: cautions among OI, funding, liquidations, skew and price structure.
+
+0-1 cautions: PROCEED; 2: REDUCE_SIZE; 3 or more: WAIT. An item whose rules are unknown (stale
+inputs) is not fine: it is listed under ``unknown`` and counted as a possible caution, and any
+unknown item keeps the verdict at REDUCE_SIZE at best, so the verdict never claims more safety
+than fresh data supports. Pure function; any thread may call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from workstation.rules.alerts import ACTIVE, UNKNOWN, RuleState
+
+PROCEED, REDUCE_SIZE, WAIT = "PROCEED", "REDUCE_SIZE", "WAIT"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str
+    cautions: tuple[str, ...]  # checklist items with an active rule
+    unknown: tuple[str, ...]  # items whose rules cannot be judged on fresh data
+    details: tuple[str, ...]  # the active rules behind the cautions, "item: rule_id"
+
+
+def level(count: int) -> str:
+    return PROCEED if count <= 1 else REDUCE_SIZE if count == 2 else WAIT
+
+
+def checklist_verdict(items: Iterable[str], states: Iterable[RuleState]) -> Verdict:
+    """The verdict for one symbol from the states of the rules that belong to its items."""
+    items = tuple(items)
+    by_item: dict[str, list[RuleState]] = {i: [] for i in items}
+    for st in states:
+        if st.rule.checklist in by_item:
+            by_item[st.rule.checklist].append(st)
+    cautions, unknown, details = [], [], []
+    for item in items:
+        sts = by_item[item]
+        active = [s for s in sts if s.state == ACTIVE]
+        if active:
+            cautions.append(item)
+            details += [f"{item}: {s.rule.id}" for s in sorted(active, key=lambda s: s.rule.id)]
+        elif not sts or any(s.state == UNKNOWN for s in sts):
+            unknown.append(item)
+    verdict = level(len(cautions) + len(unknown))
+    if unknown and verdict == PROCEED:
+        verdict = REDUCE_SIZE
+    return Verdict(verdict, tuple(cautions), tuple(unknown), tuple(details))
