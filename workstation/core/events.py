@@ -25,7 +25,18 @@ VolumeMarket = Literal["spot", "perp"]
 
 
 @dataclass(frozen=True, slots=True)
-class MarkPrice:
+class EventHeader:
+    """The fields every event starts with (see the module docstring)."""
+
+    ts_event_ms: int
+    ts_recv_ms: int
+    seq: int
+    venue: str
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkPrice(EventHeader):
     """Mark and index price with the funding rate for the next settlement.
 
     ``funding_rate`` is per interval as published (fraction); ``funding_interval_h`` is the
@@ -33,11 +44,6 @@ class MarkPrice:
     """
 
     KIND: ClassVar[str] = "mark_price"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     mark_price_usd: float
     index_price_usd: float
     funding_rate: float
@@ -46,29 +52,19 @@ class MarkPrice:
 
 
 @dataclass(frozen=True, slots=True)
-class OpenInterest:
+class OpenInterest(EventHeader):
     """Open interest of the perpetual: ``oi_coin`` contracts in coin, ``oi_usd`` = coin × mark."""
 
     KIND: ClassVar[str] = "open_interest"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     oi_coin: float
     oi_usd: float
 
 
 @dataclass(frozen=True, slots=True)
-class Bar1m:
+class Bar1m(EventHeader):
     """A closed 1-minute bar of the perpetual; ``ts_event_ms`` is the bar's open time."""
 
     KIND: ClassVar[str] = "bar_1m"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     open_usd: float
     high_usd: float
     low_usd: float
@@ -77,16 +73,11 @@ class Bar1m:
 
 
 @dataclass(frozen=True, slots=True)
-class Liquidation:
+class Liquidation(EventHeader):
     """A forced order. ``side`` is the side of the liquidated *position*: a long is liquidated by
     a SELL order. ``notional_usd`` = ``qty_coin`` × ``price_usd``."""
 
     KIND: ClassVar[str] = "liquidation"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     side: LiqSide
     qty_coin: float
     price_usd: float
@@ -106,58 +97,38 @@ class OptionQuote:
 
 
 @dataclass(frozen=True, slots=True)
-class OptionChain:
+class OptionChain(EventHeader):
     """A snapshot of an option chain (all quotes taken at ``ts_event_ms``)."""
 
     KIND: ClassVar[str] = "option_chain"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     quotes: tuple[OptionQuote, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class FuturePrice:
+class FuturePrice(EventHeader):
     """A dated (expiring) future's price with the index, for the annualised basis."""
 
     KIND: ClassVar[str] = "future_price"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     future_price_usd: float
     index_price_usd: float
     expiry_ts_ms: int
 
 
 @dataclass(frozen=True, slots=True)
-class LongShortRatio:
+class LongShortRatio(EventHeader):
     """Accounts long ÷ accounts short (Binance ``globalLongShortAccountRatio``);
     ``long_account_frac`` is the long share of accounts (0–1)."""
 
     KIND: ClassVar[str] = "long_short_ratio"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     long_short_ratio: float
     long_account_frac: float
 
 
 @dataclass(frozen=True, slots=True)
-class Volume24h:
+class Volume24h(EventHeader):
     """Rolling 24h traded volume of the ``spot`` pair or the ``perp`` of the same coin."""
 
     KIND: ClassVar[str] = "volume_24h"
-    ts_event_ms: int
-    ts_recv_ms: int
-    seq: int
-    venue: str
-    symbol: str
     market: VolumeMarket
     volume_coin_24h: float
     volume_usd_24h: float

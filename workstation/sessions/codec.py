@@ -201,7 +201,7 @@ def _fast_constructor(cls: type, exprs: list[str], extra: dict[str, Any] | None 
     ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **(extra or {})}
     lines = ["def make(r, v, s):", "    o = _new(_cls)"]
     for i, (name, expr) in enumerate(zip(names, exprs, strict=True)):
-        ns[f"_set{i}"] = cls.__dict__[name].__set__
+        ns[f"_set{i}"] = getattr(cls, name).__set__  # the slot's descriptor, wherever defined
         lines.append(f"    _set{i}(o, {expr})")
     lines.append("    return o")
     exec("\n".join(lines), ns)  # generated from the dataclass's own field list
