@@ -13,6 +13,7 @@ from pathlib import Path
 
 from workstation import __version__
 from workstation.core.timefmt import fmt_utc
+from workstation.risk.commands import UsageError
 from workstation.rules.config import RulesError
 from workstation.sessions.store import SessionError
 
@@ -32,6 +33,19 @@ def _positive_float(name: str, max_value: float | None = None) -> Callable[[str]
             raise argparse.ArgumentTypeError(f"{name} must be greater than 0 (got {text})")
         if max_value is not None and v > max_value:
             raise argparse.ArgumentTypeError(f"{name} must be at most {max_value:g} (got {text})")
+        return v
+
+    return parse
+
+
+def _non_negative_float(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not math.isfinite(v) or v < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be 0 or more (got {text})")
         return v
 
     return parse
@@ -282,12 +296,31 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rules", default=None, help="a rules TOML file over the defaults")
     b.add_argument("--json", action="store_true", help="machine-readable output")
     b.set_defaults(func=cmd_backtest)
+
+    from workstation.risk.commands import add_commands
+
+    add_commands(sub, _positive_float, _non_negative_float)
     return p
+
+
+def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks",)) -> list[str]:
+    """``--shocks -30:30:5`` -> ``--shocks=-30:30:5``: argparse would read ``-30:30:5`` as an
+    option of its own."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in options and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_negative_values(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         parser.print_help()
         return 0
@@ -298,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except RulesError as exc:
         parser.exit(2, f"workstation: error: --rules: {exc}\n")
+    except UsageError as exc:
+        parser.exit(2, f"workstation {args.command}: error: {exc}\n")
     except BrokenPipeError:  # e.g. `workstation replay ... | head`
         sys.stderr.close()
         return 0

@@ -1,0 +1,244 @@
+"""The position book, live risk and the exit ladder, stress, sizing: numbers worked by hand."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from workstation.risk.live import MarketState, position_risk, sigma_h_pct
+from workstation.risk.positions import PositionBook, PositionError, read_positions_csv, validate
+from workstation.risk.sizing import SizingRequest, size_position
+from workstation.risk.stress import parse_shocks, stress
+
+ETH_8X = {
+    "venue": "bybit",
+    "symbol": "ETHUSDT",
+    "side": "long",
+    "qty": "30",
+    "entry_usd": "2600",
+    "leverage": "8",
+}
+BTC_CROSS = {
+    "venue": "binance",
+    "symbol": "BTCUSDT",
+    "side": "long",
+    "qty": 20,
+    "entry_usd": 70_000,
+    "leverage": 10,
+    "margin_mode": "cross",
+    "wallet_usd": 260_000,
+}
+
+
+# --- the book --------------------------------------------------------------------------------------
+def test_add_edit_close_and_journal(tmp_path: Path) -> None:
+    with PositionBook(tmp_path / "book.db") as book:
+        p = book.add(
+            validate(
+                {
+                    **ETH_8X,
+                    "max_drawdown_pct": "25",
+                    "max_leverage": "8",
+                    "reduce_price_usd": "2450",
+                    "thesis": "reclaim of 2,550",
+                    "risk_invalidation": "funding back above 0.03% or OI +5% while price falls",
+                }
+            ),
+            1_000,
+        )
+        assert p.id == 1 and p.isolated_margin_usd == pytest.approx(9_750.0)
+        assert book.get(1).journal.risk_invalidation.startswith("funding back above")
+        q = book.edit(1, {"qty": "20"})
+        assert q.qty == 20 and q.journal.max_drawdown_pct == 25
+        with pytest.raises(PositionError, match="qty: must be greater than 0"):
+            book.edit(1, {"qty": "-1"})
+        assert book.get(1).qty == 20  # a refused edit changes nothing
+        book.close_position(1, 2700.0, 2_000)
+        assert book.open_positions() == []
+        assert book.all_positions()[0].close_price_usd == 2700.0
+
+
+@pytest.mark.parametrize(
+    "field,value,needle",
+    [
+        ("venue", "ftx", "venue: must be one of"),
+        ("side", "up", "side: must be long or short"),
+        ("qty", "abc", "qty: must be a number"),
+        ("entry_usd", "0", "entry_usd: must be greater than 0"),
+        ("leverage", "500", "leverage: must be at most 200x"),
+        ("symbol", "btc usdt", "symbol: must be a symbol"),
+        ("margin_mode", "portfolio", "margin_mode: must be isolated or cross"),
+    ],
+)
+def test_every_field_is_validated(field: str, value: str, needle: str) -> None:
+    with pytest.raises(PositionError) as info:
+        validate({**ETH_8X, field: value})
+    assert needle in str(info.value) and info.value.field == field
+
+
+def test_csv_round_trip_and_bad_rows_reported(tmp_path: Path) -> None:
+    with PositionBook(tmp_path / "a.db") as a:
+        a.add(validate({**ETH_8X, "thesis": 'a, b and "c"'}), 1)
+        a.add(validate(BTC_CROSS), 2)
+        assert a.export_csv(tmp_path / "out.csv") == 2
+    with PositionBook(tmp_path / "b.db") as b:
+        added, problems = b.import_csv(tmp_path / "out.csv", 3)
+        assert problems == [] and len(added) == 2
+        assert b.get(1).journal.thesis == 'a, b and "c"'
+        assert b.get(2).wallet_usd == 260_000
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "venue,symbol,side,qty,entry_usd,leverage\nbinance,BTCUSDT,long,1,70000,5\n"
+        "binance,BTCUSDT,sideways,1,70000,5\nokx,ETHUSDT,short,2,-3,5\n"
+    )
+    positions, problems = read_positions_csv(bad)
+    assert len(positions) == 1
+    assert problems == [
+        f"{bad}:3: side: must be long or short (got 'sideways')",
+        f"{bad}:4: entry_usd: must be greater than 0 (got -3)",
+    ]
+
+
+# --- live risk and the exit ladder -----------------------------------------------------------------
+def test_exit_ladder_follows_the_journey() -> None:
+    eth = validate(ETH_8X)
+    # Bybit: IM 9,750, MM 78,000 x 0.5% = 390 -> liquidation 2600 - 9360/30 = 2288.
+    quiet = position_risk(
+        eth, MarketState(2600.0, rv_annual_pct=40.0, ladder_max_leverage=10, verdict="PROCEED")
+    )
+    assert quiet.liquidation_price == pytest.approx(2288.0)
+    assert quiet.distance_pct == pytest.approx(12.0)
+    assert quiet.exit_state == "HOLD"
+    # 10:12 - the mark falls to 2,525: liquidation 9.4% away; 24h vol 71% -> 2 sigma = 7.4%.
+    m = MarketState(2525.0, rv_annual_pct=71.0, ladder_max_leverage=20, verdict="PROCEED")
+    r = position_risk(eth, m)
+    assert r.distance_pct == pytest.approx((2525 - 2288) / 2525 * 100)
+    assert round(r.distance_pct, 1) == 9.4
+    sig = 71 * math.sqrt(24 / 8760)
+    assert r.sigma_h_pct == pytest.approx(sig) and r.distance_sigmas == pytest.approx(
+        r.distance_pct / sig
+    )
+    assert r.buffer_2sigma_ok is True and r.adverse_10pct_ok is False
+    assert r.exit_state == "TRIM"
+    assert r.reasons == ("TRIM: a 10% adverse move reaches liquidation (9.4% away)",)
+    assert r.pnl_usd == pytest.approx(30 * (2525 - 2600))
+    hedge = position_risk(
+        eth, MarketState(2525.0, 71.0, 20, "WAIT", ("liquidations", "skew", "price_structure"))
+    )
+    assert hedge.exit_state == "HEDGE"
+    derisk = position_risk(eth, MarketState(2360.0, 71.0, 20, "WAIT"))  # 3.05% away < 1 sigma 3.7%
+    assert derisk.exit_state == "DE-RISK"
+
+
+def test_unknown_inputs_never_read_as_safe() -> None:
+    r = position_risk(validate(ETH_8X), MarketState(2600.0))
+    assert r.buffer_2sigma_ok is None and r.leverage_ok is None
+    assert r.exit_state != "HOLD"
+
+
+def test_journal_reduce_price_fires_on_worsening_funding() -> None:
+    pos = validate({**ETH_8X, "leverage": "4", "reduce_price_usd": "2550"})  # liquidation 1,963
+    ok = position_risk(pos, MarketState(2540.0, 40.0, 10, "PROCEED", ()))
+    assert ok.exit_state == "HOLD"  # below the reduce price, but nothing is worsening
+    r = position_risk(pos, MarketState(2540.0, 40.0, 10, "PROCEED", ("funding",)))
+    assert r.exit_state == "TRIM" and "reduce price 2,550.00 with funding worsening" in r.reasons[0]
+
+
+def test_sigma_h() -> None:
+    assert sigma_h_pct(60.0, 8760) == 60.0
+    assert sigma_h_pct(60.0, 24) == pytest.approx(60 / math.sqrt(365))
+
+
+# --- stress ----------------------------------------------------------------------------------------
+def test_stress_isolated_and_cross() -> None:
+    eth, btc = validate(ETH_8X), validate(BTC_CROSS)
+    res = {
+        r.shock_pct: r
+        for r in stress(
+            [eth, btc], {"ETHUSDT": 2600.0, "BTCUSDT": 70_000.0}, parse_shocks("-20:0:1")
+        )
+    }
+    assert "bybit ETHUSDT long 30" not in res[-11.0].liquidated[0:1]
+    assert res[-11.0].liquidated == ()
+    assert res[-12.0].liquidated == (
+        "bybit ETHUSDT long 30",
+    )  # 2600 x 0.88 = 2288 = its liquidation
+    cross = {s: r.cross_accounts[0] for s, r in res.items()}
+    # -18%: equity 260,000 - 1.4M x 0.18 = 8,000; MM = 1,148,000 x 0.65% - 950 = 6,512 -> 81.4%
+    assert cross[-18.0].equity_usd == pytest.approx(8_000.0)
+    assert cross[-18.0].maintenance_usd == pytest.approx(6_512.0)
+    assert cross[-18.0].margin_ratio_pct == pytest.approx(81.4, abs=0.01)
+    assert cross[-17.0].margin_ratio_pct < 80
+    assert cross[-19.0].liquidated and "binance BTCUSDT long 20" in res[-19.0].liquidated
+    assert res[0.0].equity_usd == pytest.approx(9_750 + 260_000)
+    assert res[-12.0].equity_usd == pytest.approx(0 + 260_000 - 168_000)
+
+
+def test_parse_shocks() -> None:
+    assert parse_shocks("-30:30:5") == [-30, -25, -20, -15, -10, -5, 0, 5, 10, 15, 20, 25, 30]
+    for bad in ("-30:30", "a:b:c", "10:-10:5", "-30:30:0", "-100:0:10"):
+        with pytest.raises(ValueError):
+            parse_shocks(bad)
+
+
+def test_cross_wallets_must_agree() -> None:
+    other = validate(
+        {**BTC_CROSS, "symbol": "ETHUSDT", "qty": 1, "entry_usd": 2600, "wallet_usd": 1}
+    )
+    with pytest.raises(PositionError, match="disagree on the wallet"):
+        stress([validate(BTC_CROSS), other], {}, [0.0])
+
+
+# --- sizing ----------------------------------------------------------------------------------------
+JOURNEY = dict(
+    equity_usd=250_000,
+    risk_pct=1.0,
+    side="long",
+    entry_usd=66_800,
+    stop_usd=64_900,
+    ladder_max_leverage=2.5,
+    rv_annual_pct=71.0,
+)
+
+
+def test_sizing_the_journey_trade() -> None:
+    r = size_position(SizingRequest(**JOURNEY))
+    assert r.accepted
+    assert r.qty == pytest.approx(2_500 / 1_900) and round(r.qty, 2) == 1.32
+    assert r.leverage == 2.5 and r.risk_usd == 2_500
+    assert r.margin_usd == pytest.approx(r.qty * 66_800 / 2.5)
+    # isolated Binance, bracket 2 (notional 87,895): (M + 50 - Q*EP) / (Q*0.005 - Q)
+    q = r.qty
+    assert r.liquidation_price == pytest.approx(
+        (q * 66_800 / 2.5 + 50 - q * 66_800) / (q * 0.005 - q)
+    )
+    assert all(r.checks.values())
+    assert r.journal.max_leverage == 2.5 and r.journal.reduce_price_usd == 65_850.0
+
+
+def test_sizing_refuses_above_the_ladder_and_says_what_passes() -> None:
+    r = size_position(SizingRequest(**{**JOURNEY, "leverage": 6.0}))
+    assert not r.accepted
+    assert r.refusals == ("6x is above the ladder's 2.5x allowed now",)
+    assert r.max_passing_qty == pytest.approx(2_500 / 1_900)
+
+
+def test_sizing_finds_the_highest_passing_leverage() -> None:
+    r = size_position(SizingRequest(**{**JOURNEY, "leverage": 12.0, "ladder_max_leverage": 20.0}))
+    assert not r.accepted and r.checks["adverse_10pct"] is False
+    q = 2_500 / 1_900
+    margin_at_10pct = q * 66_800 * (1 - 0.9 * (1 - 0.005)) - 50
+    assert r.max_passing_leverage == pytest.approx(q * 66_800 / margin_at_10pct, rel=1e-6)
+
+
+def test_sizing_with_a_sigma_stop_and_unknown_vol() -> None:
+    r = size_position(SizingRequest(**{**JOURNEY, "stop_usd": None, "stop_sigmas": 1.0}))
+    assert r.stop_usd == pytest.approx(66_800 * (1 - 71 * math.sqrt(24 / 8760) / 100))
+    unknown = size_position(SizingRequest(**{**JOURNEY, "rv_annual_pct": None}))
+    assert unknown.checks["buffer_2sigma"] is None
+    assert not unknown.accepted  # an unchecked buffer is not a passed one
+    assert "realized vol is unknown" in unknown.refusals[0]
+    with pytest.raises(PositionError, match="stop_usd"):
+        size_position(SizingRequest(**{**JOURNEY, "stop_usd": 67_000}))

@@ -1,0 +1,215 @@
+"""Maintenance-margin brackets (Binance leverage brackets, Bybit risk-limit tiers, OKX position
+tiers) as data: maintenance margin = notional × ``mmr`` − ``maint_amount_usd``.
+
+Shipped tables live in ``resources/brackets/<venue>.json``; a table refreshed from the venue is
+written to the user data folder and takes precedence. The parsers turn each venue's REST response
+into the same rows. Pure functions and immutable tables; any thread may call them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SHIPPED = Path(__file__).resolve().parent.parent.parent / "resources" / "brackets"
+VENUES = ("binance", "bybit", "okx")
+
+
+class BracketError(ValueError):
+    """A bracket table that cannot be used, or a lookup that has no answer (unknown symbol,
+    notional beyond the last bracket, leverage above the bracket's maximum)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    floor_usd: float
+    cap_usd: float
+    mmr: float  # maintenance margin rate, fraction
+    maint_amount_usd: float  # Binance "cum", Bybit "mmDeduction"
+    max_leverage: float
+    verified: bool = True  # False: illustrative, not taken from the venue
+
+    def maintenance_margin(self, notional_usd: float) -> float:
+        return notional_usd * self.mmr - self.maint_amount_usd
+
+
+@dataclass(frozen=True)
+class BracketTable:
+    venue: str
+    symbol: str
+    brackets: tuple[Bracket, ...]
+    source: str
+
+    def for_notional(self, notional_usd: float) -> Bracket:
+        """The bracket whose [floor, cap) holds ``notional_usd`` (the last one includes its cap)."""
+        n = abs(notional_usd)
+        for b in self.brackets:
+            if b.floor_usd <= n < b.cap_usd:
+                return b
+        last = self.brackets[-1]
+        if n <= last.cap_usd:
+            return last
+        raise BracketError(
+            f"{self.venue} {self.symbol}: a notional of {n:,.0f} USD is beyond the last bracket "
+            f"({last.cap_usd:,.0f} USD)"
+        )
+
+    def check_cum_rule(self, tolerance_usd: float = 1.0) -> None:
+        """maint_amount_n = maint_amount_(n−1) + floor_n × (mmr_n − mmr_(n−1)): the maintenance
+        margin is continuous at every boundary. Raises BracketError naming the bracket."""
+        prev: Bracket | None = None
+        for i, b in enumerate(self.brackets, start=1):
+            expected = (
+                0.0 if prev is None else prev.maint_amount_usd + b.floor_usd * (b.mmr - prev.mmr)
+            )
+            if abs(b.maint_amount_usd - expected) > tolerance_usd:
+                raise BracketError(
+                    f"{self.venue} {self.symbol} bracket {i}: maintenance amount "
+                    f"{b.maint_amount_usd:,.2f} breaks the cum rule (expected {expected:,.2f})"
+                )
+            prev = b
+
+
+def user_brackets_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("workstation", appauthor=False)) / "brackets"
+
+
+def _table_from_json(venue: str, data: dict[str, Any], symbol: str, origin: str) -> BracketTable:
+    rows = data.get("symbols", {}).get(symbol)
+    if rows is None:
+        known = ", ".join(sorted(data.get("symbols", {})))
+        raise BracketError(f"{venue}: no brackets for symbol {symbol!r} (known: {known})")
+    try:
+        brackets = tuple(
+            Bracket(
+                float(r["floor_usd"]),
+                float(r["cap_usd"]),
+                float(r["mmr"]),
+                float(r["maint_amount_usd"]),
+                float(r["max_leverage"]),
+                bool(r.get("verified", True)),
+            )
+            for r in rows
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BracketError(f"{origin}: malformed bracket row ({exc})") from None
+    if not brackets:
+        raise BracketError(f"{origin}: {symbol} has no brackets")
+    return BracketTable(venue, symbol, brackets, f"{origin} ({data.get('as_of', '?')})")
+
+
+def load_table(
+    venue: str, symbol: str, folder: str | os.PathLike[str] | None = None
+) -> BracketTable:
+    """The table for ``venue``/``symbol``: a refreshed one from the user data folder if present,
+    else the shipped one."""
+    if venue not in VENUES:
+        raise BracketError(f"unknown venue {venue!r} (expected one of {', '.join(VENUES)})")
+    candidates = [Path(folder)] if folder else [user_brackets_dir(), SHIPPED]
+    for base in candidates:
+        path = base / f"{venue}.json"
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise BracketError(f"{path}: not readable bracket data ({exc})") from None
+            if symbol in data.get("symbols", {}) or base == candidates[-1]:
+                return _table_from_json(venue, data, symbol, str(path))
+    raise BracketError(f"no bracket data for {venue}")
+
+
+# --- the venues' own responses -------------------------------------------------------------------
+def from_binance(payload: list[dict[str, Any]], symbol: str) -> list[dict[str, Any]]:
+    """GET /fapi/v1/leverageBracket -> rows (``brackets`` of the matching symbol)."""
+    for entry in payload:
+        if entry.get("symbol") == symbol:
+            return [
+                {
+                    "floor_usd": float(b["notionalFloor"]),
+                    "cap_usd": float(b["notionalCap"]),
+                    "mmr": float(b["maintMarginRatio"]),
+                    "maint_amount_usd": float(b["cum"]),
+                    "max_leverage": float(b["initialLeverage"]),
+                    "verified": True,
+                }
+                for b in sorted(entry["brackets"], key=lambda b: float(b["notionalFloor"]))
+            ]
+    raise BracketError(f"binance: the response has no brackets for {symbol}")
+
+
+def _continuous(rows: list[tuple[float, float, float, float | None]]) -> list[dict[str, Any]]:
+    """(cap, mmr, max_leverage, published deduction or None) sorted by cap -> rows with floors
+    and deductions (published, or derived from continuity)."""
+    out, floor, prev_mmr, deduction = [], 0.0, None, 0.0
+    for cap, mmr, lev, published in rows:
+        if prev_mmr is not None:
+            deduction += floor * (mmr - prev_mmr)
+        out.append(
+            {
+                "floor_usd": floor,
+                "cap_usd": cap,
+                "mmr": mmr,
+                "maint_amount_usd": published if published is not None else deduction,
+                "max_leverage": lev,
+                "verified": True,
+            }
+        )
+        floor, prev_mmr = cap, mmr
+    return out
+
+
+def from_bybit(payload: dict[str, Any], symbol: str) -> list[dict[str, Any]]:
+    """GET /v5/market/risk-limit?category=linear -> rows. Bybit sends maintenanceMargin as a
+    fraction on linear tiers and an empty mmDeduction on the lowest tier."""
+    tiers = [t for t in payload["result"]["list"] if t.get("symbol") == symbol]
+    if not tiers:
+        raise BracketError(f"bybit: the response has no risk limits for {symbol}")
+    rows = []
+    for t in sorted(tiers, key=lambda t: float(t["riskLimitValue"])):
+        ded = t.get("mmDeduction")
+        rows.append(
+            (
+                float(t["riskLimitValue"]),
+                float(t["maintenanceMargin"]),
+                float(t["maxLeverage"]),
+                float(ded) if ded not in (None, "") else None,
+            )
+        )
+    return _continuous(rows)
+
+
+def from_okx(
+    payload: dict[str, Any], contract_value_coin: float, price_usd: float
+) -> list[dict[str, Any]]:
+    """GET /api/v5/public/position-tiers (instType SWAP) -> rows. OKX sizes tiers in contracts:
+    caps are converted to USD at ``price_usd`` with the contract's value in coin."""
+    rows = [
+        (
+            float(t["maxSz"]) * contract_value_coin * price_usd,
+            float(t["mmr"]),
+            float(t["maxLever"]),
+            None,
+        )
+        for t in sorted(payload["data"], key=lambda t: float(t["maxSz"]))
+    ]
+    return _continuous(rows)
+
+
+def write_user_table(venue: str, symbol: str, rows: list[dict[str, Any]], as_of: str) -> Path:
+    """Store a refreshed table in the user data folder (merged with the symbols already there)."""
+    folder = user_brackets_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{venue}.json"
+    data = json.loads(path.read_text()) if path.is_file() else {"venue": venue, "symbols": {}}
+    data["symbols"][symbol] = rows
+    data["as_of"] = as_of
+    data["source"] = f"refreshed from {venue}"
+    table = _table_from_json(venue, data, symbol, str(path))
+    table.check_cum_rule(tolerance_usd=max(1.0, rows[-1]["cap_usd"] * 1e-9))
+    path.write_text(json.dumps(data, indent=1))
+    return path

@@ -1,0 +1,776 @@
+"""Command-line verbs of the risk tools: liq-price, size, stress, positions, keys, account.
+
+Each ``cmd_*`` prints text or, with ``--json``, one JSON document (keys in the README). A bad
+argument raises :class:`UsageError` naming it; the CLI turns that into exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import time
+from dataclasses import asdict
+from typing import Any
+
+from workstation.risk.brackets import VENUES, BracketError, load_table
+from workstation.risk.liquidation import (
+    OtherPosition,
+    binance_liquidation_price,
+    bybit_liquidation_price,
+    check_leverage,
+    okx_liquidation_price,
+)
+from workstation.risk.positions import PositionBook, PositionError, read_positions_csv, validate
+
+
+class UsageError(Exception):
+    """A wrong argument: the message starts with its name."""
+
+
+def _positive(name: str, value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise UsageError(f"{name} must be greater than 0 (got {value:g})")
+    return value
+
+
+def _table(venue: str, symbol: str):
+    try:
+        return load_table(venue, symbol)
+    except BracketError as exc:
+        raise UsageError(f"--symbol: {exc}") from None
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _dump(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, default=lambda o: None if o != o else str(o)))
+
+
+# --- liq-price --------------------------------------------------------------------------------------
+def parse_other(text: str, mark_default: float | None = None) -> OtherPosition:
+    parts = text.split(":")
+    if len(parts) not in (5, 7):
+        raise UsageError(f"--other must be SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM] (got {text!r})")
+    symbol, side = parts[0].upper(), parts[1].lower()
+    if side not in ("long", "short"):
+        raise UsageError(f"--other {text!r}: SIDE must be long or short")
+    try:
+        qty, entry, mark = (float(x) for x in parts[2:5])
+        extra = [float(x) for x in parts[5:]]
+    except ValueError:
+        raise UsageError(
+            f"--other {text!r}: QTY, ENTRY, MARK (and MMR, CUM) must be numbers"
+        ) from None
+    if qty <= 0 or entry <= 0 or mark <= 0:
+        raise UsageError(f"--other {text!r}: QTY, ENTRY and MARK must be greater than 0")
+    if extra:
+        mmr, cum = extra
+    else:
+        b = _table("binance", symbol).for_notional(qty * mark)
+        mmr, cum = b.mmr, b.maint_amount_usd
+    return OtherPosition(symbol, side, qty, entry, mark, mmr, cum)
+
+
+def cmd_liq_price(args: argparse.Namespace) -> int:
+    _positive("--qty", args.qty)
+    _positive("--entry", args.entry)
+    _positive("--leverage", args.leverage)
+    _positive("--margin", args.margin)
+    if (args.leverage is None) == (args.margin is None) and args.margin_mode == "isolated":
+        raise UsageError("--leverage or --margin: give exactly one for an isolated position")
+    if args.mmr is not None and not 0 < args.mmr < 1:
+        raise UsageError(f"--mmr must be a rate between 0 and 1, such as 0.005 (got {args.mmr:g})")
+    symbol = args.symbol.upper()
+    notional = args.qty * args.entry
+    table = None if args.mmr is not None else _table(args.venue, symbol)
+    if args.leverage is not None:
+        leverage = args.leverage
+    elif args.margin is not None:
+        leverage = notional / args.margin
+    else:
+        leverage = None
+    if table is not None and leverage:
+        try:
+            check_leverage(table, notional, leverage)
+        except BracketError as exc:
+            raise UsageError(f"--leverage: {exc}") from None
+    margin = args.margin if args.margin is not None else (notional / leverage if leverage else None)
+    if args.margin_mode == "cross":
+        if args.venue != "binance":
+            raise UsageError(
+                "--margin-mode cross is computed for binance only (bybit and okx: isolated)"
+            )
+        if args.wallet_balance is None:
+            raise UsageError("--wallet-balance is needed for cross margin")
+        others = [parse_other(o) for o in args.other or []]
+        res = binance_liquidation_price(
+            args.side,
+            args.qty,
+            args.entry,
+            args.wallet_balance,
+            table=table,
+            mmr=args.mmr,
+            maint_amount_usd=args.maint_amount,
+            others=others,
+        )
+    elif args.other:
+        raise UsageError("--other belongs to cross margin (--margin-mode cross)")
+    elif args.venue == "binance":
+        res = binance_liquidation_price(
+            args.side,
+            args.qty,
+            args.entry,
+            margin,
+            table=table,
+            mmr=args.mmr,
+            maint_amount_usd=args.maint_amount,
+        )
+    elif args.venue == "bybit":
+        res = bybit_liquidation_price(
+            args.side,
+            args.qty,
+            args.entry,
+            notional / margin,
+            table=table,
+            mmr=args.mmr,
+            deduction_usd=args.maint_amount,
+        )
+    else:
+        res = okx_liquidation_price(
+            args.side,
+            args.qty,
+            args.entry,
+            margin,
+            table=table,
+            mmr=args.mmr,
+            taker_fee=args.taker_fee,
+        )
+    sign = 1 if args.side == "long" else -1
+    lp = res.liquidation_price
+    out = {
+        "venue": args.venue,
+        "symbol": symbol,
+        "side": args.side,
+        "qty": args.qty,
+        "entry": args.entry,
+        "margin_mode": args.margin_mode,
+        "margin_usd": res.margin_usd,
+        "liquidation_price": None if lp is None else round(lp, 2),
+        "liquidation_price_exact": lp,
+        "distance_pct": None
+        if lp is None
+        else round(sign * (args.entry - lp) / args.entry * 100, 4),
+        "mmr": res.mmr,
+        "maint_amount": res.maint_amount_usd,
+        "bracket_source": "given" if table is None else table.source,
+        "bracket_verified": res.bracket_verified if table is not None else None,
+        "formula": res.formula,
+        "iterations": res.iterations,
+    }
+    if args.json:
+        _dump(out)
+        return 0
+    if lp is None:
+        print(f"no liquidation price: no price liquidates this {args.side} (margin covers it)")
+    else:
+        where = "below" if sign > 0 else "above"
+        print(
+            f"liquidation price {lp:,.2f} USD ({abs(out['distance_pct']):.2f}% {where} the entry)"
+        )
+    print(
+        f"  {args.venue} {args.margin_mode}, {symbol} {args.side} {args.qty} at {args.entry:,.2f}; "
+        f"MMR {res.mmr * 100:g}%, maintenance amount {res.maint_amount_usd:,.2f} USD "
+        f"({out['bracket_source']})"
+    )
+    if table is not None and not res.bracket_verified:
+        print(
+            "  note: this bracket is illustrative, not the venue's current table: pass --mmr, "
+            "or refresh the brackets online"
+        )
+    return 0
+
+
+# --- size --------------------------------------------------------------------------------------------
+def _market_from_session(path: str, symbol: str) -> tuple[float | None, float | None]:
+    """(ladder max, 24h realized vol) at the end of a recorded session, from a headless replay."""
+    from workstation.core.clock import ReplayClock
+    from workstation.engine.pipeline import build_pipeline
+    from workstation.sessions.store import SessionReader
+
+    pipe = build_pipeline(ReplayClock())
+    with SessionReader(path) as reader:
+        for ev in reader.events():
+            pipe.engine.process(ev)
+            if pipe.engine.events_processed % 50_000 == 0:
+                pipe.engine.drain()
+    ladder = pipe.rules.ladders.get(symbol)
+    fresh = pipe.metrics.fresh_values.get(("all", symbol), {})
+    return (ladder.max_leverage if ladder else None, fresh.get("rv_24h_pct"))
+
+
+def cmd_size(args: argparse.Namespace) -> int:
+    from workstation.risk.sizing import SizingRequest, size_position
+
+    for name in (
+        "equity",
+        "risk_pct",
+        "entry",
+        "stop",
+        "stop_sigmas",
+        "leverage",
+        "ladder_max",
+        "rv",
+        "horizon_h",
+    ):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    if (args.stop is None) == (args.stop_sigmas is None):
+        raise UsageError("--stop or --stop-sigmas: give exactly one")
+    if args.risk_pct > 100:
+        raise UsageError(
+            f"--risk-pct is a percentage of equity: at most 100 (got {args.risk_pct:g})"
+        )
+    symbol = args.symbol.upper()
+    _table(args.venue, symbol)
+    ladder_max, rv = args.ladder_max, args.rv
+    if args.session and (ladder_max is None or rv is None):
+        s_ladder, s_rv = _market_from_session(args.session, symbol)
+        ladder_max = ladder_max if ladder_max is not None else s_ladder
+        rv = rv if rv is not None else s_rv
+    try:
+        res = size_position(
+            SizingRequest(
+                equity_usd=args.equity,
+                risk_pct=args.risk_pct,
+                side=args.side,
+                entry_usd=args.entry,
+                stop_usd=args.stop,
+                stop_sigmas=args.stop_sigmas,
+                venue=args.venue,
+                symbol=symbol,
+                leverage=args.leverage,
+                ladder_max_leverage=ladder_max,
+                rv_annual_pct=rv,
+                horizon_h=args.horizon_h,
+                margin_mode=args.margin_mode,
+            )
+        )
+    except PositionError as exc:
+        raise UsageError(
+            f"--{exc.field.replace('_usd', '').replace('_', '-')}: {exc.problem}"
+        ) from None
+    if args.json:
+        _dump({**asdict(res), "ladder_max_leverage": ladder_max, "rv_annual_pct": rv})
+        return 0
+    verdict = "ACCEPTED" if res.accepted else "REFUSED"
+    print(
+        f"{verdict}: {args.side} {res.qty:,.4f} {symbol} at {res.leverage:g}x, notional {res.notional_usd:,.0f} USD, "
+        f"margin {res.margin_usd:,.0f} USD"
+    )
+    print(
+        f"  risk {res.risk_usd:,.0f} USD ({args.risk_pct:g}% of {args.equity:,.0f}) over a stop at {res.stop_usd:,.2f}"
+    )
+    lp = (
+        "none"
+        if res.liquidation_price is None
+        else f"{res.liquidation_price:,.2f} ({res.liq_distance_pct:.1f}% away)"
+    )
+    print(
+        f"  liquidation {lp}; ladder max {'unknown' if ladder_max is None else f'{ladder_max:g}x'}, "
+        f"24h realized vol {'unknown' if rv is None else f'{rv:.1f}%'}"
+    )
+    for name, ok in res.checks.items():
+        print(
+            f"  {'pass' if ok else 'FAIL' if ok is False else 'unknown'}: {name.replace('_', ' ')}"
+        )
+    for why in res.refusals:
+        print(f"  - {why}")
+    for note in res.notes:
+        print(f"  > {note}")
+    j = res.journal
+    print("three numbers to write before the trade:")
+    print(f"  max drawdown   {res.risk_usd:,.0f} USD = {j.max_drawdown_pct:g}% of the margin")
+    print(f"  max leverage   {j.max_leverage:g}x")
+    print(
+        f"  reduce at      {j.reduce_price_usd:,.2f} if funding or OI worsen (suggested: halfway to the stop)"
+    )
+    return 0 if res.accepted else 3
+
+
+# --- stress -----------------------------------------------------------------------------------------
+def cmd_stress(args: argparse.Namespace) -> int:
+    import csv
+
+    from workstation.risk.stress import parse_shocks, stress
+
+    try:
+        shocks = parse_shocks(args.shocks)
+    except ValueError as exc:
+        raise UsageError(f"--shocks: {exc}") from None
+    try:
+        positions, problems = read_positions_csv(args.positions)
+    except PositionError as exc:
+        raise UsageError(f"--positions: {exc.problem}") from None
+    if problems:
+        raise UsageError("--positions: " + "; ".join(problems))
+    if not positions:
+        raise UsageError(f"--positions: {args.positions} holds no positions")
+    with open(args.positions, newline="", encoding="utf-8") as fh:
+        marks = {
+            r["symbol"].upper(): float(r["mark_usd"])
+            for r in csv.DictReader(fh)
+            if r.get("mark_usd")
+        }
+    try:
+        results = stress(positions, marks, shocks)
+    except (PositionError, BracketError) as exc:
+        raise UsageError(f"--positions: {exc}") from None
+    if args.json:
+        _dump(
+            {
+                "marks": marks,
+                "shocks": [
+                    {
+                        "shock_pct": r.shock_pct,
+                        "equity_usd": r.equity_usd,
+                        "liquidated": list(r.liquidated),
+                        "cross_accounts": [asdict(a) for a in r.cross_accounts],
+                        "positions": [asdict(p) for p in r.positions],
+                    }
+                    for r in results
+                ],
+            }
+        )
+        return 0
+    venues = [a.venue for a in results[0].cross_accounts]
+    head = (
+        f"{'shock':>7} {'equity USD':>14} "
+        + "".join(f"{v + ' margin ratio':>22}" for v in venues)
+        + "  liquidated"
+    )
+    print(head)
+    for r in results:
+        ratios = "".join(
+            f"{('inf' if a.margin_ratio_pct == float('inf') else f'{a.margin_ratio_pct:.1f}%'):>22}"
+            for a in r.cross_accounts
+        )
+        print(
+            f"{r.shock_pct:>+6.1f}% {r.equity_usd:>14,.0f} {ratios}  {', '.join(r.liquidated) or '-'}"
+        )
+    return 0
+
+
+# --- positions ----------------------------------------------------------------------------------------
+_FIELD_ARGS = {
+    "venue": "venue",
+    "symbol": "symbol",
+    "side": "side",
+    "qty": "qty",
+    "entry": "entry_usd",
+    "leverage": "leverage",
+    "margin": "margin_usd",
+    "margin_mode": "margin_mode",
+    "wallet": "wallet_usd",
+    "max_drawdown_pct": "max_drawdown_pct",
+    "max_leverage": "max_leverage",
+    "reduce_price": "reduce_price_usd",
+    "thesis": "thesis",
+    "risk_invalidation": "risk_invalidation",
+}
+
+
+def _fields(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        f: getattr(args, a) for a, f in _FIELD_ARGS.items() if getattr(args, a, None) is not None
+    }
+
+
+def _position_row(p) -> dict[str, Any]:
+    d = {
+        k: getattr(p, k)
+        for k in (
+            "id",
+            "venue",
+            "symbol",
+            "side",
+            "qty",
+            "entry_usd",
+            "leverage",
+            "margin_mode",
+            "margin_usd",
+            "wallet_usd",
+            "opened_ms",
+            "closed_ms",
+            "close_price_usd",
+        )
+    }
+    d["journal"] = asdict(p.journal)
+    return d
+
+
+def cmd_positions(args: argparse.Namespace) -> int:
+    book = PositionBook(args.book)
+    try:
+        return _positions(args, book)
+    except PositionError as exc:
+        arg = {v: k for k, v in _FIELD_ARGS.items()}.get(exc.field, exc.field)
+        raise UsageError(f"--{arg.replace('_', '-')}: {exc.problem}") from None
+    finally:
+        book.close()
+
+
+def _positions(args: argparse.Namespace, book: PositionBook) -> int:
+    action = args.action
+    if action == "add":
+        pos = book.add(validate(_fields(args)), _now_ms())
+        print(f"added {pos.label} at {pos.entry_usd:,.2f}, {pos.leverage:g}x {pos.margin_mode}")
+    elif action == "edit":
+        pos = book.edit(args.id, _fields(args))
+        print(f"edited {pos.label}")
+    elif action == "close":
+        pos = book.close_position(args.id, args.price, _now_ms())
+        print(f"closed {pos.label} at {args.price:,.2f}")
+    elif action == "import":
+        added, problems = book.import_csv(args.file, _now_ms())
+        print(f"imported {len(added)} positions from {args.file}")
+        for p in problems:
+            print(f"  skipped {p}", file=sys.stderr)
+        return 0 if not problems else 1
+    elif action == "export":
+        n = book.export_csv(args.file)
+        print(f"exported {n} positions to {args.file}")
+    elif action == "list":
+        rows = book.all_positions() if args.all else book.open_positions()
+        if args.json:
+            _dump([_position_row(p) for p in rows])
+            return 0
+        for p in rows:
+            state = "open" if p.closed_ms is None else f"closed at {p.close_price_usd:,.2f}"
+            print(
+                f"#{p.id:<4} {p.venue:<8} {p.symbol:<9} {p.side:<5} {p.qty:>12g} @ {p.entry_usd:>12,.2f} "
+                f"{p.leverage:>5g}x {p.margin_mode:<8} {state}"
+            )
+            if p.journal.thesis or p.journal.risk_invalidation:
+                print(
+                    f"      thesis: {p.journal.thesis}  |  risk invalidation: {p.journal.risk_invalidation}"
+                )
+    elif action == "risk":
+        return _positions_risk(args, book)
+    return 0
+
+
+def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
+    from workstation.risk.live import MarketState, position_risk
+
+    marks: dict[str, float] = {}
+    for item in args.mark or []:
+        sym, _, price = item.partition("=")
+        try:
+            marks[sym.upper()] = float(price)
+        except ValueError:
+            raise UsageError(f"--mark must be SYMBOL=PRICE (got {item!r})") from None
+    positions = book.open_positions()
+    out = []
+    for p in positions:
+        if p.symbol not in marks:
+            raise UsageError(f"--mark: no mark for {p.symbol} (give --mark {p.symbol}=PRICE)")
+        market = MarketState(
+            marks[p.symbol],
+            args.rv,
+            args.ladder_max,
+            args.verdict,
+            tuple(c for c in (args.cautions or "").split(",") if c),
+        )
+        out.append(position_risk(p, market, marks, positions))
+    if args.json:
+        _dump(
+            [
+                {
+                    **{k: v for k, v in asdict(r).items() if k != "position"},
+                    "position": _position_row(r.position),
+                }
+                for r in out
+            ]
+        )
+        return 0
+    for r in out:
+        liq = "none" if r.liquidation_price is None else f"{r.liquidation_price:,.2f}"
+        sig = "-" if r.distance_sigmas is None else f"{r.distance_sigmas:.1f}σ"
+        print(
+            f"{r.position.label:<32} PnL {r.pnl_usd:>+12,.2f}  liq {liq:>12}  {r.distance_pct:>6.1f}% ({sig})  "
+            f"{r.effective_leverage:.1f}x  {r.exit_state}"
+        )
+        for why in r.reasons:
+            print(f"    {why}")
+    return 0
+
+
+# --- keys and account -----------------------------------------------------------------------------
+def cmd_keys(args: argparse.Namespace) -> int:
+    from workstation.account.secrets import (
+        KeyringUnavailable,
+        delete_keys,
+        key_hint,
+        load_keys,
+        store_keys,
+    )
+
+    try:
+        if args.action == "set":
+            if sys.stdin.isatty():
+                key = getpass.getpass(f"{args.venue} API key: ")
+                secret = getpass.getpass(f"{args.venue} API secret: ")
+            else:  # piped: the key, then the secret, one a line
+                key, secret = (sys.stdin.readline().strip() for _ in range(2))
+            try:
+                store_keys(args.venue, key, secret)
+            except ValueError as exc:
+                raise UsageError(f"keys set: {exc}") from None
+            print(
+                f"stored the {args.venue} API key {key_hint(key)} and its secret in the system keyring"
+            )
+        elif args.action == "status":
+            keys = load_keys(args.venue)
+            print(
+                f"{args.venue}: "
+                + (
+                    f"API key {key_hint(keys.api_key)} and secret in the keyring"
+                    if keys
+                    else "no keys"
+                )
+            )
+        else:
+            print(
+                f"{args.venue}: "
+                + ("keys deleted" if delete_keys(args.venue) else "there were no keys")
+            )
+    except KeyringUnavailable as exc:
+        print(f"workstation: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    from workstation.account.binance import AccountError, BinanceAccount
+    from workstation.account.secrets import KeyringUnavailable, load_keys
+    from workstation.risk.margin import liquidation
+    from workstation.risk.positions import Position
+
+    try:
+        keys = load_keys("binance")
+    except KeyringUnavailable as exc:
+        print(f"workstation: {exc}", file=sys.stderr)
+        return 1
+    if keys is None:
+        print(
+            "workstation: no binance keys in the keyring: run `workstation keys set binance`",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        with BinanceAccount(keys, args.binance_url) as acct:
+            acct.sync_time()
+            positions = acct.positions()
+            balances = acct.balances()
+    except AccountError as exc:
+        print(f"workstation: {exc}", file=sys.stderr)
+        return 1
+    usdt = next((b for b in balances if b.asset == "USDT"), None)
+    rows = []
+    for v in positions:
+        pos = Position(
+            "binance",
+            v.symbol,
+            v.side,
+            v.qty,
+            v.entry_usd,
+            v.leverage,
+            v.margin_mode,
+            margin_usd=v.isolated_margin_usd if v.margin_mode == "isolated" else None,
+            wallet_usd=usdt.cross_wallet if (usdt and v.margin_mode == "cross") else None,
+        )
+        try:
+            ours = liquidation(
+                pos,
+                {p.symbol: p.mark_usd for p in positions},
+                [
+                    Position(
+                        "binance", o.symbol, o.side, o.qty, o.entry_usd, o.leverage, o.margin_mode
+                    )
+                    for o in positions
+                    if o is not v
+                ],
+            ).liquidation_price
+        except BracketError:
+            ours = None
+        rows.append({**asdict(v), "our_liquidation_price": ours})
+    if args.import_positions:
+        with PositionBook(args.book) as book:
+            for r in rows:
+                book.add(
+                    validate(
+                        {
+                            **r,
+                            "entry_usd": r["entry_usd"],
+                            "venue": "binance",
+                            "margin_usd": r["isolated_margin_usd"] or None,
+                            "wallet_usd": usdt.cross_wallet
+                            if usdt and r["margin_mode"] == "cross"
+                            else None,
+                        }
+                    ),
+                    _now_ms(),
+                )
+    if args.json:
+        _dump(
+            {
+                "positions": rows,
+                "balances": [asdict(b) for b in balances],
+                "server_offset_ms": acct.offset_ms,
+            }
+        )
+        return 0
+    for b in balances:
+        print(
+            f"{b.asset}: wallet {b.wallet:,.2f}, cross wallet {b.cross_wallet:,.2f}, available {b.available:,.2f}"
+        )
+    for r in rows:
+        venue_liq = "-" if r["liquidation_price"] is None else f"{r['liquidation_price']:,.2f}"
+        ours = "-" if r["our_liquidation_price"] is None else f"{r['our_liquidation_price']:,.2f}"
+        print(
+            f"{r['symbol']:<10} {r['side']:<5} {r['qty']:>10g} @ {r['entry_usd']:,.2f}  {r['leverage']:g}x "
+            f"{r['margin_mode']:<8} liq {venue_liq} (venue) / {ours} (workstation)"
+        )
+    if args.import_positions:
+        print(f"imported {len(rows)} positions into the book")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction, pos_float, nonneg_float) -> None:
+    """Register the risk verbs on the CLI's subparsers."""
+    lp = sub.add_parser("liq-price", help="liquidation price of a linear perpetual position")
+    lp.add_argument("--venue", required=True, choices=VENUES)
+    lp.add_argument("--side", required=True, choices=("long", "short"))
+    lp.add_argument("--entry", required=True, type=pos_float("--entry"))
+    lp.add_argument("--qty", required=True, type=pos_float("--qty"))
+    lp.add_argument("--leverage", type=pos_float("--leverage"))
+    lp.add_argument("--margin", type=pos_float("--margin"), help="isolated margin, USD")
+    lp.add_argument("--symbol", default="BTCUSDT")
+    lp.add_argument("--margin-mode", choices=("isolated", "cross"), default="isolated")
+    lp.add_argument(
+        "--wallet-balance", type=pos_float("--wallet-balance"), help="cross wallet, USD"
+    )
+    lp.add_argument("--other", action="append", metavar="SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM]")
+    lp.add_argument(
+        "--mmr", type=pos_float("--mmr"), help="maintenance margin rate (skips the bracket lookup)"
+    )
+    lp.add_argument(
+        "--maint-amount",
+        type=nonneg_float("--maint-amount"),
+        help="maintenance amount (Binance cum, Bybit deduction), USD",
+    )
+    lp.add_argument(
+        "--taker-fee",
+        type=nonneg_float("--taker-fee"),
+        default=0.0005,
+        help="OKX: taker fee rate (default 0.0005)",
+    )
+    lp.add_argument("--json", action="store_true")
+    lp.set_defaults(func=cmd_liq_price)
+
+    sz = sub.add_parser(
+        "size", help="size a trade from the risk budget, with the ladder as the ceiling"
+    )
+    sz.add_argument("--equity", required=True, type=pos_float("--equity"))
+    sz.add_argument("--risk-pct", required=True, type=pos_float("--risk-pct"))
+    sz.add_argument("--side", required=True, choices=("long", "short"))
+    sz.add_argument("--entry", required=True, type=pos_float("--entry"))
+    sz.add_argument("--stop", type=pos_float("--stop"))
+    sz.add_argument("--stop-sigmas", type=pos_float("--stop-sigmas"))
+    sz.add_argument("--venue", choices=VENUES, default="binance")
+    sz.add_argument("--symbol", default="BTCUSDT")
+    sz.add_argument(
+        "--leverage", type=pos_float("--leverage"), help="default: the ladder's maximum"
+    )
+    sz.add_argument(
+        "--ladder-max", type=pos_float("--ladder-max"), help="the ladder's allowed leverage now"
+    )
+    sz.add_argument("--rv", type=pos_float("--rv"), help="realized vol, % per year")
+    sz.add_argument("--horizon-h", type=pos_float("--horizon-h"), default=24.0)
+    sz.add_argument("--margin-mode", choices=("isolated", "cross"), default="isolated")
+    sz.add_argument(
+        "--session", help="take the ladder and realized vol from the end of this session"
+    )
+    sz.add_argument("--json", action="store_true")
+    sz.set_defaults(func=cmd_size)
+
+    st = sub.add_parser("stress", help="shock every position at once, cross margin included")
+    st.add_argument(
+        "--positions", required=True, help="CSV of positions (the book's export; mark_usd optional)"
+    )
+    st.add_argument(
+        "--shocks", default="-30:30:5", help="FROM:TO:STEP in percent (default -30:30:5)"
+    )
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_stress)
+
+    ps = sub.add_parser(
+        "positions", help="the position book: list, add, edit, close, import, export, risk"
+    )
+    ps.add_argument(
+        "--book", default=None, help="the book's SQLite file (default: in the user data folder)"
+    )
+    acts = ps.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ls = acts.add_parser("list")
+    ls.add_argument("--all", action="store_true", help="closed positions too")
+    ls.add_argument("--json", action="store_true")
+    for name in ("add", "edit"):
+        a = acts.add_parser(name)
+        if name == "edit":
+            a.add_argument("id", type=int)
+        a.add_argument("--venue", choices=VENUES, required=name == "add")
+        a.add_argument("--symbol", required=name == "add")
+        a.add_argument("--side", choices=("long", "short"), required=name == "add")
+        a.add_argument("--qty", required=name == "add")
+        a.add_argument("--entry", required=name == "add")
+        a.add_argument("--leverage")
+        a.add_argument("--margin")
+        a.add_argument("--margin-mode", choices=("isolated", "cross"))
+        a.add_argument("--wallet")
+        a.add_argument("--max-drawdown-pct")
+        a.add_argument("--max-leverage")
+        a.add_argument("--reduce-price")
+        a.add_argument("--thesis")
+        a.add_argument("--risk-invalidation")
+    cl = acts.add_parser("close")
+    cl.add_argument("id", type=int)
+    cl.add_argument("--price", required=True, type=pos_float("--price"))
+    for name in ("import", "export"):
+        acts.add_parser(name).add_argument("file")
+    rk = acts.add_parser("risk", help="live risk of the open positions at given marks")
+    rk.add_argument("--mark", action="append", metavar="SYMBOL=PRICE")
+    rk.add_argument("--rv", type=pos_float("--rv"), help="realized vol, % per year")
+    rk.add_argument("--ladder-max", type=pos_float("--ladder-max"))
+    rk.add_argument("--verdict", choices=("PROCEED", "REDUCE_SIZE", "WAIT"))
+    rk.add_argument("--cautions", help="comma-separated checklist cautions (oi,funding,...)")
+    rk.add_argument("--json", action="store_true")
+    ps.set_defaults(func=cmd_positions)
+
+    ky = sub.add_parser("keys", help="exchange API keys in the OS keyring")
+    ky.add_argument("action", choices=("set", "status", "delete"))
+    ky.add_argument("venue", nargs="?", default="binance", choices=("binance",))
+    ky.set_defaults(func=cmd_keys)
+
+    ac = sub.add_parser("account", help="read-only account sync (Binance USD-M)")
+    ac.add_argument("action", choices=("sync",))
+    ac.add_argument("--venue", choices=("binance",), default="binance")
+    ac.add_argument("--binance-url", default="https://fapi.binance.com")
+    ac.add_argument(
+        "--import", dest="import_positions", action="store_true", help="add them to the book"
+    )
+    ac.add_argument("--book", default=None)
+    ac.add_argument("--json", action="store_true")
+    ac.set_defaults(func=cmd_account)

@@ -1,0 +1,131 @@
+"""Stress: every position's mark moved by the same shock at once, cross-margin effects included.
+
+For each shock: each isolated position's PnL and whether the shocked price passes its
+liquidation price (a liquidated position keeps nothing of its margin); each venue's cross account
+(one wallet shared by its cross positions): equity = wallet + Σ PnL, maintenance margin at the
+shocked notionals, margin ratio = maintenance / equity (Binance's definition; liquidation at
+100%). Equity totals count a liquidated account or position as 0: the pessimistic reading.
+Pure functions; any thread may call them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workstation.risk.margin import liquidation, maintenance_margin
+from workstation.risk.positions import Position, PositionError
+
+
+def parse_shocks(text: str) -> list[float]:
+    """``"-30:30:5"`` -> [-30, -25, ..., 30] (percent). Raises ValueError naming the form."""
+    parts = text.split(":")
+    try:
+        lo, hi, step = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"shocks must be FROM:TO:STEP in percent, such as -30:30:5 (got {text!r})"
+        ) from None
+    if step <= 0 or lo > hi or lo <= -100:
+        raise ValueError(f"shocks {text!r}: need FROM <= TO, FROM > -100 and STEP > 0")
+    n = math.floor((hi - lo) / step + 1e-9) + 1
+    return [round(lo + i * step, 10) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class PositionAtShock:
+    label: str
+    price_usd: float
+    pnl_usd: float
+    liquidated: bool
+
+
+@dataclass(frozen=True)
+class AccountAtShock:
+    venue: str
+    equity_usd: float
+    maintenance_usd: float
+    margin_ratio_pct: float  # maintenance / equity; inf when equity <= 0
+    liquidated: bool
+
+
+@dataclass(frozen=True)
+class ShockResult:
+    shock_pct: float
+    equity_usd: float
+    positions: tuple[PositionAtShock, ...]
+    cross_accounts: tuple[AccountAtShock, ...]
+
+    @property
+    def liquidated(self) -> tuple[str, ...]:
+        return tuple(p.label for p in self.positions if p.liquidated)
+
+
+def _cross_wallets(positions: Sequence[Position]) -> dict[str, float]:
+    wallets: dict[str, float] = {}
+    for p in positions:
+        if p.margin_mode != "cross":
+            continue
+        if p.wallet_usd is None:
+            raise PositionError(
+                "wallet_usd", f"{p.label}: a cross position needs its account's wallet"
+            )
+        if p.venue in wallets and abs(wallets[p.venue] - p.wallet_usd) > 0.005:
+            raise PositionError(
+                "wallet_usd",
+                f"{p.label}: {p.venue} cross positions disagree on the wallet "
+                f"({wallets[p.venue]:,.2f} vs {p.wallet_usd:,.2f})",
+            )
+        wallets[p.venue] = p.wallet_usd
+    return wallets
+
+
+def stress(
+    positions: Sequence[Position], marks: dict[str, float], shocks_pct: Sequence[float]
+) -> list[ShockResult]:
+    """``marks``: the current mark per symbol (a symbol without one is marked at its entry)."""
+    wallets = _cross_wallets(positions)
+    isolated_liq = {
+        id(p): liquidation(p, marks).liquidation_price
+        for p in positions
+        if p.margin_mode == "isolated"
+    }
+    results = []
+    for shock in shocks_pct:
+        factor = 1.0 + shock / 100.0
+        rows, equity = [], 0.0
+        cross_pnl: dict[str, float] = {v: 0.0 for v in wallets}
+        cross_mm: dict[str, float] = {v: 0.0 for v in wallets}
+        for p in positions:
+            price = marks.get(p.symbol, p.entry_usd) * factor
+            pnl = p.sign * p.qty * (price - p.entry_usd)
+            if p.margin_mode == "isolated":
+                lp = isolated_liq[id(p)]
+                dead = lp is not None and p.sign * (price - lp) <= 0
+                equity += 0.0 if dead else p.isolated_margin_usd + pnl
+                rows.append(PositionAtShock(p.label, price, pnl, dead))
+            else:
+                cross_pnl[p.venue] += pnl
+                cross_mm[p.venue] += maintenance_margin(p, price)
+                rows.append(PositionAtShock(p.label, price, pnl, False))
+        accounts = []
+        for venue in sorted(wallets):
+            eq = wallets[venue] + cross_pnl[venue]
+            mm = cross_mm[venue]
+            dead = eq <= mm
+            ratio = mm / eq * 100.0 if eq > 0 else math.inf
+            accounts.append(AccountAtShock(venue, eq, mm, ratio, dead))
+            equity += 0.0 if dead else eq
+            if dead:
+                rows = [
+                    PositionAtShock(r.label, r.price_usd, r.pnl_usd, True)
+                    if any(
+                        q.label == r.label and q.venue == venue and q.margin_mode == "cross"
+                        for q in positions
+                    )
+                    else r
+                    for r in rows
+                ]
+        results.append(ShockResult(shock, equity, tuple(rows), tuple(accounts)))
+    return results
