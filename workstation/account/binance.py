@@ -153,6 +153,10 @@ class BinanceAccount:
             )
         return sorted(out, key=lambda v: v.symbol)
 
+    def leverage_brackets(self) -> list[dict[str, Any]]:
+        """GET /fapi/v1/leverageBracket (signed): every symbol's brackets."""
+        return self._signed("/fapi/v1/leverageBracket")
+
     def balances(self) -> list[VenueBalance]:
         return [
             VenueBalance(

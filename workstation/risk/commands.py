@@ -649,6 +649,85 @@ def cmd_account(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- brackets ---------------------------------------------------------------------------------------
+def _public_json(base_url: str, path: str, params: dict[str, str]) -> Any:
+    import httpx
+
+    try:
+        r = httpx.get(base_url.rstrip("/") + path, params=params, timeout=10.0)
+        r.raise_for_status()
+        return r.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise BracketError(f"{base_url}{path}: {type(exc).__name__}: {exc}") from None
+
+
+def _fetch_bracket_rows(args: argparse.Namespace, symbol: str) -> list[dict[str, Any]]:
+    from workstation.risk.brackets import from_binance, from_bybit, from_okx
+
+    if args.venue == "binance":
+        from workstation.account.binance import AccountError, BinanceAccount
+        from workstation.account.secrets import KeyringUnavailable, load_keys
+
+        try:
+            keys = load_keys("binance")
+        except KeyringUnavailable as exc:
+            raise BracketError(str(exc)) from None
+        if keys is None:
+            raise BracketError(
+                "binance brackets need API keys (a signed endpoint): `workstation keys set binance`"
+            )
+        try:
+            with BinanceAccount(keys, args.url or "https://fapi.binance.com") as acct:
+                acct.sync_time()
+                return from_binance(acct.leverage_brackets(), symbol)
+        except AccountError as exc:
+            raise BracketError(str(exc)) from None
+    if args.venue == "bybit":
+        url = args.url or "https://api.bybit.com"
+        return from_bybit(
+            _public_json(url, "/v5/market/risk-limit", {"category": "linear", "symbol": symbol}),
+            symbol,
+        )
+    url = args.url or "https://www.okx.com"
+    inst = f"{symbol[:-4]}-USDT-SWAP" if symbol.endswith("USDT") else symbol
+    spec = _public_json(url, "/api/v5/public/instruments", {"instType": "SWAP", "instId": inst})
+    mark = _public_json(url, "/api/v5/public/mark-price", {"instType": "SWAP", "instId": inst})
+    tiers = _public_json(
+        url,
+        "/api/v5/public/position-tiers",
+        {"instType": "SWAP", "tdMode": "isolated", "instFamily": inst[:-5]},
+    )
+    return from_okx(tiers, float(spec["data"][0]["ctVal"]), float(mark["data"][0]["markPx"]))
+
+
+def cmd_brackets(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from workstation.risk.brackets import write_user_table
+
+    symbol = args.symbol.upper()
+    if args.action == "show":
+        table = _table(args.venue, symbol)
+        print(f"{args.venue} {symbol}: {table.source}")
+        for b in table.brackets:
+            flag = "" if b.verified else "  (illustrative)"
+            print(
+                f"  {b.floor_usd:>14,.0f} - {b.cap_usd:>14,.0f} USD  MMR {b.mmr * 100:6.3f}%  "
+                f"amount {b.maint_amount_usd:>14,.2f}  max {b.max_leverage:g}x{flag}"
+            )
+        return 0
+    try:
+        rows = _fetch_bracket_rows(args, symbol)
+        path = write_user_table(
+            args.venue, symbol, rows, datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+        )
+    except (BracketError, KeyError, IndexError, TypeError, ValueError) as exc:
+        print(f"workstation: brackets refresh: {exc}", file=sys.stderr)
+        return 1
+    print(f"refreshed {args.venue} {symbol}: {len(rows)} brackets written to {path}")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction, pos_float, nonneg_float) -> None:
     """Register the risk verbs on the CLI's subparsers."""
     lp = sub.add_parser("liq-price", help="liquidation price of a linear perpetual position")
@@ -758,6 +837,15 @@ def add_commands(sub: argparse._SubParsersAction, pos_float, nonneg_float) -> No
     rk.add_argument("--cautions", help="comma-separated checklist cautions (oi,funding,...)")
     rk.add_argument("--json", action="store_true")
     ps.set_defaults(func=cmd_positions)
+
+    br = sub.add_parser(
+        "brackets", help="maintenance-margin brackets: show, or refresh from the venue"
+    )
+    br.add_argument("action", choices=("show", "refresh"))
+    br.add_argument("--venue", choices=VENUES, default="binance")
+    br.add_argument("--symbol", default="BTCUSDT")
+    br.add_argument("--url", default=None, help="the venue's REST base URL (testnet, proxy)")
+    br.set_defaults(func=cmd_brackets)
 
     ky = sub.add_parser("keys", help="exchange API keys in the OS keyring")
     ky.add_argument("action", choices=("set", "status", "delete"))
