@@ -300,6 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
     from workstation.risk.commands import add_commands
 
     add_commands(sub, _positive_float, _non_negative_float)
+
+    from workstation.sessions.commands import add_commands as add_history_commands
+
+    add_history_commands(sub, _positive_float)
     return p
 
 

@@ -41,14 +41,16 @@ class MarkPrice(EventHeader):
 
     ``funding_rate`` is per interval as published (fraction); ``funding_interval_h`` is the
     settlement interval in hours (8, 4 or 1); ``next_funding_ts_ms`` the next settlement time.
+    A source that does not carry a field (imported mark-price klines) leaves it None: unknown,
+    never invented.
     """
 
     KIND: ClassVar[str] = "mark_price"
     mark_price_usd: float
-    index_price_usd: float
-    funding_rate: float
-    funding_interval_h: float
-    next_funding_ts_ms: int
+    index_price_usd: float | None
+    funding_rate: float | None
+    funding_interval_h: float | None
+    next_funding_ts_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,38 @@ class Volume24h(EventHeader):
     volume_usd_24h: float
 
 
+@dataclass(frozen=True, slots=True)
+class FundingRate(EventHeader):
+    """A settled (or published) funding rate: ``funding_rate`` per interval (fraction) over
+    ``funding_interval_h`` hours (None when the source does not say). ``ts_event_ms`` is the
+    settlement time. History imports produce these."""
+
+    KIND: ClassVar[str] = "funding_rate"
+    funding_rate: float
+    funding_interval_h: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PremiumIndex(EventHeader):
+    """The perpetual's premium index (fraction, Binance premiumIndexKlines close) for a period
+    that ended at ``ts_event_ms``."""
+
+    KIND: ClassVar[str] = "premium_index"
+    premium_index: float
+
+
+@dataclass(frozen=True, slots=True)
+class VolIndex(EventHeader):
+    """An implied-volatility index (Deribit DVOL) candle, percent, that opened at
+    ``ts_event_ms`` (it is received, final, at its close)."""
+
+    KIND: ClassVar[str] = "vol_index"
+    open_pct: float
+    high_pct: float
+    low_pct: float
+    close_pct: float
+
+
 Event = (
     MarkPrice
     | OpenInterest
@@ -143,6 +177,9 @@ Event = (
     | FuturePrice
     | LongShortRatio
     | Volume24h
+    | FundingRate
+    | PremiumIndex
+    | VolIndex
 )
 
 EVENT_TYPES: tuple[type, ...] = (
@@ -154,5 +191,8 @@ EVENT_TYPES: tuple[type, ...] = (
     FuturePrice,
     LongShortRatio,
     Volume24h,
+    FundingRate,
+    PremiumIndex,
+    VolIndex,
 )
 KIND_NAMES: tuple[str, ...] = tuple(t.KIND for t in EVENT_TYPES)

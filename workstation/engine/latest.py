@@ -17,6 +17,8 @@ future_price            nearest dated future, USD; ``future_expiry_ts_ms`` its e
 long_short_ratio        accounts long ÷ accounts short
 spot_volume_usd_24h     24h spot volume, USD; ``perp_volume_usd_24h`` the perpetual's
 option_quotes           quotes in the last option-chain snapshot
+premium_index           the perpetual's premium index (fraction), from premium-index bars
+dvol_pct                the implied-volatility index (Deribit DVOL), percent
 ======================  ===========================================================
 
 Engine thread only.
@@ -29,12 +31,15 @@ from typing import Any
 
 from workstation.core.events import (
     Bar1m,
+    FundingRate,
     FuturePrice,
     Liquidation,
     LongShortRatio,
     MarkPrice,
     OpenInterest,
     OptionChain,
+    PremiumIndex,
+    VolIndex,
     Volume24h,
 )
 
@@ -59,6 +64,9 @@ class LatestValues:
             FuturePrice: self._future,
             LongShortRatio: self._ls,
             Volume24h: self._volume,
+            FundingRate: self._funding,
+            PremiumIndex: self._premium,
+            VolIndex: self._vol_index,
         }
 
     def slot(self, key: Key) -> tuple[dict[str, float], dict[str, int]]:
@@ -73,13 +81,19 @@ class LatestValues:
     # One handler per kind, plain assignments: this runs for every event.
     def _mark(self, ev: MarkPrice) -> None:
         vals, upd = self.slot((ev.venue, ev.symbol))
+        ts = ev.ts_recv_ms
         vals["mark_price"] = ev.mark_price_usd
-        vals["index_price"] = ev.index_price_usd
-        vals["funding_rate"] = ev.funding_rate
-        vals["funding_interval_h"] = ev.funding_interval_h
-        vals["next_funding_ts_ms"] = ev.next_funding_ts_ms
-        upd["mark_price"] = upd["index_price"] = upd["funding_rate"] = ev.ts_recv_ms
-        upd["funding_interval_h"] = upd["next_funding_ts_ms"] = ev.ts_recv_ms
+        upd["mark_price"] = ts
+        if ev.index_price_usd is not None:
+            vals["index_price"] = ev.index_price_usd
+            upd["index_price"] = ts
+        if ev.funding_rate is not None and ev.funding_interval_h is not None:
+            vals["funding_rate"] = ev.funding_rate
+            vals["funding_interval_h"] = ev.funding_interval_h
+            upd["funding_rate"] = upd["funding_interval_h"] = ts
+        if ev.next_funding_ts_ms is not None:
+            vals["next_funding_ts_ms"] = ev.next_funding_ts_ms
+            upd["next_funding_ts_ms"] = ts
 
     def _oi(self, ev: OpenInterest) -> None:
         vals, upd = self.slot((ev.venue, ev.symbol))
@@ -120,6 +134,24 @@ class LatestValues:
         name = "spot_volume_usd_24h" if ev.market == "spot" else "perp_volume_usd_24h"
         vals[name] = ev.volume_usd_24h
         upd[name] = ev.ts_recv_ms
+
+    def _funding(self, ev: FundingRate) -> None:
+        vals, upd = self.slot((ev.venue, ev.symbol))
+        vals["funding_rate"] = ev.funding_rate
+        upd["funding_rate"] = ev.ts_recv_ms
+        if ev.funding_interval_h is not None:
+            vals["funding_interval_h"] = ev.funding_interval_h
+            upd["funding_interval_h"] = ev.ts_recv_ms
+
+    def _premium(self, ev: PremiumIndex) -> None:
+        vals, upd = self.slot((ev.venue, ev.symbol))
+        vals["premium_index"] = ev.premium_index
+        upd["premium_index"] = ev.ts_recv_ms
+
+    def _vol_index(self, ev: VolIndex) -> None:
+        vals, upd = self.slot((ev.venue, ev.symbol))
+        vals["dvol_pct"] = ev.close_pct
+        upd["dvol_pct"] = ev.ts_recv_ms
 
     def take_changed(self) -> list[Key]:
         """The keys updated since the last call, sorted (for the UI bridge)."""

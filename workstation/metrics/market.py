@@ -43,12 +43,15 @@ from typing import Any
 
 from workstation.core.events import (
     Bar1m,
+    FundingRate,
     FuturePrice,
     Liquidation,
     LongShortRatio,
     MarkPrice,
     OpenInterest,
     OptionChain,
+    PremiumIndex,
+    VolIndex,
     Volume24h,
 )
 from workstation.engine.engine import Engine
@@ -93,6 +96,8 @@ DEFAULT_STALENESS_S: dict[str, float] = {
     "long_short_ratio": 900,
     "spot_": 900,
     "perp_": 900,
+    "premium_index": 120,
+    "dvol_pct": 300,
 }
 
 
@@ -171,6 +176,7 @@ class _Stream:
         self.prev_minute_close: float | None = None
         self.structure = _Structure(cfg.swing_bars)
         self.mark_ts = -(2**62)
+        self.has_mark = False  # without a mark feed, 1-minute bar closes are the price
 
 
 class MarketMetrics:
@@ -192,6 +198,8 @@ class MarketMetrics:
         self.store = store
         self._streams: dict[tuple[str, str], _Stream] = {}
         self._symbols: set[str] = set()
+        # Venues with a liquidation feed (one seen): elsewhere "no liquidations" is unknown, not 0.
+        self._liq_venues: set[str] = set()
         self.partial: dict[str, list[str]] = {}  # symbol -> venues left out of the aggregate
         self.on_evaluated: list[Callable[[int], None]] = []
         # After each evaluation: per stream, the metrics within their staleness limit.
@@ -206,8 +214,11 @@ class MarketMetrics:
             OptionChain: self._chain,
             FuturePrice: self._future,
             Volume24h: self._volume,
-            Bar1m: self._noop,
+            Bar1m: self._bar,
             LongShortRatio: self._noop,
+            FundingRate: self._funding,
+            PremiumIndex: self._premium,
+            VolIndex: self._noop,
         }
 
     # --- per event ------------------------------------------------------------------------------
@@ -234,36 +245,72 @@ class MarketMetrics:
             vals[name] = value
             upd[name] = ts
 
-    def _mark(self, ev: MarkPrice) -> None:
-        st = self._stream(ev.venue, ev.symbol)
-        ts, mark = ev.ts_recv_ms, ev.mark_price_usd
-        st.mark_ts = ts
-        st.px.update(ts, mark)
-        st.structure.update(ev.ts_event_ms, mark)
-        minute = ev.ts_event_ms // MINUTE_MS
+    def _price(self, st: _Stream, ts_event: int, ts_recv: int, price: float) -> None:
+        """A price of the stream: history, hourly structure, and 1-minute returns."""
+        st.mark_ts = ts_recv
+        st.px.update(ts_recv, price)
+        st.structure.update(ts_event, price)
+        minute = ts_event // MINUTE_MS
         if st.minute is None:
             st.minute = minute
-        elif minute != st.minute:  # the last mark of each minute closes it
+        elif minute != st.minute:  # the last price of each minute closes it
             if st.prev_minute_close is not None and st.minute_last:
                 r = math.log(st.minute_last / st.prev_minute_close)
                 for w in st.rv.values():
                     w.add(r)
             st.prev_minute_close = st.minute_last
             st.minute = minute
-        st.minute_last = mark
-        vals, upd = self.store.slot((ev.venue, ev.symbol))
-        rate, hours = ev.funding_rate, ev.funding_interval_h
+        st.minute_last = price
+
+    def _funding_metrics(self, key: tuple[str, str], ts: int, rate: float, hours: float) -> None:
+        vals, upd = self.store.slot(key)
         vals["funding_rate_pct"] = rate * 100.0
         vals["funding_rate_8h_pct"] = rate * (8.0 / hours) * 100.0
         vals["funding_apr_pct"] = rate * (24.0 / hours) * 365.0 * 100.0
-        vals["premium_bp"] = (mark / ev.index_price_usd - 1.0) * 1e4
         upd["funding_rate_pct"] = upd["funding_rate_8h_pct"] = upd["funding_apr_pct"] = ts
-        upd["premium_bp"] = ts
+
+    def _mark(self, ev: MarkPrice) -> None:
+        st = self._stream(ev.venue, ev.symbol)
+        st.has_mark = True
+        self._price(st, ev.ts_event_ms, ev.ts_recv_ms, ev.mark_price_usd)
+        if ev.funding_rate is not None and ev.funding_interval_h:
+            self._funding_metrics(
+                (ev.venue, ev.symbol), ev.ts_recv_ms, ev.funding_rate, ev.funding_interval_h
+            )
+        if ev.index_price_usd:
+            vals, upd = self.store.slot((ev.venue, ev.symbol))
+            vals["premium_bp"] = (ev.mark_price_usd / ev.index_price_usd - 1.0) * 1e4
+            upd["premium_bp"] = ev.ts_recv_ms
+
+    def _bar(self, ev: Bar1m) -> None:
+        """Bars are the price of a stream that has no mark feed (imported klines): the close,
+        at the bar's end, stands as the stream's price."""
+        st = self._stream(ev.venue, ev.symbol)
+        if st.has_mark:
+            return
+        self._price(st, ev.ts_event_ms + MINUTE_MS - 1, ev.ts_recv_ms, ev.close_usd)
+        vals, upd = self.store.slot((ev.venue, ev.symbol))
+        vals["mark_price"] = ev.close_usd
+        upd["mark_price"] = ev.ts_recv_ms
+
+    def _funding(self, ev: FundingRate) -> None:
+        self._stream(ev.venue, ev.symbol)
+        if ev.funding_interval_h:
+            self._funding_metrics(
+                (ev.venue, ev.symbol), ev.ts_recv_ms, ev.funding_rate, ev.funding_interval_h
+            )
+
+    def _premium(self, ev: PremiumIndex) -> None:
+        self._stream(ev.venue, ev.symbol)
+        vals, upd = self.store.slot((ev.venue, ev.symbol))
+        vals["premium_bp"] = ev.premium_index * 1e4
+        upd["premium_bp"] = ev.ts_recv_ms
 
     def _oi(self, ev: OpenInterest) -> None:
         self._stream(ev.venue, ev.symbol).oi.update(ev.ts_recv_ms, ev.oi_coin)
 
     def _liq(self, ev: Liquidation) -> None:
+        self._liq_venues.add(ev.venue)
         for venue in (ev.venue, AGG):
             st = self._stream(venue, ev.symbol)
             ts = ev.ts_event_ms
@@ -387,7 +434,8 @@ class MarketMetrics:
         lows, highs = st.structure.swing_lows, st.structure.swing_highs
         put(vals, upd, "swing_low_usd", lows[-1] if lows else None, ts)
         put(vals, upd, "swing_high_usd", highs[-1] if highs else None, ts)
-        self._put_liqs(vals, upd, st, now, ts)  # as fresh as the venue's feed
+        if key[0] in self._liq_venues:
+            self._put_liqs(vals, upd, st, now, ts)  # as fresh as the venue's feed
 
     def _put_liqs(self, vals: dict, upd: dict, st: _Stream, now: int, ts: int) -> None:
         put = self._set
@@ -457,7 +505,8 @@ class MarketMetrics:
             lead = ordered[0]
             ts = src_upd[lead]["mark_price"]
             for name in ("mark_price", "index_price"):
-                put(vals, upd, name, _median([f[v][name] for v in ordered]), ts)
+                prices = [f[v][name] for v in ordered if name in f[v]]
+                put(vals, upd, name, _median(prices) if prices else None, ts)
             for name in _LEAD_NAMES:
                 put(vals, upd, name, f[lead].get(name), ts)
             for name in ("rv_1h_pct", "rv_24h_pct", "rv_7d_pct"):
@@ -475,7 +524,8 @@ class MarketMetrics:
                     else sum(f[v][name] for _, v in have) / len(have)
                 )
                 put(vals, upd, name, value, ts)
-            self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts)
+            if self._liq_venues & set(ordered):
+                self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts)
         for name in ("basis_apr_pct", "skew_25d_30d_volpts", "atm_iv_30d_pct", "long_short_ratio"):
             src = [v for v in venues if name in f[v]]
             if src:
@@ -508,7 +558,7 @@ RAW_NAMES = (
     "mark_price", "index_price", "funding_rate", "funding_interval_h", "next_funding_ts_ms",
     "oi_coin", "oi_usd", "close", "bar_volume_coin", "liq_long_usd_total", "liq_short_usd_total",
     "future_price", "future_expiry_ts_ms", "long_short_ratio", "spot_volume_usd_24h",
-    "perp_volume_usd_24h", "option_quotes",
+    "perp_volume_usd_24h", "option_quotes", "premium_index", "dvol_pct",
 )  # fmt: skip
 DERIVED_NAMES = (
     *(f"oi_change_{w}_pct" for w in ("1h", "4h", "24h")),

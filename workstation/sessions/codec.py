@@ -16,6 +16,7 @@ from typing import Any
 from workstation.core.events import (
     Bar1m,
     Event,
+    FundingRate,
     FuturePrice,
     Liquidation,
     LongShortRatio,
@@ -23,6 +24,8 @@ from workstation.core.events import (
     OpenInterest,
     OptionChain,
     OptionQuote,
+    PremiumIndex,
+    VolIndex,
     Volume24h,
 )
 from workstation.core.instruments import coin_of, deribit_option_name
@@ -47,6 +50,9 @@ LAYOUT: dict[int, tuple[type, tuple[str, ...], str | None]] = {
     6: (FuturePrice, ("future_price_usd", "index_price_usd", "expiry_ts_ms"), None),
     7: (LongShortRatio, ("long_short_ratio", "long_account_frac"), None),
     8: (Volume24h, ("volume_coin_24h", "volume_usd_24h"), "market"),
+    9: (FundingRate, ("funding_rate", "funding_interval_h"), None),
+    10: (PremiumIndex, ("premium_index",), None),
+    11: (VolIndex, ("open_pct", "high_pct", "low_pct", "close_pct"), None),
 }
 KIND_CODE: dict[type, int] = {cls: code for code, (cls, _, _) in LAYOUT.items()}
 KIND_NAME: dict[int, str] = {code: cls.KIND for code, (cls, _, _) in LAYOUT.items()}
@@ -111,6 +117,14 @@ def decode_chain(txt: str, symbol: str) -> tuple[OptionQuote, ...]:
     return tuple(quotes)
 
 
+def _f(x: float | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def _i(x: int | None) -> int | None:
+    return None if x is None else int(x)
+
+
 def encode(ev: Event, stream: int) -> Row:
     """The row for ``ev`` (the ``stream`` id of its venue and symbol is the caller's)."""
     head = (ev.ts_recv_ms, ev.seq, ev.ts_event_ms, KIND_CODE[type(ev)], stream)
@@ -119,10 +133,10 @@ def encode(ev: Event, stream: int) -> Row:
             return (
                 *head,
                 float(ev.mark_price_usd),
-                float(ev.index_price_usd),
-                float(ev.funding_rate),
-                float(ev.funding_interval_h),
-                int(ev.next_funding_ts_ms),
+                _f(ev.index_price_usd),
+                _f(ev.funding_rate),
+                _f(ev.funding_interval_h),
+                _i(ev.next_funding_ts_ms),
                 None,
             )
         case OpenInterest():
@@ -179,7 +193,54 @@ def encode(ev: Event, stream: int) -> Row:
                 None,
                 ev.market,
             )
+        case FundingRate():
+            return (
+                *head,
+                float(ev.funding_rate),
+                _f(ev.funding_interval_h),
+                None,
+                None,
+                None,
+                None,
+            )
+        case PremiumIndex():
+            return (*head, float(ev.premium_index), None, None, None, None, None)
+        case VolIndex():
+            return (
+                *head,
+                float(ev.open_pct),
+                float(ev.high_pct),
+                float(ev.low_pct),
+                float(ev.close_pct),
+                None,
+                None,
+            )
     raise TypeError(f"not an event: {type(ev).__name__}")
+
+
+def values_encoder(cls: type) -> Callable[[tuple, str], tuple]:
+    """For ``cls``, a function (field values after the header, symbol) -> (x1..x5, txt), from
+    :data:`LAYOUT`: the same column meaning as :func:`encode`, without building the event
+    (importers write millions of rows this way)."""
+    code = KIND_CODE[cls]
+    _, xs, txt = LAYOUT[code]
+    names = [f.name for f in dataclasses.fields(cls)][5:]
+    x_pos = [names.index(n) for n in xs]
+    ints = {i for i, n in enumerate(xs) if n.endswith("_ts_ms")}
+    t_pos = None if txt is None else names.index(txt.split(" ")[0])
+    chain = cls is OptionChain
+
+    def enc(values: tuple, symbol: str) -> tuple:
+        x: list[Any] = [None] * 5
+        for slot, pos in enumerate(x_pos):
+            v = values[pos]
+            x[slot] = None if v is None else (int(v) if slot in ints else float(v))
+        t = None if t_pos is None else values[t_pos]
+        if chain:
+            t = encode_chain(t, symbol)
+        return (*x, t)
+
+    return enc
 
 
 # Decoders take the row as selected by the reader:
@@ -218,4 +279,7 @@ DECODERS: dict[int, Decoder] = {
     6: _fast_constructor(FuturePrice, [*_HEAD, "r[5]", "r[6]", "r[7]"]),
     7: _fast_constructor(LongShortRatio, [*_HEAD, "r[5]", "r[6]"]),
     8: _fast_constructor(Volume24h, [*_HEAD, "r[10]", "r[5]", "r[6]"]),
+    9: _fast_constructor(FundingRate, [*_HEAD, "r[5]", "r[6]"]),
+    10: _fast_constructor(PremiumIndex, [*_HEAD, "r[5]"]),
+    11: _fast_constructor(VolIndex, [*_HEAD, "r[5]", "r[6]", "r[7]", "r[8]"]),
 }

@@ -24,7 +24,14 @@ from typing import Any
 
 from workstation import __version__
 from workstation.core.events import Event
-from workstation.sessions.codec import DECODERS, KIND_NAME, LAYOUT, encode
+from workstation.sessions.codec import (
+    DECODERS,
+    KIND_CODE,
+    KIND_NAME,
+    LAYOUT,
+    encode,
+    values_encoder,
+)
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x57534B31  # "WSK1": marks an SQLite file as a workstation session
@@ -128,6 +135,7 @@ class SessionWriter:
         )
         self._con.execute("COMMIT")
         self._streams: dict[tuple[str, str], int] = {}
+        self._encoders: dict[type, Any] = {}
         self._buf: list[tuple[Any, ...]] = []
         self._monotonic = monotonic
         self._flush_interval_s = flush_interval_s
@@ -154,6 +162,27 @@ class SessionWriter:
             len(self._buf) >= self._batch_size
             or self._monotonic() - self._last_flush >= self._flush_interval_s
         ):
+            self.flush()
+
+    def append_values(
+        self,
+        cls: type,
+        ts_event_ms: int,
+        ts_recv_ms: int,
+        seq: int,
+        venue: str,
+        symbol: str,
+        values: tuple,
+    ) -> None:
+        """Buffer one event given as its field values (importers): the same row as
+        ``append(cls(...))`` without building the event."""
+        enc = self._encoders.get(cls)
+        if enc is None:
+            enc = self._encoders[cls] = values_encoder(cls)
+        sid = self._streams.get((venue, symbol)) or self._stream(venue, symbol)
+        self._buf.append((ts_recv_ms, seq, ts_event_ms, KIND_CODE[cls], sid, *enc(values, symbol)))
+        self.count += 1
+        if len(self._buf) >= self._batch_size:
             self.flush()
 
     def add_note(self, ts_ms: int, text: str) -> None:
