@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from workstation.core.drafts import EventDraft
 from workstation.core.timefmt import fmt_utc
 from workstation.sessions.store import SessionWriter
 
@@ -58,17 +59,7 @@ class ImportReport:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One event to be: its class, header times, and the fields after the header."""
-
-    cls: type
-    ts_event_ms: int
-    ts_final_ms: int  # when the value was final (a bar's close); becomes ts_recv_ms
-    venue: str
-    symbol: str
-    fields: tuple
-    where: str  # file:line, for reports
+Row = EventDraft  # an importer's row is a draft of one event
 
 
 def open_text(path: Path) -> Iterator[tuple[str, IO[str]]]:

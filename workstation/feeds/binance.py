@@ -1,0 +1,156 @@
+"""Binance USD-M wire formats -> event drafts (pure functions; any thread).
+
+REST: ``/fapi/v1/premiumIndex`` (mark, index, funding, next funding), ``/fapi/v1/fundingInfo``
+(intervals of the symbols whose interval differs; the others settle every 8 hours),
+``/fapi/v1/openInterest`` (coin; USD = coin × the latest mark), ``/fapi/v1/klines`` (1m),
+``/futures/data/globalLongShortAccountRatio``, ``/fapi/v1/ticker/24hr`` and spot
+``/api/v3/ticker/24hr`` (24h volumes), and the quarterly contract's premiumIndex (``BTCUSDT_260327``)
+for the basis. Websocket: ``<symbol>@markPrice@1s``, ``!forceOrder@arr``, ``<symbol>@kline_1m``
+(closed bars only). Numbers arrive as strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from workstation.core.drafts import EventDraft
+from workstation.core.events import (
+    Bar1m,
+    FuturePrice,
+    Liquidation,
+    LongShortRatio,
+    MarkPrice,
+    OpenInterest,
+    Volume24h,
+)
+
+VENUE = "binance"
+DEFAULT_INTERVAL_H = 8.0  # Binance: symbols absent from fundingInfo settle every 8 hours
+
+
+class PayloadError(ValueError):
+    """A payload that does not have the documented shape (the feed logs it and drops it)."""
+
+
+def _f(d: dict[str, Any], key: str) -> float:
+    try:
+        return float(d[key])
+    except (KeyError, TypeError, ValueError):
+        raise PayloadError(f"field {key!r} missing or not a number") from None
+
+
+def funding_intervals(payload: list[dict[str, Any]]) -> dict[str, float]:
+    """fundingInfo -> {symbol: interval hours}."""
+    try:
+        return {p["symbol"]: float(p["fundingIntervalHours"]) for p in payload}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PayloadError(f"fundingInfo: {exc}") from None
+
+
+def mark_price(p: dict[str, Any], intervals: dict[str, float]) -> EventDraft:
+    """A premiumIndex REST object or a ``markPriceUpdate`` websocket message."""
+    ts = int(p.get("E") or p.get("time") or 0)
+    symbol = p.get("s") or p.get("symbol")
+    if not symbol or not ts:
+        raise PayloadError("mark price without symbol or time")
+    mark = _f(p, "p" if "p" in p else "markPrice")
+    index = _f(p, "i" if "i" in p else "indexPrice")
+    rate = _f(p, "r" if "r" in p else "lastFundingRate")
+    nxt = int(p.get("T") or p.get("nextFundingTime") or 0) or None
+    hours = intervals.get(symbol, DEFAULT_INTERVAL_H)
+    return EventDraft(
+        MarkPrice, ts, ts, VENUE, symbol, (mark, index, rate, hours, nxt), "markPrice"
+    )
+
+
+def force_order(msg: dict[str, Any]) -> EventDraft:
+    """``forceOrder``: a SELL order liquidates a long; quantity filled, at the average price."""
+    o = msg.get("o")
+    if not isinstance(o, dict):
+        raise PayloadError("forceOrder without 'o'")
+    side = {"SELL": "long", "BUY": "short"}.get(o.get("S"))
+    if side is None:
+        raise PayloadError(f"forceOrder side {o.get('S')!r}")
+    qty = _f(o, "z") if float(o.get("z") or 0) > 0 else _f(o, "q")
+    price = _f(o, "ap") if float(o.get("ap") or 0) > 0 else _f(o, "p")
+    ts = int(o.get("T") or msg.get("E") or 0)
+    return EventDraft(
+        Liquidation, ts, ts, VENUE, o["s"], (side, qty, price, qty * price), "forceOrder"
+    )
+
+
+def kline(msg: dict[str, Any]) -> EventDraft | None:
+    """A ``kline`` message: a 1-minute bar once it is closed (``x``), else None."""
+    k = msg.get("k") or {}
+    if k.get("i") != "1m" or not k.get("x"):
+        return None
+    bar = (_f(k, "o"), _f(k, "h"), _f(k, "l"), _f(k, "c"), _f(k, "v"))
+    return EventDraft(Bar1m, int(k["t"]), int(k["T"]) + 1, VENUE, k["s"], bar, "kline_1m")
+
+
+def klines(rows: list[list[Any]], symbol: str) -> list[EventDraft]:
+    """``/fapi/v1/klines?interval=1m`` history (the bars already closed)."""
+    out = []
+    for r in rows:
+        if int(r[6]) - int(r[0]) + 1 != 60_000:
+            raise PayloadError("klines: not 1-minute bars")
+        bar = tuple(float(x) for x in r[1:6])
+        out.append(EventDraft(Bar1m, int(r[0]), int(r[6]) + 1, VENUE, symbol, bar, "klines"))
+    return out
+
+
+def open_interest(p: dict[str, Any], mark_usd: float) -> EventDraft:
+    coin = _f(p, "openInterest")
+    ts = int(p["time"])
+    return EventDraft(
+        OpenInterest, ts, ts, VENUE, p["symbol"], (coin, coin * mark_usd), "openInterest"
+    )
+
+
+def long_short(rows: list[dict[str, Any]]) -> list[EventDraft]:
+    out = []
+    for r in rows:
+        ts = int(r["timestamp"])
+        out.append(
+            EventDraft(
+                LongShortRatio,
+                ts,
+                ts,
+                VENUE,
+                r["symbol"],
+                (_f(r, "longShortRatio"), _f(r, "longAccount")),
+                "globalLongShortAccountRatio",
+            )
+        )
+    return out
+
+
+def expiry_of(symbol: str) -> int:
+    """``BTCUSDT_260327`` -> 2026-03-27 08:00 UTC in ms."""
+    try:
+        d = datetime.strptime(symbol.rsplit("_", 1)[1], "%y%m%d").replace(hour=8, tzinfo=UTC)
+    except (IndexError, ValueError):
+        raise PayloadError(f"{symbol!r} is not a dated contract") from None
+    return int(d.timestamp() * 1000)
+
+
+def quarterly(p: dict[str, Any], desk_symbol: str) -> EventDraft:
+    """The quarterly contract's premiumIndex -> its price and the index, for the basis."""
+    ts = int(p["time"])
+    fields = (_f(p, "markPrice"), _f(p, "indexPrice"), expiry_of(p["symbol"]))
+    return EventDraft(FuturePrice, ts, ts, VENUE, desk_symbol, fields, "quarterly")
+
+
+def volume_24h(p: dict[str, Any], market: str, desk_symbol: str, ts_ms: int) -> EventDraft:
+    """``ticker/24hr`` (perp or spot): base-asset volume and quote (USD) volume."""
+    fields = (market, _f(p, "volume"), _f(p, "quoteVolume"))
+    return EventDraft(
+        Volume24h,
+        int(p.get("closeTime") or ts_ms),
+        ts_ms,
+        VENUE,
+        desk_symbol,
+        fields,
+        f"{market} 24hr",
+    )

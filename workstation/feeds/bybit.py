@@ -1,0 +1,126 @@
+"""Bybit v5 linear wire formats -> event drafts (pure; the ticker cache belongs to one feed).
+
+``/v5/market/tickers`` and websocket ``tickers.<symbol>`` carry mark, index, funding
+(``fundingRate``, ``fundingIntervalHour``, ``nextFundingTime``), open interest (coin, and its USD
+value) and 24h volume; the websocket sends a snapshot, then deltas with only what changed, which
+:class:`TickerCache` merges. ``allLiquidation.<symbol>``: ``S`` is the side of the liquidated
+position (Buy = a long liquidated, per Bybit's documentation). ``/v5/market/open-interest``: coin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workstation.core.drafts import EventDraft
+from workstation.core.events import Liquidation, MarkPrice, OpenInterest, Volume24h
+from workstation.feeds.binance import PayloadError
+
+VENUE = "bybit"
+
+
+def _f(d: dict[str, Any], key: str) -> float:
+    try:
+        return float(d[key])
+    except (KeyError, TypeError, ValueError):
+        raise PayloadError(f"field {key!r} missing or not a number") from None
+
+
+def ticker_drafts(t: dict[str, Any], ts: int) -> list[EventDraft]:
+    """A full linear ticker -> mark/funding, open interest and 24h perp volume."""
+    symbol = t.get("symbol")
+    if not symbol:
+        raise PayloadError("ticker without symbol")
+    hours = float(t["fundingIntervalHour"]) if t.get("fundingIntervalHour") else None
+    rate = float(t["fundingRate"]) if t.get("fundingRate") not in (None, "") else None
+    nxt = int(t["nextFundingTime"]) if t.get("nextFundingTime") else None
+    out = [
+        EventDraft(
+            MarkPrice,
+            ts,
+            ts,
+            VENUE,
+            symbol,
+            (_f(t, "markPrice"), _f(t, "indexPrice"), rate, hours, nxt),
+            "tickers",
+        )
+    ]
+    if t.get("openInterest"):
+        out.append(
+            EventDraft(
+                OpenInterest,
+                ts,
+                ts,
+                VENUE,
+                symbol,
+                (_f(t, "openInterest"), _f(t, "openInterestValue")),
+                "tickers",
+            )
+        )
+    if t.get("volume24h"):
+        out.append(
+            EventDraft(
+                Volume24h,
+                ts,
+                ts,
+                VENUE,
+                symbol,
+                ("perp", _f(t, "volume24h"), _f(t, "turnover24h")),
+                "tickers",
+            )
+        )
+    return out
+
+
+class TickerCache:
+    """Merges websocket ticker snapshots and deltas per symbol."""
+
+    def __init__(self) -> None:
+        self._state: dict[str, dict[str, Any]] = {}
+
+    def update(self, msg: dict[str, Any]) -> list[EventDraft]:
+        data = msg.get("data")
+        if not isinstance(data, dict) or "symbol" not in data:
+            raise PayloadError("tickers message without data.symbol")
+        ts = int(msg.get("ts") or 0)
+        if msg.get("type") == "snapshot" or data["symbol"] not in self._state:
+            self._state[data["symbol"]] = dict(data)
+        else:
+            self._state[data["symbol"]].update(
+                {k: v for k, v in data.items() if v not in (None, "")}
+            )
+        return ticker_drafts(self._state[data["symbol"]], ts)
+
+
+def rest_tickers(payload: dict[str, Any]) -> list[EventDraft]:
+    ts = int(payload.get("time") or 0)
+    out: list[EventDraft] = []
+    for t in payload["result"]["list"]:
+        out += ticker_drafts(t, ts)
+    return out
+
+
+def all_liquidation(msg: dict[str, Any]) -> list[EventDraft]:
+    out = []
+    for d in msg.get("data") or []:
+        side = {"Buy": "long", "Sell": "short"}.get(d.get("S"))
+        if side is None:
+            raise PayloadError(f"allLiquidation side {d.get('S')!r}")
+        qty, px, ts = _f(d, "v"), _f(d, "p"), int(d["T"])
+        out.append(
+            EventDraft(
+                Liquidation, ts, ts, VENUE, d["s"], (side, qty, px, qty * px), "allLiquidation"
+            )
+        )
+    return out
+
+
+def open_interest(payload: dict[str, Any], symbol: str, mark_usd: float) -> list[EventDraft]:
+    out = []
+    for row in payload["result"]["list"]:
+        coin, ts = _f(row, "openInterest"), int(row["timestamp"])
+        out.append(
+            EventDraft(
+                OpenInterest, ts, ts, VENUE, symbol, (coin, coin * mark_usd), "open-interest"
+            )
+        )
+    return out
