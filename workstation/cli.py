@@ -304,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     from workstation.sessions.commands import add_commands as add_history_commands
 
     add_history_commands(sub, _positive_float)
+
+    from workstation.feeds.commands import add_commands as add_feed_commands
+
+    add_feed_commands(sub, _positive_float, _csv_choice)
     return p
 
 

@@ -193,7 +193,10 @@ class MarketMetrics:
         self.cfg = cfg or MetricsConfig()
         self._limits: dict[str, float] = {}
         self._dirty = False
-        self._idle_eval_ms = max(idle_eval_ms, eval_ms)
+        # Without events, evaluate often enough that a feed stopping is noticed within half of the
+        # smallest staleness limit (at most every idle_eval_ms, at least every eval_ms).
+        half_limit_ms = int(min(self.cfg.staleness_s.values(), default=300) * 500)
+        self._idle_eval_ms = max(eval_ms, min(idle_eval_ms, half_limit_ms))
         self._last_eval = -(2**62)
         self.store = store
         self._streams: dict[tuple[str, str], _Stream] = {}

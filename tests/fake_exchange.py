@@ -1,0 +1,367 @@
+"""A fake exchange for the feed tests: real HTTP and websocket servers on 127.0.0.1 (free ports),
+speaking the wire formats of ../shared/payloads, with values from a scripted market path and
+faults on demand. Nothing here reaches a real exchange; its loops stop when the test stops it.
+
+Faults (``fake.faults[venue] = kind``): REST ``timeout`` (no answer for 5 s), ``429`` (with
+Retry-After: 1), ``500``, ``malformed`` (a body that is not JSON); websocket ``truncated`` (half a
+JSON frame), ``drop`` (the socket is cut), ``refuse`` (connections are refused).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import websockets
+
+SYMBOL = "BTCUSDT"
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def price_at(ms: int) -> float:
+    """The scripted path: 70,000 USD with a 2% swing every two minutes."""
+    return round(70_000.0 * (1 + 0.02 * math.sin(2 * math.pi * ms / 120_000)), 2)
+
+
+class FakeExchange:
+    def __init__(self) -> None:
+        self.faults: dict[str, str | None] = {}
+        self.hits: dict[str, int] = {}
+        self.liquidations_sent = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a: object) -> None:
+                pass
+
+            def _send(
+                self, status: int, body: bytes, headers: dict[str, str] | None = None
+            ) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                q = {k: v[0] for k, v in parse_qs(url.query).items()}
+                venue = fake.venue_of(url.path)
+                fake.hits[url.path] = fake.hits.get(url.path, 0) + 1
+                fault = fake.faults.get(venue)
+                if fault == "timeout":
+                    time.sleep(5)
+                    return self._send(504, b"{}")
+                if fault == "429":
+                    return self._send(
+                        429, b'{"code":-1003,"msg":"Too many requests"}', {"Retry-After": "1"}
+                    )
+                if fault == "500":
+                    return self._send(503, b'{"msg":"Service Unavailable"}')
+                if fault == "malformed":
+                    return self._send(200, b'{"symbol": "BTCUSDT", "markPrice": ')
+                body = fake.rest(url.path, q)
+                if body is None:
+                    return self._send(404, b'{"msg":"not found"}')
+                self._send(200, json.dumps(body).encode(), {"X-MBX-USED-WEIGHT-1M": "10"})
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http_url = f"http://127.0.0.1:{self.http.server_address[1]}"
+        self._http_thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+        self._loop = asyncio.new_event_loop()
+        self._ws_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.ws_port = 0
+        self._ws_server = None
+
+    # --- REST ------------------------------------------------------------------------------
+    @staticmethod
+    def venue_of(path: str) -> str:
+        if path.startswith(("/fapi", "/futures", "/api/v3")):
+            return "binance"
+        if path.startswith("/v5"):
+            return "bybit"
+        if path.startswith("/api/v5"):
+            return "okx"
+        return "deribit"
+
+    def rest(self, path: str, q: dict[str, str]) -> object | None:
+        t = now_ms()
+        px = price_at(t)
+        if path == "/fapi/v1/fundingInfo":
+            return [
+                {"symbol": "BTCUSDT", "fundingIntervalHours": 8, "adjustedFundingRateCap": "0.02"}
+            ]
+        if path == "/fapi/v1/klines":
+            start = (t // 60_000 - 5) * 60_000
+            return [
+                [
+                    start + i * 60_000,
+                    str(px),
+                    str(px + 10),
+                    str(px - 10),
+                    str(px),
+                    "12.5",
+                    start + i * 60_000 + 59_999,
+                    "0",
+                    1,
+                    "0",
+                    "0",
+                    "0",
+                ]
+                for i in range(6)
+            ]
+        if path == "/fapi/v1/openInterest":
+            return {"symbol": q["symbol"], "openInterest": "81234.500", "time": t}
+        if path == "/futures/data/globalLongShortAccountRatio":
+            return [
+                {
+                    "symbol": q["symbol"],
+                    "longShortRatio": "1.8500",
+                    "longAccount": "0.6491",
+                    "shortAccount": "0.3509",
+                    "timestamp": t,
+                }
+            ]
+        if path == "/fapi/v1/premiumIndex":
+            return {
+                "symbol": q["symbol"],
+                "markPrice": str(px * 1.006),
+                "indexPrice": str(px),
+                "lastFundingRate": "0.0001",
+                "nextFundingTime": t + 3_600_000,
+                "time": t,
+            }
+        if path in ("/fapi/v1/ticker/24hr", "/api/v3/ticker/24hr"):
+            vol = 150_000.0 if path.startswith("/fapi") else 30_000.0
+            return {
+                "symbol": q["symbol"],
+                "volume": str(vol),
+                "quoteVolume": str(vol * px),
+                "closeTime": t,
+            }
+        if path == "/v5/market/tickers":
+            return {
+                "retCode": 0,
+                "time": t,
+                "result": {"category": "linear", "list": [self.bybit_ticker(px)]},
+            }
+        if path == "/api/v5/public/mark-price":
+            return {
+                "code": "0",
+                "data": [
+                    {"instId": q["instId"], "instType": "SWAP", "markPx": str(px), "ts": str(t)}
+                ],
+            }
+        if path == "/api/v5/public/open-interest":
+            return {
+                "code": "0",
+                "data": [
+                    {
+                        "instId": q["instId"],
+                        "oi": "5000",
+                        "oiCcy": "45000",
+                        "oiUsd": str(45000 * px),
+                        "ts": str(t),
+                    }
+                ],
+            }
+        if path == "/api/v5/public/funding-rate":
+            return {
+                "code": "0",
+                "data": [
+                    {
+                        "instId": q["instId"],
+                        "fundingRate": "0.00012",
+                        "fundingTime": str(t),
+                        "nextFundingTime": str(t + 8 * 3_600_000),
+                    }
+                ],
+            }
+        if path == "/api/v2/public/get_book_summary_by_currency":
+            return {"jsonrpc": "2.0", "result": self.chain(px, t)}
+        return None
+
+    @staticmethod
+    def bybit_ticker(px: float) -> dict:
+        return {
+            "symbol": SYMBOL,
+            "markPrice": str(px),
+            "indexPrice": str(px - 5),
+            "fundingRate": "0.0001",
+            "fundingIntervalHour": "8",
+            "nextFundingTime": str(now_ms() + 3_600_000),
+            "openInterest": "52000.5",
+            "openInterestValue": str(52000.5 * px),
+            "volume24h": "90000",
+            "turnover24h": str(90000 * px),
+        }
+
+    @staticmethod
+    def chain(px: float, t: int) -> list[dict]:
+        out = []
+        for k in range(60_000, 82_000, 2_000):
+            for typ in ("P", "C"):
+                out.append(
+                    {
+                        "instrument_name": f"BTC-25DEC26-{k}-{typ}",
+                        "mark_iv": 55.0 + (70_000 - k) / 2_000,
+                        "underlying_price": px,
+                        "creation_timestamp": t,
+                    }
+                )
+        return out
+
+    # --- websockets ------------------------------------------------------------------------
+    async def _ws_handler(self, ws) -> None:
+        path = ws.request.path
+        venue = (
+            "binance"
+            if path.startswith("/stream")
+            else "bybit"
+            if path.startswith("/v5")
+            else "deribit"
+        )
+        if self.faults.get(venue) == "refuse":
+            await ws.close(1013, "try again later")
+            return
+        if venue != "binance":
+            await ws.recv()  # the subscription
+        sent = 0
+        while True:
+            fault = self.faults.get(venue)
+            t = now_ms()
+            px = price_at(t)
+            if fault == "drop" or fault == "refuse":
+                ws.transport.abort()
+                return
+            if fault == "truncated":
+                await ws.send('{"e": "markPriceUpdate", "E": 1, "s": "BTCU')
+                await asyncio.sleep(0.1)
+                continue
+            if venue == "binance":
+                msg = {
+                    "stream": "btcusdt@markPrice@1s",
+                    "data": {
+                        "e": "markPriceUpdate",
+                        "E": t,
+                        "s": SYMBOL,
+                        "p": str(px),
+                        "i": str(px - 7),
+                        "r": "0.00010000",
+                        "T": t + 3_600_000,
+                    },
+                }
+                await ws.send(json.dumps(msg))
+                if sent % 10 == 5:
+                    self.liquidations_sent += 1
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "stream": "!forceOrder@arr",
+                                "data": {
+                                    "e": "forceOrder",
+                                    "E": t,
+                                    "o": {
+                                        "s": SYMBOL,
+                                        "S": "SELL",
+                                        "q": "0.500",
+                                        "p": str(px),
+                                        "ap": str(px),
+                                        "X": "FILLED",
+                                        "z": "0.500",
+                                        "T": t,
+                                    },
+                                },
+                            }
+                        )
+                    )
+            elif venue == "bybit":
+                await ws.send(
+                    json.dumps(
+                        {
+                            "topic": f"tickers.{SYMBOL}",
+                            "type": "snapshot" if sent == 0 else "delta",
+                            "ts": t,
+                            "data": self.bybit_ticker(px)
+                            if sent == 0
+                            else {
+                                "symbol": SYMBOL,
+                                "markPrice": str(px),
+                                "indexPrice": str(px - 5),
+                            },
+                        }
+                    )
+                )
+            else:
+                await ws.send(
+                    json.dumps(
+                        {
+                            "jsonrpc": "2.0",
+                            "method": "subscription",
+                            "params": {
+                                "channel": "deribit_volatility_index.btc_usd",
+                                "data": {
+                                    "timestamp": t,
+                                    "volatility": 52.5,
+                                    "index_name": "btc_usd",
+                                },
+                            },
+                        }
+                    )
+                )
+            sent += 1
+            await asyncio.sleep(0.2)
+
+    async def _serve(self) -> None:
+        self._ws_server = await websockets.serve(self._ws_handler, "127.0.0.1", self.ws_port)
+        self.ws_port = self._ws_server.sockets[0].getsockname()[1]
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
+
+    def urls(self) -> dict[str, str]:
+        return {
+            "binance": self.http_url,
+            "binance_spot": self.http_url,
+            "bybit": self.http_url,
+            "okx": self.http_url,
+            "deribit": self.http_url,
+            "binance_ws": self.ws_url,
+            "bybit_ws": self.ws_url + "/v5/public/linear",
+            "deribit_ws": self.ws_url + "/ws/api/v2",
+        }
+
+    def __enter__(self) -> FakeExchange:
+        self._http_thread.start()
+        self._ws_thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def close() -> None:
+            self._ws_server.close()
+            try:
+                await asyncio.wait_for(self._ws_server.wait_closed(), 3)
+            except TimeoutError:
+                pass
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._ws_thread.join(5)
+        self._loop.close()
+        self.http.shutdown()
+        self.http.server_close()
