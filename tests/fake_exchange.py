@@ -10,6 +10,7 @@ JSON frame), ``drop`` (the socket is cut), ``refuse`` (connections are refused).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import threading
@@ -351,10 +352,8 @@ class FakeExchange:
     def __exit__(self, *exc: object) -> None:
         async def close() -> None:
             self._ws_server.close()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ws_server.wait_closed(), 3)
-            except TimeoutError:
-                pass
             for task in asyncio.all_tasks():
                 if task is not asyncio.current_task():
                     task.cancel()

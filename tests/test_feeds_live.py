@@ -170,7 +170,7 @@ def test_every_fault_is_survived_stale_during_fresh_after(
         if 12.0 <= t < 13.0 and fresh:
             seen["fresh_after"].append(t)
 
-    outputs, pipe = run_live(
+    outputs, _ = run_live(
         fake,
         tmp_path / "f.session",
         13.0,
