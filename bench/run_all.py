@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_sessions.py", "bench_rules.py", "bench_import.py"]
+BENCHES = ["bench_sessions.py", "bench_rules.py", "bench_import.py", "bench_feeds.py"]
 
 
 def main() -> int:

@@ -235,3 +235,69 @@ message = "mark {mark_price:,.2f}"
         "the test path never crossed"
     )
     assert live_j == replay_j
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_record_command_closes_the_file_cleanly_on_a_signal(
+    fake: FakeExchange, tmp_path: Path, sig: str
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "rec.session"
+    urls = fake.urls()
+    cmd = [
+        sys.executable,
+        "-m",
+        "workstation",
+        "record",
+        "--out",
+        str(out),
+        "--venues",
+        "binance",
+        "--quiet",
+        "--binance-url",
+        urls["binance"],
+        "--binance-ws-url",
+        urls["binance_ws"],
+        "--binance-spot-url",
+        urls["binance_spot"],
+    ]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        time.sleep(5)
+        child.send_signal(getattr(signal, sig))
+        _, err = child.communicate(timeout=20)
+    assert child.returncode == 0, err
+    assert "recorded" in err
+    assert not Path(str(out) + "-wal").exists()  # closed and checkpointed, not killed
+    with SessionReader(out) as r:
+        marks = [e for e in r.events() if isinstance(e, MarkPrice)]
+        assert r.meta.source == "live" and r.meta.extra["urls"]["binance_ws"] == urls["binance_ws"]
+    assert len(marks) >= 10
+
+
+def test_urls_come_from_settings_then_the_command_line(tmp_path: Path) -> None:
+    import argparse
+
+    from workstation.feeds.commands import feed_config, settings_path
+    from workstation.risk.commands import UsageError
+
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '[urls]\nbybit = "https://api-testnet.bybit.com"\nbinance_ws = "wss://stream.binancefuture.com"\n'
+    )
+    args = argparse.Namespace(
+        venues=("binance", "bybit"), symbols=("BTCUSDT",), binance_ws_url="ws://127.0.0.1:9"
+    )
+    cfg = feed_config(args)
+    assert cfg.urls["bybit"] == "https://api-testnet.bybit.com"  # from the settings file
+    assert cfg.urls["binance_ws"] == "ws://127.0.0.1:9"  # the command line wins
+    assert cfg.urls["okx"] == "https://www.okx.com"  # the default
+    path.write_text('[urls]\nkraken = "https://x"\n')
+    with pytest.raises(UsageError, match=r"\[urls\] kraken: unknown"):
+        feed_config(args)
+    path.unlink()
+    with pytest.raises(UsageError, match="--okx-url must be an http"):
+        feed_config(argparse.Namespace(venues=("okx",), symbols=("BTCUSDT",), okx_url="ftp://x"))

@@ -33,10 +33,44 @@ def add_url_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--{opt.replace('_', '-')}", default=None, metavar="URL")
 
 
+def settings_path():  # -> Path
+    """settings.toml in the user's settings folder (platformdirs)."""
+    from pathlib import Path
+
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("workstation", appauthor=False)) / "settings.toml"
+
+
+def settings_urls() -> dict[str, str]:
+    """``[urls]`` of settings.toml (keys as the URL options without ``_url``: binance, binance_ws,
+    binance_spot, bybit, bybit_ws, okx, okx_ws, deribit, deribit_ws). A bad file is an error
+    naming it and the key."""
+    import tomllib
+
+    path = settings_path()
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    urls = data.get("urls", {})
+    known = set(URL_OPTIONS.values())
+    for key, value in urls.items():
+        if key not in known:
+            raise UsageError(f"{path}: [urls] {key}: unknown (known: {', '.join(sorted(known))})")
+        if not isinstance(value, str) or not value.startswith(
+            ("http://", "https://", "ws://", "wss://")
+        ):
+            raise UsageError(f"{path}: [urls] {key}: must be an http(s):// or ws(s):// URL")
+    return dict(urls)
+
+
 def feed_config(args: argparse.Namespace):
     from workstation.feeds.live import DEFAULT_URLS, FeedConfig
 
-    urls = dict(DEFAULT_URLS)
+    urls = {**DEFAULT_URLS, **settings_urls()}  # defaults, then settings.toml, then the options
     for opt, key in URL_OPTIONS.items():
         value = getattr(args, opt, None)
         if value:
