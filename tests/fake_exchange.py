@@ -188,6 +188,34 @@ class FakeExchange:
                     }
                 ],
             }
+        if path == "/api/v5/public/instruments":
+            return {
+                "code": "0",
+                "data": [{"instId": q["instId"], "instType": "SWAP", "ctVal": "0.01"}],
+            }
+        if path == "/api/v5/public/liquidation-orders":
+            second = t // 1000
+            details = [
+                {
+                    "side": "sell",
+                    "posSide": "long",
+                    "bkPx": str(price_at((second - k) * 1000)),  # stable: an order does not change
+                    "sz": "20",
+                    "ts": str((second - k) * 1000),
+                }
+                for k in range(3)  # the last three seconds: they overlap from one poll to the next
+            ]
+            return {
+                "code": "0",
+                "data": [
+                    {
+                        "instType": "SWAP",
+                        "uly": q["uly"],
+                        "instId": f"{q['uly']}-SWAP",
+                        "details": details,
+                    }
+                ],
+            }
         if path == "/api/v2/public/get_book_summary_by_currency":
             return {"jsonrpc": "2.0", "result": self.chain(px, t)}
         return None

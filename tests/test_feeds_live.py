@@ -45,6 +45,7 @@ FAST_POLLS = {
     "okx_mark": 0.5,
     "okx_oi": 1.0,
     "okx_funding": 2.0,
+    "okx_liq": 1.0,
     "deribit_chain": 2.0,
 }
 
@@ -125,6 +126,13 @@ def test_a_30_second_recording_holds_the_expected_events(
     assert len(by[(Bar1m, "binance")]) == 5  # the history, without the bar still open
     assert len(by[(Liquidation, "binance")]) >= 10
     assert all(e.side == "long" and e.qty_coin == 0.5 for e in by[(Liquidation, "binance")])
+    okx_liqs = by[(Liquidation, "okx")]
+    assert len(okx_liqs) >= 20 and len({e.ts_event_ms for e in okx_liqs}) == len(
+        okx_liqs
+    )  # each once
+    assert all(
+        e.side == "long" and e.qty_coin == pytest.approx(0.2) for e in okx_liqs
+    )  # 20 contracts x 0.01
     for kind, venue in [
         (OpenInterest, "binance"),
         (OpenInterest, "bybit"),

@@ -11,7 +11,8 @@ Per venue (the base URLs are configurable, for testnets, proxies and the tests' 
   fundingInfo and 1-minute kline history at start, openInterest every 10 s, the global long/short
   account ratio every 5 min, the quarterly contract and 24h volumes (perp and spot) every minute.
 - bybit: websocket ``tickers.<s>`` and ``allLiquidation.<s>``; REST tickers at start.
-- okx: REST mark price every 5 s, open interest every 10 s, funding every minute.
+- okx: REST mark price every 5 s, open interest every 10 s, funding every minute, liquidation
+  orders every 10 s (each once).
 - deribit: REST option book summary every minute; websocket DVOL.
 """
 
@@ -65,6 +66,7 @@ class FeedConfig:
             "okx_mark": 5.0,
             "okx_oi": 10.0,
             "okx_funding": 60.0,
+            "okx_liq": 10.0,
             "deribit_chain": 60.0,
         }
     )
@@ -361,8 +363,36 @@ class LiveFeeds:
 
             return fn
 
+        ct_val: dict[str, float] = {}
+        seen: set[tuple] = set()
+
+        async def liquidations() -> None:
+            if not ct_val:
+                for inst in insts:
+                    spec = await rest.get_json(
+                        "/api/v5/public/instruments", {"instType": "SWAP", "instId": inst}
+                    )
+                    ct_val.update(okx.contract_value(spec))
+            for inst in insts:
+                payload = await rest.get_json(
+                    "/api/v5/public/liquidation-orders",
+                    {"instType": "SWAP", "uly": inst[:-5], "state": "filled"},
+                )
+                fresh = []
+                for d in okx.liquidation_orders(
+                    payload, ct_val
+                ):  # each poll returns recent history
+                    key = (d.ts_event_ms, d.fields)
+                    if key not in seen:
+                        seen.add(key)
+                        fresh.append(d)
+                self._put(sorted(fresh, key=lambda d: d.ts_event_ms))
+            if len(seen) > 10_000:
+                seen.clear()
+
         p = self.cfg.poll_s
         return [
+            self._poll("okx", rest, p.get("okx_liq", 10.0), liquidations),
             self._poll(
                 "okx", rest, p["okx_mark"], each("/api/v5/public/mark-price", okx.mark_price)
             ),

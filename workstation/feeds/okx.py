@@ -1,13 +1,14 @@
 """OKX wire formats -> event drafts (pure). ``/api/v5/public/funding-rate`` (the interval is
 ``nextFundingTime − fundingTime``), ``/api/v5/public/open-interest`` (``oiCcy`` coin, ``oiUsd``),
-``/api/v5/public/mark-price``. Instruments are ``BTC-USDT-SWAP``; the desk symbol is ``BTCUSDT``."""
+``/api/v5/public/mark-price``, ``/api/v5/public/liquidation-orders`` (contracts, converted with
+the instrument's ``ctVal``). Instruments are ``BTC-USDT-SWAP``; the desk symbol is ``BTCUSDT``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from workstation.core.drafts import EventDraft
-from workstation.core.events import FundingRate, MarkPrice, OpenInterest
+from workstation.core.events import FundingRate, Liquidation, MarkPrice, OpenInterest
 from workstation.feeds.binance import PayloadError
 
 VENUE = "okx"
@@ -78,4 +79,42 @@ def mark_price(payload: dict[str, Any]) -> list[EventDraft]:
                 "mark-price",
             )
         )
+    return out
+
+
+def contract_value(payload: dict[str, Any]) -> dict[str, float]:
+    """``/api/v5/public/instruments`` -> {instId: coin per contract (ctVal)}."""
+    return {d["instId"]: float(d["ctVal"]) for d in _rows(payload)}
+
+
+def liquidation_orders(payload: dict[str, Any], ct_val: dict[str, float]) -> list[EventDraft]:
+    """``/api/v5/public/liquidation-orders`` (SWAP, filled): ``posSide`` is the liquidated
+    position (or, in one-way mode, ``side`` sell = a long liquidated); ``sz`` in contracts, at the
+    bankruptcy price ``bkPx``."""
+    out = []
+    for d in _rows(payload):
+        inst = d.get("instId") or f"{d.get('uly', '')}-SWAP"
+        per = ct_val.get(inst)
+        if per is None:
+            raise PayloadError(f"no contract value for {inst}")
+        for x in d.get("details") or []:
+            side = (
+                x.get("posSide")
+                if x.get("posSide") in ("long", "short")
+                else ({"sell": "long", "buy": "short"}.get(x.get("side")))
+            )
+            if side is None:
+                raise PayloadError(f"liquidation side {x.get('side')!r}/{x.get('posSide')!r}")
+            qty, px, ts = float(x["sz"]) * per, float(x["bkPx"]), int(x["ts"])
+            out.append(
+                EventDraft(
+                    Liquidation,
+                    ts,
+                    ts,
+                    VENUE,
+                    desk_symbol(inst),
+                    (side, qty, px, qty * px),
+                    "liquidation-orders",
+                )
+            )
     return out
