@@ -83,6 +83,9 @@ DEFAULT_STALENESS_S: dict[str, float] = {
     "next_funding_ts_ms": 180,
     "oi_": 300,
     "liq_": 120,
+    # running totals since the session began: unchanged in a quiet market, never "old"
+    "liq_long_usd_total": 1e12,
+    "liq_short_usd_total": 1e12,
     "rv_": 180,
     "price_structure_score": 180,
     "swing_": 180,
