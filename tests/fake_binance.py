@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+from local_http import LocalHTTPServer
 
 POSITIONS = [
     {
@@ -63,7 +64,7 @@ BALANCES = [
 ]
 
 
-class FakeBinance:
+class FakeBinance(LocalHTTPServer):
     def __init__(self, api_key: str, secret: str, clock_offset_ms: int = 0) -> None:
         self.api_key, self.secret = api_key, secret
         self.clock_offset_ms = clock_offset_ms
@@ -114,15 +115,4 @@ class FakeBinance:
                     )
                 return self._send(200, POSITIONS if url.path.endswith("positionRisk") else BALANCES)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeBinance:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)

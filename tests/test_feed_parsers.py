@@ -20,7 +20,7 @@ from workstation.core.events import (
     Volume24h,
 )
 from workstation.feeds import binance, bybit, deribit, okx
-from workstation.feeds.binance import PayloadError
+from workstation.feeds.wire import PayloadError
 
 P = SHARED / "payloads"
 

@@ -24,20 +24,11 @@ from workstation.core.events import (
     OpenInterest,
     Volume24h,
 )
+from workstation.feeds.wire import PayloadError
+from workstation.feeds.wire import num as _f
 
 VENUE = "binance"
 DEFAULT_INTERVAL_H = 8.0  # Binance: symbols absent from fundingInfo settle every 8 hours
-
-
-class PayloadError(ValueError):
-    """A payload that does not have the documented shape (the feed logs it and drops it)."""
-
-
-def _f(d: dict[str, Any], key: str) -> float:
-    try:
-        return float(d[key])
-    except (KeyError, TypeError, ValueError):
-        raise PayloadError(f"field {key!r} missing or not a number") from None
 
 
 def funding_intervals(payload: list[dict[str, Any]]) -> dict[str, float]:

@@ -13,16 +13,10 @@ from typing import Any
 
 from workstation.core.drafts import EventDraft
 from workstation.core.events import Liquidation, MarkPrice, OpenInterest, Volume24h
-from workstation.feeds.binance import PayloadError
+from workstation.feeds.wire import PayloadError
+from workstation.feeds.wire import num as _f
 
 VENUE = "bybit"
-
-
-def _f(d: dict[str, Any], key: str) -> float:
-    try:
-        return float(d[key])
-    except (KeyError, TypeError, ValueError):
-        raise PayloadError(f"field {key!r} missing or not a number") from None
 
 
 def ticker_drafts(t: dict[str, Any], ts: int) -> list[EventDraft]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from workstation.core.drafts import EventDraft
 from workstation.core.events import OptionChain, OptionQuote, VolIndex
-from workstation.feeds.binance import PayloadError
+from workstation.feeds.wire import PayloadError
 from workstation.sessions.importers.deribit import parse_instrument
 
 VENUE = "deribit"

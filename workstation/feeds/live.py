@@ -33,9 +33,9 @@ from typing import Any
 from workstation.core.drafts import EventDraft
 from workstation.core.instruments import coin_of
 from workstation.feeds import binance, bybit, deribit, okx
-from workstation.feeds.binance import PayloadError
 from workstation.feeds.health import HealthBoard
 from workstation.feeds.net import RateLimitedLog, RestClient, WsStream
+from workstation.feeds.wire import PayloadError
 
 VENUES = ("binance", "bybit", "okx", "deribit")
 DEFAULT_URLS = {

@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 import websockets
 
-from workstation.feeds.binance import PayloadError
 from workstation.feeds.health import HealthBoard
+from workstation.feeds.wire import PayloadError
 
 log = logging.getLogger("workstation.feeds")
 WEIGHT_LIMIT_1M = 2400

@@ -9,7 +9,7 @@ from typing import Any
 
 from workstation.core.drafts import EventDraft
 from workstation.core.events import FundingRate, Liquidation, MarkPrice, OpenInterest
-from workstation.feeds.binance import PayloadError
+from workstation.feeds.wire import PayloadError
 
 VENUE = "okx"
 

@@ -399,34 +399,38 @@ class MarketMetrics:
             vals[name] = value
             upd[name] = ts
 
+    def _changes(
+        self,
+        vals: dict,
+        upd: dict,
+        prefix: str,
+        hist: MinuteHistory,
+        latest: float,
+        now: int,
+        ts: int,
+    ) -> None:
+        """``<prefix>_{1h,4h,24h}_pct``: % change of ``latest`` against the history's value a window ago."""
+        for label, w in _WINDOWS:
+            past = hist.at(now - w)
+            self._set(
+                vals,
+                upd,
+                f"{prefix}_{label}_pct",
+                (latest / past - 1.0) * 100.0 if past else None,
+                ts,
+            )
+
     def _evaluate_stream(self, key: tuple[str, str], st: _Stream, now: int) -> None:
         vals, upd = self.store.slot(key)
         put = self._set
         oi_now = st.oi.latest()
         if oi_now is not None:
-            oi_ts = upd.get("oi_coin", now)
-            for label, w in _WINDOWS:
-                past = st.oi.at(now - w)
-                put(
-                    vals,
-                    upd,
-                    f"oi_change_{label}_pct",
-                    (oi_now / past - 1.0) * 100.0 if past else None,
-                    oi_ts,
-                )
+            self._changes(vals, upd, "oi_change", st.oi, oi_now, now, upd.get("oi_coin", now))
         px_now = st.px.latest()
         if px_now is None:
             return
         ts = st.mark_ts
-        for label, w in _WINDOWS:
-            past = st.px.at(now - w)
-            put(
-                vals,
-                upd,
-                f"price_change_{label}_pct",
-                (px_now / past - 1.0) * 100.0 if past else None,
-                ts,
-            )
+        self._changes(vals, upd, "price_change", st.px, px_now, now, ts)
         for label, roll in st.rv.items():
             sd = roll.stdev() if roll.count >= min(roll.n, 30) else None
             put(
