@@ -52,7 +52,6 @@ class LatestValues:
     def __init__(self) -> None:
         self.values: dict[Key, dict[str, float]] = {}
         self.updated_ms: dict[Key, dict[str, int]] = {}
-        self.changed: set[Key] = set()
 
     def handlers(self) -> dict[type, Callable[[Any], None]]:
         return {
@@ -70,12 +69,11 @@ class LatestValues:
         }
 
     def slot(self, key: Key) -> tuple[dict[str, float], dict[str, int]]:
-        """The (values, updated_ms) dicts of ``key``, created on first use; marks it changed."""
+        """The (values, updated_ms) dicts of ``key``, created on first use."""
         vals = self.values.get(key)
         if vals is None:
             vals = self.values[key] = {}
             self.updated_ms[key] = {}
-        self.changed.add(key)
         return vals, self.updated_ms[key]
 
     # One handler per kind, plain assignments: this runs for every event.
@@ -152,9 +150,3 @@ class LatestValues:
         vals, upd = self.slot((ev.venue, ev.symbol))
         vals["dvol_pct"] = ev.close_pct
         upd["dvol_pct"] = ev.ts_recv_ms
-
-    def take_changed(self) -> list[Key]:
-        """The keys updated since the last call, sorted (for the UI bridge)."""
-        out = sorted(self.changed)
-        self.changed.clear()
-        return out

@@ -16,7 +16,7 @@ import math
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -327,12 +327,3 @@ def read_positions_csv(path: str | os.PathLike[str]) -> tuple[list[Position], li
             except PositionError as exc:
                 problems.append(f"{path}:{reader.line_num}: {exc}")
     return positions, problems
-
-
-def with_marks(rows: Iterable[Mapping[str, Any]]) -> dict[str, float]:
-    """``mark_usd`` per symbol from CSV rows that carry one (the stress command's input)."""
-    marks: dict[str, float] = {}
-    for row in rows:
-        if row.get("mark_usd"):
-            marks[str(row["symbol"]).upper()] = float(row["mark_usd"])
-    return marks

@@ -70,10 +70,6 @@ class RuleState:
     suppressed: int = 0  # activations inside the cooldown
     intervals: list[tuple[int, int | None]] = field(default_factory=list)  # active periods
 
-    @property
-    def is_active(self) -> bool:
-        return self.state == ACTIVE
-
 
 class AlertEvaluator:
     """Runs every rule instance on the metrics store; emits alert records through the engine."""
