@@ -308,7 +308,26 @@ def build_parser() -> argparse.ArgumentParser:
     from workstation.feeds.commands import add_commands as add_feed_commands
 
     add_feed_commands(sub, _positive_float, _csv_choice)
+
+    g = sub.add_parser("gui", help="the desktop window (so far: a screenshot of a replayed moment)")
+    g.add_argument("--session", required=True, help="the session to replay")
+    g.add_argument(
+        "--at", default=None, help="replay up to this time (ISO 8601 UTC; default: the end)"
+    )
+    g.add_argument(
+        "--screenshot", required=True, metavar="OUT.png", help="save a PNG of the window and exit"
+    )
+    g.add_argument(
+        "--size", default="1600x1000", help="window size WIDTHxHEIGHT (default 1600x1000)"
+    )
+    g.set_defaults(func=_cmd_gui)
     return p
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from workstation.ui.snapshot import run_screenshot
+
+    return run_screenshot(args)
 
 
 def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks",)) -> list[str]:
