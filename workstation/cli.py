@@ -309,13 +309,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_feed_commands(sub, _positive_float, _csv_choice)
 
-    g = sub.add_parser("gui", help="the desktop window (so far: a screenshot of a replayed moment)")
-    g.add_argument("--session", required=True, help="the session to replay")
+    g = sub.add_parser(
+        "gui", help="the desktop window: replay a session, or save a screenshot of a moment"
+    )
+    g.add_argument(
+        "--session", default=str(DEMO_SESSION), help="the session to replay (default: the demo)"
+    )
     g.add_argument(
         "--at", default=None, help="replay up to this time (ISO 8601 UTC; default: the end)"
     )
     g.add_argument(
-        "--screenshot", required=True, metavar="OUT.png", help="save a PNG of the window and exit"
+        "--screenshot",
+        default=None,
+        metavar="OUT.png",
+        help="save a PNG of the window at --at and exit",
     )
     g.add_argument(
         "--size", default="1600x1000", help="window size WIDTHxHEIGHT (default 1600x1000)"
@@ -325,9 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
-    from workstation.ui.snapshot import run_screenshot
+    if args.screenshot:
+        from workstation.ui.snapshot import run_screenshot
 
-    return run_screenshot(args)
+        return run_screenshot(args)
+    from workstation.ui.app import run_window
+
+    return run_window(args)
 
 
 def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks",)) -> list[str]:
@@ -348,9 +359,8 @@ def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_negative_values(list(sys.argv[1:] if argv is None else argv)))
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # `workstation` alone: the window, replaying the demo
+        args = parser.parse_args(["gui"])
     try:
         return args.func(args)
     except SessionError as exc:

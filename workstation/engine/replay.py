@@ -111,6 +111,11 @@ class ReplayDriver:
             self.playing = False
         return n
 
+    def run_until(self, ts_ms: int, max_events: int | None = None) -> int:
+        """Process events up to ``ts_ms`` at once, whatever the speed (stepping through a session);
+        returns how many were processed."""
+        return self._run_to(min(ts_ms, self.end_ms), max_events)
+
     def next_event_wall_ms(self) -> int | None:
         """When (in wall ms) the next event is due at the current speed; None if none or max."""
         if self._pending is None or self.speed is None or not self.playing:

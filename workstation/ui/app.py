@@ -1,0 +1,39 @@
+"""Starting the window: ``workstation`` or ``workstation gui [--session FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def run_window(args: argparse.Namespace) -> int:
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if (
+        sys.platform.startswith("linux")
+        and headless
+        and os.environ.get("QT_QPA_PLATFORM") != "offscreen"
+    ):
+        print(
+            "workstation gui: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set). Start it from a "
+            "desktop session, or use `workstation replay FILE --format table` or `gui --screenshot OUT.png`.",
+            file=sys.stderr,
+        )
+        return 1
+    from PySide6.QtWidgets import QApplication
+
+    from workstation.sessions.store import SessionError
+    from workstation.ui.replay_window import ReplayController
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        controller = ReplayController(args.session)
+    except (SessionError, ValueError) as exc:
+        print(f"workstation gui: {exc}", file=sys.stderr)
+        return 1
+    controller.window.resize(1600, 1000)
+    controller.window.show()
+    controller.toggle()  # start playing at x60
+    code = app.exec()
+    controller.close()
+    return code

@@ -1,0 +1,150 @@
+"""The interactive replay window: a QTimer (20 Hz) drives the replay driver with a bounded amount
+of work per tick, so the window stays responsive at any speed; the toolbar plays, pauses, changes
+speed, seeks and jumps to the next alert. GUI thread only (the engine runs on it, in slices).
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSlider, QToolBar
+
+from workstation.engine.pipeline import build_pipeline
+from workstation.engine.replay import SPEEDS, ReplayDriver
+from workstation.engine.series import SeriesRecorder
+from workstation.sessions.store import SessionReader
+from workstation.ui.window import PANES, MainWindow
+
+TICK_MS = 50  # 20 Hz
+MAX_EVENTS_PER_TICK = 20_000
+
+
+class ReplayController:
+    """Owns the session reader, the driver and the window."""
+
+    def __init__(self, path: str) -> None:
+        self.reader = SessionReader(path)
+        span = self.reader.time_range()
+        if span is None:
+            raise ValueError(f"{path} holds no events")
+        meta = self.reader.meta
+        self.symbol = (meta.symbols or ("BTCUSDT",))[0]
+        badge = (
+            f"REPLAY - simulated ({meta.extra.get('scenario')}) - not market data"
+            if meta.source == "simulated"
+            else f"REPLAY - recorded {meta.created_utc}"
+        )
+        self.window = MainWindow(f"{badge}   |   {self.symbol}")
+        self.records: list[dict] = []
+        self.alert_times: list[int] = []
+        self.driver = ReplayDriver(self.reader.events, self._engine, *span, speed=60.0)
+        self._t0 = time.monotonic()
+        self._toolbar()
+        self.timer = QTimer()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+    def _engine(self, clock):  # the driver's factory: -> Engine
+        self.pipe = build_pipeline(clock)
+        self.series = SeriesRecorder(
+            self.pipe.engine, self.pipe.metrics, ("all", self.symbol), tuple(n for n, _, _ in PANES)
+        )
+        self.records, self.alert_times = [], []
+        return self.pipe.engine
+
+    def _wall_ms(self) -> int:
+        return int((time.monotonic() - self._t0) * 1000)
+
+    def _toolbar(self) -> None:
+        bar = QToolBar("Replay")
+        bar.setObjectName("replay")
+        self.play_button = QPushButton("Play")
+        self.play_button.clicked.connect(self.toggle)
+        self.speed_box = QComboBox()
+        self.speed_box.addItems([f"x{k}" if k != "max" else "max" for k in SPEEDS])
+        self.speed_box.setCurrentText("x60")
+        self.speed_box.currentTextChanged.connect(self.set_speed)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, max(1, (self.driver.end_ms - self.driver.start_ms) // 60_000))
+        self.slider.sliderReleased.connect(
+            lambda: self.seek(self.driver.start_ms + self.slider.value() * 60_000)
+        )
+        self.next_alert = QPushButton("Next alert")
+        self.next_alert.clicked.connect(self.jump_to_next_alert)
+        self.position = QLabel()
+        for w in (self.play_button, self.speed_box, self.next_alert, self.slider, self.position):
+            bar.addWidget(w)
+        self.window.addToolBar(bar)
+
+    # --- actions -------------------------------------------------------------------------------
+    def toggle(self) -> None:
+        if self.driver.playing:
+            self.driver.pause()
+        else:
+            self.driver.play(self._wall_ms())
+        self.play_button.setText("Pause" if self.driver.playing else "Play")
+
+    def set_speed(self, text: str) -> None:
+        self.driver.set_speed(SPEEDS[text.removeprefix("x")], self._wall_ms())
+
+    def seek(self, ts_ms: int) -> None:
+        self.driver.seek(ts_ms, self._wall_ms())
+        self._refresh()
+
+    def jump_to_next_alert(self) -> None:
+        """Play at max speed until the next alert (or the end), then pause there."""
+        was = len(self.alert_times)
+        while not self.driver.finished and len(self.alert_times) == was:
+            self.driver.run_until(self.driver.position_ms + 60_000, MAX_EVENTS_PER_TICK)
+            self._collect()
+        self.driver.pause()
+        self.play_button.setText("Play")
+        self._refresh()
+
+    # --- the timer -----------------------------------------------------------------------------
+    def _collect(self) -> None:
+        new = self.pipe.engine.drain()
+        self.records += [r for r in new if r["type"] != "metrics"]
+        self.alert_times += [
+            r["ts_ms"] for r in new if r["type"] == "alert" and r["state"] == "active"
+        ]
+        self.window.alerts.add(new)
+
+    def tick(self) -> None:
+        """One timer tick: bounded replay work, then the panels (work grows with what changed)."""
+        if self.driver.playing:
+            self.driver.step(self._wall_ms(), max_events=MAX_EVENTS_PER_TICK)
+            self._refresh()
+            if not self.driver.playing:
+                self.play_button.setText("Play")
+
+    def _refresh(self) -> None:
+        self._collect()
+        verdict = next((r for r in reversed(self.records) if r["type"] == "checklist"), None)
+        now = self.pipe.rules.ladders.get(self.symbol)
+        ladder = (
+            None
+            if now is None
+            else {"max_leverage": now.max_leverage, "reasons": list(now.reasons)}
+        )
+        active = frozenset(
+            n
+            for (_r, v, s), st in self.pipe.rules.alerts.states.items()
+            if v == "all" and s == self.symbol and st.state == "active"
+            for n in st.rule.inputs
+        )
+        fresh = self.pipe.metrics.fresh_values.get(("all", self.symbol), {})
+        self.window.show_state(self.series, fresh, verdict, ladder, [], active)
+        self.slider.blockSignals(True)
+        self.slider.setValue((self.driver.position_ms - self.driver.start_ms) // 60_000)
+        self.slider.blockSignals(False)
+        from workstation.core.timefmt import fmt_utc
+
+        self.position.setText(f"  {fmt_utc(self.driver.position_ms)} UTC")
+
+    def close(self) -> None:
+        self.timer.stop()
+        self.window.close()
+        self.reader.close()
