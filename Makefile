@@ -8,8 +8,14 @@ DEMO := resources/demo/feb-2026-selloff.session
 setup:
 	@bash scripts/bootstrap.sh
 
+# The window on the demo session where there is a display; the headless report elsewhere.
 run: setup
-	$(PY) -m workstation replay $(DEMO) --format table --every 14400
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  $(PY) -m workstation gui --session $(DEMO); \
+	else \
+	  echo "make run: no display here: the demo replayed headless (the window needs a desktop session)"; \
+	  $(PY) -m workstation replay $(DEMO) --format table --every 14400; \
+	fi
 
 test: setup
 	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(PY) -m pytest -q
