@@ -26,6 +26,27 @@ class RulesRunner:
         self._ladder_kinds: dict[str, tuple[float, tuple[str, ...]]] = {}
         metrics.on_evaluated.append(self._after_metrics)
 
+    def active_inputs(self, symbol: str) -> frozenset[str]:
+        """The metrics of ``symbol`` that an active rule reads or the ladder is cutting on now."""
+        names = {
+            n
+            for (_rule, venue, sym), st in self.alerts.states.items()
+            if venue == AGG and sym == symbol and st.state == "active"
+            for n in st.rule.inputs
+        }
+        result = self.ladders.get(symbol)
+        if result is not None:
+            names |= {
+                m
+                for k, m in (
+                    ("rv", self.config.ladder.rv_metric),
+                    ("liq", "liq_intensity_x"),
+                    ("funding", "funding_rate_8h_pct"),
+                )
+                if k in result.kinds
+            }
+        return frozenset(names)
+
     def reload(self, load) -> bool:
         """Swap in new rules; on an invalid file keep running on the last valid ones and emit a
         ``rules_error`` record. Returns whether the new rules were taken."""

@@ -66,14 +66,49 @@ STATE_COLOURS = {
 }
 
 
-class SignalsModel(QAbstractTableModel):
-    """Metric, value, stable / crowded / unknown, what to do."""
+class RowsModel(QAbstractTableModel):
+    """A flat table of ``_rows`` under ``HEADERS``; subclasses give ``cell(row, column, role)``."""
 
-    HEADERS = ("Signal", "Value", "State", "What to do")
+    HEADERS: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[tuple[str, str, str, str]] = []
+        self._rows: list[Any] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            not index.isValid()
+            or not (0 <= index.row() < len(self._rows))
+            or not (0 <= index.column() < len(self.HEADERS))
+        ):
+            return None
+        return self.cell(self._rows[index.row()], index.column(), role)
+
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        raise NotImplementedError
+
+
+class SignalsModel(RowsModel):
+    """Metric, value, stable / crowded / unknown, what to do."""
+
+    HEADERS = ("Signal", "Value", "State", "What to do")
 
     def update(
         self,
@@ -99,46 +134,18 @@ class SignalsModel(QAbstractTableModel):
         self._rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            not index.isValid()
-            or not (0 <= index.row() < len(self._rows))
-            or not (0 <= index.column() < 4)
-        ):
-            return None
-        row = self._rows[index.row()]
+    def cell(self, row: tuple[str, str, str, str], column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return row[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
+            return row[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return STATE_COLOURS.get(row[2])
         return None
 
 
-class AlertsModel(QAbstractTableModel):
+class AlertsModel(RowsModel):
     """Time, severity, rule, state, message: newest first."""
 
     HEADERS = ("Time (UTC)", "Severity", "Rule", "State", "Message")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[dict[str, Any]] = []
 
     def add(self, records: list[dict[str, Any]]) -> None:
         alerts = [r for r in records if r.get("type") == "alert"]
@@ -148,31 +155,7 @@ class AlertsModel(QAbstractTableModel):
         self._rows[:0] = list(reversed(alerts))
         self.endInsertRows()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            not index.isValid()
-            or not (0 <= index.row() < len(self._rows))
-            or not (0 <= index.column() < 5)
-        ):
-            return None
-        r = self._rows[index.row()]
+    def cell(self, r: dict[str, Any], column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 fmt_utc(r["ts_ms"], seconds=False),
@@ -180,7 +163,7 @@ class AlertsModel(QAbstractTableModel):
                 r["rule"],
                 r["state"],
                 r["message"],
-            )[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
+            )[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return {"critical": QColor("#c0392b"), "warning": QColor("#d68910")}.get(r["severity"])
         return None

@@ -14,7 +14,7 @@ from workstation.engine.pipeline import build_pipeline
 from workstation.engine.replay import SPEEDS, ReplayDriver
 from workstation.engine.series import SeriesRecorder
 from workstation.sessions.store import SessionReader
-from workstation.ui.window import PANES, MainWindow
+from workstation.ui.window import PANES, MainWindow, session_badge
 
 TICK_MS = 50  # 20 Hz
 MAX_EVENTS_PER_TICK = 20_000
@@ -30,11 +30,7 @@ class ReplayController:
             raise ValueError(f"{path} holds no events")
         meta = self.reader.meta
         self.symbol = (meta.symbols or ("BTCUSDT",))[0]
-        badge = (
-            f"REPLAY - simulated ({meta.extra.get('scenario')}) - not market data"
-            if meta.source == "simulated"
-            else f"REPLAY - recorded {meta.created_utc}"
-        )
+        badge = session_badge(meta)
         self.window = MainWindow(f"{badge}   |   {self.symbol}")
         self.records: list[dict] = []
         self.alert_times: list[int] = []
@@ -129,12 +125,7 @@ class ReplayController:
             if now is None
             else {"max_leverage": now.max_leverage, "reasons": list(now.reasons)}
         )
-        active = frozenset(
-            n
-            for (_r, v, s), st in self.pipe.rules.alerts.states.items()
-            if v == "all" and s == self.symbol and st.state == "active"
-            for n in st.rule.inputs
-        )
+        active = self.pipe.rules.active_inputs(self.symbol)
         fresh = self.pipe.metrics.fresh_values.get(("all", self.symbol), {})
         self.window.show_state(self.series, fresh, verdict, ladder, [], active)
         self.slider.blockSignals(True)

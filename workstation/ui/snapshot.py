@@ -14,7 +14,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     from workstation.engine.series import SeriesRecorder
     from workstation.sessions.importers.common import epoch_ms
     from workstation.sessions.store import SessionReader
-    from workstation.ui.window import PANES, MainWindow
+    from workstation.ui.window import PANES, MainWindow, session_badge
 
     reader = SessionReader(args.session)
     span = reader.time_range()
@@ -38,11 +38,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     pipe = holder["pipe"]
     records = pipe.engine.drain()
     meta = reader.meta
-    badge = (
-        f"REPLAY - simulated ({meta.extra.get('scenario')}) - not market data"
-        if meta.source == "simulated"
-        else f"REPLAY - recorded {meta.created_utc}"
-    )
+    badge = session_badge(meta)
     app = QApplication.instance() or QApplication([])
     w, h = (int(x) for x in args.size.lower().split("x"))
     win = MainWindow(f"{badge}   |   {symbol}   |   at {args.at or 'the end'}")
@@ -54,23 +50,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     ladder = (
         None if now is None else {"max_leverage": now.max_leverage, "reasons": list(now.reasons)}
     )
-    active = {
-        n
-        for (_rule, venue, sym), st in pipe.rules.alerts.states.items()
-        if venue == "all" and sym == symbol and st.state == "active"
-        for n in st.rule.inputs
-    }
-    if now is not None:  # what the ladder is cutting on reads as crowded too
-        active |= {
-            m
-            for k, m in (
-                ("rv", "rv_24h_pct"),
-                ("liq", "liq_intensity_x"),
-                ("funding", "funding_rate_8h_pct"),
-            )
-            if k in now.kinds
-        }
-    active = frozenset(active)
+    active = pipe.rules.active_inputs(symbol)
     win.show_state(
         holder["series"],
         pipe.metrics.fresh_values.get(("all", symbol), {}),

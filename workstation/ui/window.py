@@ -34,6 +34,13 @@ PANES = (
 )
 
 
+def session_badge(meta: Any) -> str:
+    """What the data is, never ambiguous: simulated or recorded (and when)."""
+    if meta.source == "simulated":
+        return f"REPLAY - simulated ({meta.extra.get('scenario')}) - not market data"
+    return f"REPLAY - {meta.source} {meta.created_utc}"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, badge: str) -> None:
         super().__init__()
