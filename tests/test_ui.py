@@ -68,6 +68,51 @@ def test_alerts_model(qtmodeltester) -> None:
     )
     qtmodeltester.check(m)
     assert m.rowCount() == 2 and m.index(0, 2).data() == "skew_panic"  # newest first
+    assert m.unacknowledged() == 2 and m.index(1, 4).data() == ""
+    m.acknowledge([1])
+    assert m.unacknowledged() == 1 and m.index(1, 4).data() == "✓"
+    qtmodeltester.check(m)
+
+
+def test_alerts_filter_and_csv(qtmodeltester, tmp_path: Path) -> None:
+    import csv
+
+    from workstation.ui.models import AlertsFilter, AlertsModel
+
+    m = AlertsModel()
+    base = {"type": "alert", "state": "active", "venue": "binance", "symbol": "BTCUSDT"}
+    table = (  # ts_ms, severity, rule, message, values
+        (1769940000000, "warning", "skew_fear", "25d skew 6.1", {"skew_25d_30d_volpts": 6.1}),
+        (
+            1769943600000,
+            "critical",
+            "funding_hot",
+            "funding 0.051%/8h",
+            {"funding_rate_8h_pct": 0.051},
+        ),
+        (1769947200000, "warning", "oi_build", "OI +6.2% in 4h", {"oi_change_4h_pct": 6.2}),
+    )
+    keys = ("ts_ms", "severity", "rule", "message", "values")
+    m.add([dict(base, **dict(zip(keys, row, strict=True))) for row in table])
+    f = AlertsFilter()
+    f.setSourceModel(m)
+    qtmodeltester.check(f)
+    f.set_filter("warning")
+    assert [f.index(i, 2).data() for i in range(f.rowCount())] == ["oi_build", "skew_fear"]
+    f.set_filter("", "SKEW")  # case-insensitive, rule or message
+    assert [f.index(i, 2).data() for i in range(f.rowCount())] == ["skew_fear"]
+    f.set_filter("warning", "OI +6")
+    assert f.source_rows() == [0]
+    qtmodeltester.check(f)
+    f.set_filter()
+    m.acknowledge([2])
+    out = tmp_path / "alerts.csv"
+    assert m.write_csv(str(out), f.source_rows()) == 3
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert [r["rule"] for r in rows] == ["oi_build", "funding_hot", "skew_fear"]
+    assert rows[2]["time_utc"].startswith("2026-02-01 10:00") and rows[2]["acknowledged"] == "yes"
+    assert rows[1]["values"] == "funding_rate_8h_pct=0.051" and rows[1]["severity"] == "critical"
+    assert rows[0]["acknowledged"] == "no" and rows[0]["ts_ms"] == "1769947200000"
 
 
 def test_screenshot_of_the_cascade_has_real_content(tmp_path: Path, capsys) -> None:

@@ -55,3 +55,34 @@ def test_seek_and_next_alert(controller) -> None:
     back = controller.driver.start_ms + 10 * 3_600_000
     controller.seek(back)  # backwards: the engine is rebuilt
     assert controller.driver.position_ms == back
+
+
+def test_alert_log_acknowledge_filter_export_and_go_to(controller, tmp_path) -> None:
+    import csv
+
+    controller.seek(controller.driver.start_ms + 40 * 3_600_000)
+    controller.jump_to_next_alert()
+    controller.jump_to_next_alert()
+    window = controller.window
+    active = [r for r in controller.records if r["type"] == "alert" and r["state"] == "active"]
+    assert len(active) >= 2 and window.alerts.unacknowledged() == len(active)
+    assert f"{len(active)} active alerts unacknowledged" in window.status.text()
+    window.alerts_view.selectRow(0)
+    window.acknowledge_selected()
+    assert window.alerts.unacknowledged() == len(active) - 1
+    newest = window.alerts.row(0)
+    window.filter_text.setText(newest["rule"])
+    shown = window.alerts_view_model.rowCount()
+    assert 1 <= shown < window.alerts.rowCount() or shown == window.alerts.rowCount() == 1
+    out = tmp_path / "alerts.csv"
+    assert window.export_alerts(str(out)) == shown
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert {r["rule"] for r in rows} == {newest["rule"]} and rows[0]["acknowledged"] == "yes"
+    window.go_to_alert(0)
+    lo, hi = window.plots[0].viewRange()[0]
+    assert (lo + hi) / 2 == pytest.approx(newest["ts_ms"] / 1000)
+    assert hi - lo == pytest.approx(12 * 3600)
+    lo3, hi3 = window.plots[3].viewRange()[0]  # linked panes follow
+    assert (lo3, hi3) == pytest.approx((lo, hi))
+    controller.seek(controller.driver.start_ms + 3_600_000)  # back before every alert
+    assert window.alerts.rowCount() == 0

@@ -3,10 +3,17 @@ data) by whoever drives the engine, never the engine itself."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
 
 from workstation.core.timefmt import fmt_utc
 
@@ -143,17 +150,54 @@ class SignalsModel(RowsModel):
 
 
 class AlertsModel(RowsModel):
-    """Time, severity, rule, state, message: newest first."""
+    """Time, severity, rule, state, acknowledged, message: newest first. Rows are copies of the
+    engine's alert records with an ``acked`` flag added."""
 
-    HEADERS = ("Time (UTC)", "Severity", "Rule", "State", "Message")
+    HEADERS = ("Time (UTC)", "Severity", "Rule", "State", "Ack", "Message")
+    CSV_FIELDS = ("time_utc", "ts_ms", "severity", "rule", "venue", "symbol", "state")
+    CSV_TAIL = ("message", "action", "values", "acknowledged")
 
     def add(self, records: list[dict[str, Any]]) -> None:
-        alerts = [r for r in records if r.get("type") == "alert"]
+        alerts = [dict(r, acked=False) for r in records if r.get("type") == "alert"]
         if not alerts:
             return
         self.beginInsertRows(QModelIndex(), 0, len(alerts) - 1)
         self._rows[:0] = list(reversed(alerts))
         self.endInsertRows()
+
+    def clear(self) -> None:
+        """Forget every alert (the replay was rebuilt from an earlier moment)."""
+        self.beginResetModel()
+        self._rows = []
+        self.endResetModel()
+
+    def row(self, row: int) -> dict[str, Any]:
+        return self._rows[row]
+
+    def acknowledge(self, rows: list[int]) -> None:
+        """Mark these source rows acknowledged (the trader has seen them)."""
+        for row in sorted(set(rows)):
+            self._rows[row]["acked"] = True
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    def unacknowledged(self) -> int:
+        return sum(1 for r in self._rows if not r["acked"] and r["state"] == "active")
+
+    def write_csv(self, path: str, rows: list[int]) -> int:
+        """Write these source rows (in this order) to ``path`` as UTF-8 CSV; returns the count.
+        ``values`` is written as ``name=value`` pairs separated by ``;``."""
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(self.CSV_FIELDS + self.CSV_TAIL)
+            for i in rows:
+                r = self._rows[i]
+                values = ";".join(f"{k}={v:g}" for k, v in sorted(r.get("values", {}).items()))
+                out.writerow(
+                    [fmt_utc(r["ts_ms"]), r["ts_ms"]]
+                    + [r.get(k, "") for k in self.CSV_FIELDS[2:]]
+                    + [r["message"], r.get("action", ""), values, "yes" if r["acked"] else "no"]
+                )
+        return len(rows)
 
     def cell(self, r: dict[str, Any], column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
@@ -162,8 +206,38 @@ class AlertsModel(RowsModel):
                 r["severity"],
                 r["rule"],
                 r["state"],
+                "✓" if r["acked"] else "",
                 r["message"],
             )[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return {"critical": QColor("#c0392b"), "warning": QColor("#d68910")}.get(r["severity"])
+        if role == Qt.ItemDataRole.FontRole and not r["acked"] and r["state"] == "active":
+            font = QFont()
+            font.setBold(True)
+            return font
         return None
+
+
+class AlertsFilter(QSortFilterProxyModel):
+    """Shows the alerts of one severity (or all) whose rule or message contains a text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._severity = ""
+        self._text = ""
+
+    def set_filter(self, severity: str = "", text: str = "") -> None:
+        """``severity`` '' for all; ``text`` matched case-insensitively in rule and message."""
+        self.beginFilterChange()
+        self._severity, self._text = severity, text.strip().lower()
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        r = self.sourceModel().row(source_row)
+        if self._severity and r["severity"] != self._severity:
+            return False
+        return not self._text or self._text in f"{r['rule']} {r['message']}".lower()
+
+    def source_rows(self) -> list[int]:
+        """The visible rows, as source rows, in view order."""
+        return [self.mapToSource(self.index(i, 0)).row() for i in range(self.rowCount())]

@@ -10,6 +10,7 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSlider, QToolBar
 
+from workstation.core.timefmt import fmt_utc
 from workstation.engine.pipeline import build_pipeline
 from workstation.engine.replay import SPEEDS, ReplayDriver
 from workstation.engine.series import SeriesRecorder
@@ -34,6 +35,7 @@ class ReplayController:
         self.window = MainWindow(f"{badge}   |   {self.symbol}")
         self.records: list[dict] = []
         self.alert_times: list[int] = []
+        self.frame_ms = 0.0
         self.driver = ReplayDriver(self.reader.events, self._engine, *span, speed=60.0)
         self._t0 = time.monotonic()
         self._toolbar()
@@ -48,6 +50,7 @@ class ReplayController:
             self.pipe.engine, self.pipe.metrics, ("all", self.symbol), tuple(n for n, _, _ in PANES)
         )
         self.records, self.alert_times = [], []
+        self.window.alerts.clear()  # rebuilt from the start: the log replays with it
         return self.pipe.engine
 
     def _wall_ms(self) -> int:
@@ -117,6 +120,7 @@ class ReplayController:
                 self.play_button.setText("Play")
 
     def _refresh(self) -> None:
+        started = time.perf_counter()
         self._collect()
         verdict = next((r for r in reversed(self.records) if r["type"] == "checklist"), None)
         now = self.pipe.rules.ladders.get(self.symbol)
@@ -131,9 +135,13 @@ class ReplayController:
         self.slider.blockSignals(True)
         self.slider.setValue((self.driver.position_ms - self.driver.start_ms) // 60_000)
         self.slider.blockSignals(False)
-        from workstation.core.timefmt import fmt_utc
-
         self.position.setText(f"  {fmt_utc(self.driver.position_ms)} UTC")
+        self.frame_ms = (time.perf_counter() - started) * 1000
+        self.window.status.setText(
+            f"replay x{self.speed_box.currentText().removeprefix('x')}  |  "
+            f"{self.window.alerts.unacknowledged()} active alerts unacknowledged  |  "
+            f"panel refresh {self.frame_ms:.1f} ms"
+        )
 
     def close(self) -> None:
         self.timer.stop()

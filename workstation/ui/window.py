@@ -10,16 +10,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
     QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from workstation.ui.models import AlertsModel, SignalsModel
+from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
 
 VERDICT_STYLE = {
     "PROCEED": "background:#1e8449;color:white;",
@@ -58,6 +64,7 @@ class MainWindow(QMainWindow):
             layout.addWidget(w)
         self.charts = pg.GraphicsLayoutWidget()
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.plots: list[pg.PlotItem] = []
         first = None
         for row, (name, title, colour) in enumerate(PANES):
             plot = self.charts.addPlot(
@@ -71,6 +78,7 @@ class MainWindow(QMainWindow):
             plot.setDownsampling(auto=True, mode="peak")
             curve = plot.plot(pen=pg.mkPen(colour, width=1))
             self.curves[name] = curve
+            self.plots.append(plot)
             if first is None:
                 first = plot
             else:
@@ -85,21 +93,87 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.signals = SignalsModel()
         self.alerts = AlertsModel()
-        for title, model, area in (
-            ("Signals", self.signals, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("Alerts", self.alerts, Qt.DockWidgetArea.BottomDockWidgetArea),
-        ):
-            view = QTableView()
-            view.setModel(model)
-            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            view.horizontalHeader().setStretchLastSection(True)
-            view.verticalHeader().setVisible(False)
-            dock = QDockWidget(title)
-            dock.setObjectName(title)
-            dock.setWidget(view)
-            self.addDockWidget(area, dock)
-            if title == "Signals":
-                self.resizeDocks([dock], [460], Qt.Orientation.Horizontal)
+        self.alerts_view_model = AlertsFilter()
+        self.alerts_view_model.setSourceModel(self.alerts)
+        self.alerts_view = self._table(self.alerts_view_model)
+        self.alerts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.alerts_view.clicked.connect(lambda index: self.go_to_alert(index.row()))
+        signals_dock = self._dock("Signals", self._table(self.signals))
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, signals_dock)
+        self.resizeDocks([signals_dock], [460], Qt.Orientation.Horizontal)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self._alerts_dock())
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+
+    @staticmethod
+    def _table(model: Any) -> QTableView:
+        view = QTableView()
+        view.setModel(model)
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.verticalHeader().setVisible(False)
+        return view
+
+    @staticmethod
+    def _dock(title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        return dock
+
+    def _alerts_dock(self) -> QDockWidget:
+        """The alert log with its controls: severity, text filter, acknowledge, export."""
+        self.severity_box = QComboBox()
+        self.severity_box.addItems(["all", "critical", "warning", "info"])
+        self.filter_text = QLineEdit()
+        self.filter_text.setPlaceholderText("filter rule or message")
+        self.severity_box.currentTextChanged.connect(self._apply_filter)
+        self.filter_text.textChanged.connect(self._apply_filter)
+        ack = QPushButton("Acknowledge selected")
+        ack.clicked.connect(self.acknowledge_selected)
+        ack_all = QPushButton("Acknowledge all")
+        ack_all.clicked.connect(
+            lambda: self.alerts.acknowledge(self.alerts_view_model.source_rows())
+        )
+        export = QPushButton("Export CSV…")
+        export.clicked.connect(self._export_dialog)
+        controls = QHBoxLayout()
+        for w in (QLabel("Severity"), self.severity_box, self.filter_text, ack, ack_all, export):
+            controls.addWidget(w)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.alerts_view)
+        return self._dock("Alerts", box)
+
+    def _apply_filter(self) -> None:
+        severity = self.severity_box.currentText()
+        self.alerts_view_model.set_filter(
+            "" if severity == "all" else severity, self.filter_text.text()
+        )
+
+    def acknowledge_selected(self) -> None:
+        rows = self.alerts_view.selectionModel().selectedRows()
+        self.alerts.acknowledge([self.alerts_view_model.mapToSource(i).row() for i in rows])
+
+    def export_alerts(self, path: str) -> int:
+        """Write the alerts the filter shows, in view order, to ``path``; returns the count."""
+        return self.alerts.write_csv(path, self.alerts_view_model.source_rows())
+
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export alerts", "alerts.csv", "CSV (*.csv)")
+        if path:
+            n = self.export_alerts(path)
+            self.statusBar().showMessage(f"{n} alerts written to {path}", 5000)
+
+    def go_to_alert(self, view_row: int) -> None:
+        """Centre every chart on the alert in this view row, six hours either side."""
+        source = self.alerts_view_model.mapToSource(self.alerts_view_model.index(view_row, 0))
+        t_s = self.alerts.row(source.row())["ts_ms"] / 1000
+        self.plots[0].setXRange(t_s - 6 * 3600, t_s + 6 * 3600, padding=0)
+        for plot in self.plots:
+            plot.enableAutoRange(axis="y")
 
     def show_state(
         self,
