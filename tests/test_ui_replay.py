@@ -86,3 +86,32 @@ def test_alert_log_acknowledge_filter_export_and_go_to(controller, tmp_path) -> 
     assert (lo3, hi3) == pytest.approx((lo, hi))
     controller.seek(controller.driver.start_ms + 3_600_000)  # back before every alert
     assert window.alerts.rowCount() == 0
+
+
+def test_dock_layout_is_saved_and_restored(controller, qtbot, tmp_path) -> None:
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QDockWidget
+
+    from workstation.ui.replay_window import ReplayController
+
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    fresh = ReplayController(str(DEMO))
+    qtbot.addWidget(fresh.window)
+    assert not fresh.window.restore_layout(settings)  # nothing saved yet: the default layout
+    fresh.close()
+    window = controller.window
+    signals = window.findChild(QDockWidget, "Signals")
+    alerts = window.findChild(QDockWidget, "Alerts")
+    assert window.dockWidgetArea(signals) == Qt.DockWidgetArea.RightDockWidgetArea
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, signals)  # the trader moves it
+    alerts.hide()  # and closes the alert log
+    window.save_layout(settings)
+    again = ReplayController(str(DEMO))
+    qtbot.addWidget(again.window)
+    try:
+        assert again.window.restore_layout(settings)
+        moved = again.window.findChild(QDockWidget, "Signals")
+        assert again.window.dockWidgetArea(moved) == Qt.DockWidgetArea.LeftDockWidgetArea
+        assert again.window.findChild(QDockWidget, "Alerts").isHidden()
+    finally:
+        again.close()

@@ -20,6 +20,7 @@ def run_window(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from workstation.sessions.store import SessionError
@@ -31,9 +32,12 @@ def run_window(args: argparse.Namespace) -> int:
     except (SessionError, ValueError) as exc:
         print(f"workstation gui: {exc}", file=sys.stderr)
         return 1
-    controller.window.resize(1600, 1000)
+    settings = QSettings("workstation", "workstation")  # ~/.config/workstation/ on Linux
+    if not controller.window.restore_layout(settings):
+        controller.window.resize(1600, 1000)
     controller.window.show()
     controller.toggle()  # start playing at x60
     code = app.exec()
+    controller.window.save_layout(settings)
     controller.close()
     return code

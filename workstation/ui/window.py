@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +32,7 @@ VERDICT_STYLE = {
     "REDUCE_SIZE": "background:#d68910;color:black;",
     "WAIT": "background:#c0392b;color:white;",
 }
+LAYOUT_VERSION = 1  # bump when docks or toolbars change, so an old saved layout is ignored
 PANES = (
     ("mark_price", "Price (USD)", "#f4d03f"),
     ("oi_usd", "Open interest (USD)", "#5dade2"),
@@ -174,6 +175,19 @@ class MainWindow(QMainWindow):
         self.plots[0].setXRange(t_s - 6 * 3600, t_s + 6 * 3600, padding=0)
         for plot in self.plots:
             plot.enableAutoRange(axis="y")
+
+    def save_layout(self, settings: QSettings) -> None:
+        """Keep the window's size, position and dock/toolbar layout for the next start."""
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        settings.sync()
+
+    def restore_layout(self, settings: QSettings) -> bool:
+        """Put back a saved layout; False (and the default layout) when none or out of date."""
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        if geometry is None or state is None:
+            return False
+        return self.restoreGeometry(geometry) and self.restoreState(state, LAYOUT_VERSION)
 
     def show_state(
         self,
