@@ -52,6 +52,13 @@ def test_seek_and_next_alert(controller) -> None:
     controller.jump_to_next_alert()
     assert len(controller.alert_times) == before + 1
     assert not controller.driver.playing and controller.play_button.text() == "Play"
+    first = controller.alert_times[-1]
+    controller.jump_to_next_alert()
+    second = controller.alert_times[-1]
+    assert second > first
+    controller.jump_to_previous_alert()  # back to the first of the two
+    assert controller.driver.position_ms == first
+    assert controller.alert_times[-1] <= first and second not in controller.alert_times
     back = controller.driver.start_ms + 10 * 3_600_000
     controller.seek(back)  # backwards: the engine is rebuilt
     assert controller.driver.position_ms == back

@@ -70,10 +70,19 @@ class ReplayController:
         self.slider.sliderReleased.connect(
             lambda: self.seek(self.driver.start_ms + self.slider.value() * 60_000)
         )
+        self.previous_alert = QPushButton("Previous alert")
+        self.previous_alert.clicked.connect(self.jump_to_previous_alert)
         self.next_alert = QPushButton("Next alert")
         self.next_alert.clicked.connect(self.jump_to_next_alert)
         self.position = QLabel()
-        for w in (self.play_button, self.speed_box, self.next_alert, self.slider, self.position):
+        for w in (
+            self.play_button,
+            self.speed_box,
+            self.previous_alert,
+            self.next_alert,
+            self.slider,
+            self.position,
+        ):
             bar.addWidget(w)
         self.window.addToolBar(bar)
 
@@ -101,6 +110,15 @@ class ReplayController:
         self.driver.pause()
         self.play_button.setText("Play")
         self._refresh()
+
+    def jump_to_previous_alert(self) -> None:
+        """Seek back to the latest alert that fired more than a minute before now (the replay
+        is rebuilt up to it, so the log and the panels show that moment); paused there."""
+        earlier = [t for t in self.alert_times if t < self.driver.position_ms - 60_000]
+        if earlier:
+            self.driver.pause()
+            self.play_button.setText("Play")
+            self.seek(earlier[-1])
 
     # --- the timer -----------------------------------------------------------------------------
     def _collect(self) -> None:
