@@ -325,6 +325,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="save a PNG of the window at --at and exit",
     )
     g.add_argument(
+        "--book",
+        default=None,
+        help="the position book's SQLite file (default: yours, in the user data folder)",
+    )
+    g.add_argument(
         "--size", default="1600x1000", help="window size WIDTHxHEIGHT (default 1600x1000)"
     )
     g.set_defaults(func=_cmd_gui)

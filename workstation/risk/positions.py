@@ -83,7 +83,11 @@ class Position:
         return f"{ref}{self.venue} {self.symbol} {self.side} {self.qty:g}"
 
 
-def _number(name: str, raw: Any, *, positive: bool = True, optional: bool = False) -> float | None:
+def parse_number(
+    name: str, raw: Any, *, positive: bool = True, optional: bool = False
+) -> float | None:
+    """A number from a form or a file ("66,800" and "66_800" allowed); a bad or missing value
+    raises :class:`PositionError` naming ``name``."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if optional:
             return None
@@ -118,24 +122,28 @@ def validate(data: Mapping[str, Any]) -> Position:
     side = str(data.get("side", "")).strip().lower()
     if side not in ("long", "short"):
         raise PositionError("side", f"must be long or short (got {data.get('side')!r})")
-    qty = _number("qty", data.get("qty"))
-    entry = _number("entry_usd", data.get("entry_usd"))
+    qty = parse_number("qty", data.get("qty"))
+    entry = parse_number("entry_usd", data.get("entry_usd"))
     mode = str(data.get("margin_mode") or "isolated").strip().lower()
     if mode not in MARGIN_MODES:
         raise PositionError(
             "margin_mode", f"must be isolated or cross (got {data.get('margin_mode')!r})"
         )
-    margin = _number("margin_usd", data.get("margin_usd"), optional=True)
-    leverage = _number("leverage", data.get("leverage"), optional=margin is not None)
+    margin = parse_number("margin_usd", data.get("margin_usd"), optional=True)
+    leverage = parse_number("leverage", data.get("leverage"), optional=margin is not None)
     if leverage is None:
         leverage = qty * entry / margin
     if leverage > 200:
         raise PositionError("leverage", f"must be at most 200x (got {leverage:g})")
-    wallet = _number("wallet_usd", data.get("wallet_usd"), optional=mode == "isolated")
+    wallet = parse_number("wallet_usd", data.get("wallet_usd"), optional=mode == "isolated")
     journal = Journal(
-        max_drawdown_pct=_number("max_drawdown_pct", data.get("max_drawdown_pct"), optional=True),
-        max_leverage=_number("max_leverage", data.get("max_leverage"), optional=True),
-        reduce_price_usd=_number("reduce_price_usd", data.get("reduce_price_usd"), optional=True),
+        max_drawdown_pct=parse_number(
+            "max_drawdown_pct", data.get("max_drawdown_pct"), optional=True
+        ),
+        max_leverage=parse_number("max_leverage", data.get("max_leverage"), optional=True),
+        reduce_price_usd=parse_number(
+            "reduce_price_usd", data.get("reduce_price_usd"), optional=True
+        ),
         thesis=str(data.get("thesis") or ""),
         risk_invalidation=str(data.get("risk_invalidation") or ""),
     )
@@ -221,7 +229,7 @@ class PositionBook:
     def edit(self, pid: int, changes: Mapping[str, Any]) -> Position:
         """Apply ``changes`` (any position or journal field) after validating the whole result."""
         current = self.get(pid)
-        merged = {**_flat(current), **changes}
+        merged = {**position_fields(current), **changes}
         pos = validate(merged)
         with self._con:
             self._con.execute(
@@ -232,7 +240,7 @@ class PositionBook:
         return self.get(pid)
 
     def close_position(self, pid: int, price_usd: float, closed_ms: int) -> Position:
-        price = _number("close_price_usd", price_usd)
+        price = parse_number("close_price_usd", price_usd)
         self.get(pid)
         with self._con:
             self._con.execute(
@@ -283,7 +291,7 @@ class PositionBook:
             w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
             w.writeheader()
             for p in positions:
-                row = _flat(p)
+                row = position_fields(p)
                 row.update(
                     id=p.id,
                     opened_utc=_utc(p.opened_ms),
@@ -302,7 +310,8 @@ class PositionBook:
         return [self.add(p, opened_ms) for p in positions], problems
 
 
-def _flat(p: Position) -> dict[str, Any]:
+def position_fields(p: Position) -> dict[str, Any]:
+    """Every position and journal field by its name (what :func:`validate` takes)."""
     d = {c: getattr(p, c) for c in _POS_COLS}
     d.update(asdict(p.journal))
     return d

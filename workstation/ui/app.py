@@ -23,12 +23,13 @@ def run_window(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from workstation.risk.positions import PositionBook
     from workstation.sessions.store import SessionError
     from workstation.ui.replay_window import ReplayController
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     try:
-        controller = ReplayController(args.session)
+        controller = ReplayController(args.session, PositionBook(args.book) if args.book else None)
     except (SessionError, ValueError) as exc:
         print(f"workstation gui: {exc}", file=sys.stderr)
         return 1

@@ -209,6 +209,9 @@ class AlertsModel(RowsModel):
                 "✓" if r["acked"] else "",
                 r["message"],
             )[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            values = ", ".join(f"{k} = {v:g}" for k, v in sorted(r.get("values", {}).items()))
+            return "\n".join(x for x in (r["message"], r.get("action", ""), values) if x)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return {"critical": QColor("#c0392b"), "warning": QColor("#d68910")}.get(r["severity"])
         if role == Qt.ItemDataRole.FontRole and not r["acked"] and r["state"] == "active":

@@ -14,7 +14,9 @@ from workstation.core.timefmt import fmt_utc
 from workstation.engine.pipeline import build_pipeline
 from workstation.engine.replay import SPEEDS, ReplayDriver
 from workstation.engine.series import SeriesRecorder
+from workstation.risk.positions import PositionBook
 from workstation.sessions.store import SessionReader
+from workstation.ui.positions_panel import Market, rv_from
 from workstation.ui.window import PANES, MainWindow, session_badge
 
 TICK_MS = 50  # 20 Hz
@@ -22,9 +24,10 @@ MAX_EVENTS_PER_TICK = 20_000
 
 
 class ReplayController:
-    """Owns the session reader, the driver and the window."""
+    """Owns the session reader, the driver and the window. ``book``: the position book (the
+    user's own by default)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, book: PositionBook | None = None) -> None:
         self.reader = SessionReader(path)
         span = self.reader.time_range()
         if span is None:
@@ -32,7 +35,8 @@ class ReplayController:
         meta = self.reader.meta
         self.symbol = (meta.symbols or ("BTCUSDT",))[0]
         badge = session_badge(meta)
-        self.window = MainWindow(f"{badge}   |   {self.symbol}")
+        self.book = book if book is not None else PositionBook()
+        self.window = MainWindow(f"{badge}   |   {self.symbol}", self.book)
         self.records: list[dict] = []
         self.alert_times: list[int] = []
         self.frame_ms = 0.0
@@ -150,6 +154,17 @@ class ReplayController:
         active = self.pipe.rules.active_inputs(self.symbol)
         fresh = self.pipe.metrics.fresh_values.get(("all", self.symbol), {})
         self.window.show_state(self.series, fresh, verdict, ladder, [], active)
+        self.window.positions.set_market(
+            Market(
+                self.symbol,
+                fresh.get("mark_price"),
+                rv_from(fresh, self.pipe.rules.config.ladder.rv_metric),
+                None if now is None else now.max_leverage,
+                None if verdict is None else verdict["verdict"],
+                () if verdict is None else tuple(verdict["cautions"]),
+                self.driver.position_ms,
+            )
+        )
         self.slider.blockSignals(True)
         self.slider.setValue((self.driver.position_ms - self.driver.start_ms) // 60_000)
         self.slider.blockSignals(False)
@@ -165,3 +180,4 @@ class ReplayController:
         self.timer.stop()
         self.window.close()
         self.reader.close()
+        self.book.close()

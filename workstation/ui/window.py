@@ -1,6 +1,6 @@
-"""The main window (first slice): badge, verdict banner, ladder, stacked charts with linked UTC
-time axes (price, open interest, funding, 25d skew with its threshold), the signal table and the
-alert log. GUI thread only."""
+"""The main window: badge, verdict banner, ladder, stacked charts with linked UTC time axes
+(price, open interest, funding, 25d skew with its threshold), and the signal, alert and position
+docks. GUI thread only."""
 
 from __future__ import annotations
 
@@ -25,14 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.risk.positions import PositionBook
 from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
+from workstation.ui.positions_panel import PositionsPanel
 
 VERDICT_STYLE = {
     "PROCEED": "background:#1e8449;color:white;",
     "REDUCE_SIZE": "background:#d68910;color:black;",
     "WAIT": "background:#c0392b;color:white;",
 }
-LAYOUT_VERSION = 1  # bump when docks or toolbars change, so an old saved layout is ignored
+LAYOUT_VERSION = 2  # bump when docks or toolbars change, so an old saved layout is ignored
 PANES = (
     ("mark_price", "Price (USD)", "#f4d03f"),
     ("oi_usd", "Open interest (USD)", "#5dade2"),
@@ -49,7 +51,7 @@ def session_badge(meta: Any) -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, badge: str) -> None:
+    def __init__(self, badge: str, book: PositionBook) -> None:
         super().__init__()
         self.setWindowTitle("workstation")
         pg.setConfigOptions(antialias=False, useOpenGL=False)
@@ -98,11 +100,27 @@ class MainWindow(QMainWindow):
         self.alerts_view_model.setSourceModel(self.alerts)
         self.alerts_view = self._table(self.alerts_view_model)
         self.alerts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.alerts_view.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)  # the rule: elided
+        header.resizeSection(2, 150)
+        self.alerts_view.setWordWrap(False)
         self.alerts_view.clicked.connect(lambda index: self.go_to_alert(index.row()))
+        # Right column: signals over the alert log. Bottom: positions and the stress chart.
         signals_dock = self._dock("Signals", self._table(self.signals))
+        alerts_dock = self._alerts_dock()
+        self.positions = PositionsPanel(book)
+        positions_dock = self._dock("Positions", self.positions)
+        stress_dock = self._dock("Stress", self.positions.stress_box)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, signals_dock)
-        self.resizeDocks([signals_dock], [460], Qt.Orientation.Horizontal)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self._alerts_dock())
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, alerts_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, positions_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, stress_dock)
+        self.splitDockWidget(signals_dock, alerts_dock, Qt.Orientation.Vertical)
+        self.splitDockWidget(positions_dock, stress_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([signals_dock], [640], Qt.Orientation.Horizontal)
+        self.resizeDocks([signals_dock, alerts_dock], [300, 500], Qt.Orientation.Vertical)
+        self.resizeDocks([positions_dock, stress_dock], [800, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks([positions_dock], [260], Qt.Orientation.Vertical)
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
 
@@ -111,7 +129,10 @@ class MainWindow(QMainWindow):
         view = QTableView()
         view.setModel(model)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        view.horizontalHeader().setStretchLastSection(True)
+        view.horizontalHeader().setSectionResizeMode(
+            model.columnCount() - 1,
+            QHeaderView.ResizeMode.Stretch,
+        )
         view.verticalHeader().setVisible(False)
         return view
 
