@@ -103,6 +103,24 @@ def _table_from_json(venue: str, data: dict[str, Any], symbol: str, origin: str)
     return BracketTable(venue, symbol, brackets, f"{origin} ({data.get('as_of', '?')})")
 
 
+_PARSED: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """The file's JSON, parsed again only when its size or modification time changed."""
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        cached = _PARSED.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BracketError(f"{path}: not readable bracket data ({exc})") from None
+    _PARSED[path] = (stamp, data)
+    return data
+
+
 def load_table(
     venue: str, symbol: str, folder: str | os.PathLike[str] | None = None
 ) -> BracketTable:
@@ -114,10 +132,7 @@ def load_table(
     for base in candidates:
         path = base / f"{venue}.json"
         if path.is_file():
-            try:
-                data = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                raise BracketError(f"{path}: not readable bracket data ({exc})") from None
+            data = _read_json(path)
             if symbol in data.get("symbols", {}) or base == candidates[-1]:
                 return _table_from_json(venue, data, symbol, str(path))
     raise BracketError(f"no bracket data for {venue}")

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workstation.risk.margin import liquidation, maintenance_margin
+from workstation.risk.margin import liquidation, maintenance_margin, table_for
 from workstation.risk.positions import Position, PositionError
 
 
@@ -91,6 +91,7 @@ def stress(
         for p in positions
         if p.margin_mode == "isolated"
     }
+    tables = {id(p): table_for(p) for p in positions if p.margin_mode == "cross"}
     results = []
     for shock in shocks_pct:
         factor = 1.0 + shock / 100.0
@@ -107,7 +108,7 @@ def stress(
                 rows.append(PositionAtShock(p.label, price, pnl, dead))
             else:
                 cross_pnl[p.venue] += pnl
-                cross_mm[p.venue] += maintenance_margin(p, price)
+                cross_mm[p.venue] += maintenance_margin(p, price, tables[id(p)])
                 rows.append(PositionAtShock(p.label, price, pnl, False))
         accounts = []
         for venue in sorted(wallets):

@@ -16,8 +16,9 @@ from workstation.engine.replay import SPEEDS, ReplayDriver
 from workstation.engine.series import SeriesRecorder
 from workstation.risk.positions import PositionBook
 from workstation.sessions.store import SessionReader
+from workstation.ui.charts import SERIES_METRICS
 from workstation.ui.positions_panel import Market, rv_from
-from workstation.ui.window import PANES, MainWindow, session_badge
+from workstation.ui.window import MainWindow, session_badge
 
 TICK_MS = 50  # 20 Hz
 MAX_EVENTS_PER_TICK = 20_000
@@ -51,10 +52,11 @@ class ReplayController:
     def _engine(self, clock):  # the driver's factory: -> Engine
         self.pipe = build_pipeline(clock)
         self.series = SeriesRecorder(
-            self.pipe.engine, self.pipe.metrics, ("all", self.symbol), tuple(n for n, _, _ in PANES)
+            self.pipe.engine, self.pipe.metrics, ("all", self.symbol), SERIES_METRICS
         )
         self.records, self.alert_times = [], []
-        self.window.alerts.clear()  # rebuilt from the start: the log replays with it
+        self.window.clear_alerts()  # rebuilt from the start: the log replays with it
+        self.window.charts.set_thresholds(self.pipe.rules.config.rules)
         return self.pipe.engine
 
     def _wall_ms(self) -> int:
@@ -131,7 +133,7 @@ class ReplayController:
         self.alert_times += [
             r["ts_ms"] for r in new if r["type"] == "alert" and r["state"] == "active"
         ]
-        self.window.alerts.add(new)
+        self.window.add_records(new)
 
     def tick(self) -> None:
         """One timer tick: bounded replay work, then the panels (work grows with what changed)."""

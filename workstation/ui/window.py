@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.risk.positions import PositionBook
+from workstation.ui.charts import PANES, ChartStack
 from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
 from workstation.ui.positions_panel import PositionsPanel
 
@@ -35,12 +35,6 @@ VERDICT_STYLE = {
     "WAIT": "background:#c0392b;color:white;",
 }
 LAYOUT_VERSION = 2  # bump when docks or toolbars change, so an old saved layout is ignored
-PANES = (
-    ("mark_price", "Price (USD)", "#f4d03f"),
-    ("oi_usd", "Open interest (USD)", "#5dade2"),
-    ("funding_rate_8h_pct", "Funding (%/8h)", "#af7ac5"),
-    ("skew_25d_30d_volpts", "25d skew (vol pts)", "#ec7063"),
-)
 
 
 def session_badge(meta: Any) -> str:
@@ -65,33 +59,14 @@ class MainWindow(QMainWindow):
         self.ladder.setWordWrap(True)
         for w in (self.badge, self.verdict, self.ladder):
             layout.addWidget(w)
-        self.charts = pg.GraphicsLayoutWidget()
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        self.plots: list[pg.PlotItem] = []
-        first = None
-        for row, (name, title, colour) in enumerate(PANES):
-            plot = self.charts.addPlot(
-                row=row, col=0, title=title, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}
-            )
-            plot.showGrid(x=True, y=True, alpha=0.2)
-            left = plot.getAxis("left")
-            left.setWidth(70)
-            left.enableAutoSIPrefix(False)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-            curve = plot.plot(pen=pg.mkPen(colour, width=1))
-            self.curves[name] = curve
-            self.plots.append(plot)
-            if first is None:
-                first = plot
-            else:
-                plot.setXLink(first)
-            if name == "skew_25d_30d_volpts":
-                plot.addItem(
-                    pg.InfiniteLine(
-                        pos=6.0, angle=0, pen=pg.mkPen("#ec7063", style=Qt.PenStyle.DashLine)
-                    )
-                )
+        self.charts = ChartStack()
+        self.curves = self.charts.curves
+        self.plots = list(self.charts.plots.values())
+        self.readout = QLabel("Move the mouse over the charts to read every pane at that minute.")
+        self.readout.setStyleSheet("font-family:monospace;color:#555;")
+        self.readout.setWordWrap(True)
+        self.charts.readout_changed.connect(self.readout.setText)
+        layout.addWidget(self.readout)
         layout.addWidget(self.charts, stretch=1)
         self.setCentralWidget(central)
         self.signals = SignalsModel()
@@ -121,6 +96,14 @@ class MainWindow(QMainWindow):
         self.resizeDocks([signals_dock, alerts_dock], [300, 500], Qt.Orientation.Vertical)
         self.resizeDocks([positions_dock, stress_dock], [800, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([positions_dock], [260], Qt.Orientation.Vertical)
+        charts_menu = self.menuBar().addMenu("&Charts")
+        self.pane_actions = {}
+        for pane in PANES:
+            action = charts_menu.addAction(pane.title.split(" (")[0].split(":")[0])
+            action.setCheckable(True)
+            action.setChecked(pane.shown)
+            action.toggled.connect(lambda on, key=pane.key: self.charts.show_pane(key, on))
+            self.pane_actions[pane.key] = action
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
 
@@ -201,11 +184,16 @@ class MainWindow(QMainWindow):
         """Keep the window's size, position and dock/toolbar layout for the next start."""
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        settings.setValue("charts/shown", [k for k, on in self.charts.shown.items() if on])
         settings.sync()
 
     def restore_layout(self, settings: QSettings) -> bool:
         """Put back a saved layout; False (and the default layout) when none or out of date."""
         geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        shown = settings.value("charts/shown")
+        if isinstance(shown, list):
+            for key, action in self.pane_actions.items():
+                action.setChecked(key in shown)
         if geometry is None or state is None:
             return False
         return self.restoreGeometry(geometry) and self.restoreState(state, LAYOUT_VERSION)
@@ -220,10 +208,7 @@ class MainWindow(QMainWindow):
         active_metrics: frozenset[str] = frozenset(),
     ) -> None:
         """Fill every panel from engine snapshots (plain data)."""
-        for name, curve in self.curves.items():
-            x, y = series.column(name)
-            ok = ~np.isnan(y)
-            curve.setData(x[ok], y[ok])
+        self.charts.refill(series)
         if verdict is not None:
             text = verdict["verdict"].replace("_", " ")
             if verdict["cautions"]:
@@ -241,4 +226,14 @@ class MainWindow(QMainWindow):
             self.ladder.setText(
                 f"Max leverage now {ladder['max_leverage']:g}x  —  " + "; ".join(ladder["reasons"])
             )
+        self.add_records(records)
+
+    def add_records(self, records: list[dict]) -> None:
+        """New engine records: alerts go to the log and shade the charts."""
         self.alerts.add(records)
+        self.charts.add_alerts(records)
+
+    def clear_alerts(self) -> None:
+        """The replay was rebuilt from its start: forget alerts and their shading."""
+        self.alerts.clear()
+        self.charts.clear_alerts()

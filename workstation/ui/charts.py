@@ -1,0 +1,459 @@
+"""The stacked charts: price (hourly candles over the minute mark, liquidation markers sized by
+USD), open interest (USD and coin), funding (per 8h and APR), liquidation bars (long below,
+short above), 25d skew with ATM IV, basis, and positioning (long/short ratio, spot/futures
+volume). Linked UTC time axes, a crosshair that reads every pane, the rules' threshold lines,
+shaded intervals where a rule was active, and a view that follows the newest data while it is
+pinned to the right edge.
+
+Plot items and their buffers are made once and refilled (``setData``); the owner calls
+:meth:`ChartStack.refill` from a timer. GUI thread only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QPicture
+
+from workstation.core.timefmt import fmt_utc
+
+CANDLE_S = 3600  # one candle, and one liquidation bar, per hour
+LIQ_MARKER_MIN_USD = 1e6  # a minute with at least this much liquidated gets a marker on price
+FUNDING_APR_PER_8H_PCT = 3 * 365  # funding % per 8h -> % a year
+
+
+@dataclass(frozen=True)
+class Line:
+    metric: str
+    label: str
+    colour: str
+    fmt: str
+    right: bool = False  # on the pane's right axis (its own scale)
+
+
+@dataclass(frozen=True)
+class Pane:
+    key: str
+    title: str
+    lines: tuple[Line, ...]
+    right_label: str = ""
+    prefixes: tuple[str, ...] = ()  # other metrics that belong here (a rule reading them shades it)
+    left_scale: tuple[float, str] = (1.0, "")  # the left axis in other units: (factor, label)
+    shown: bool = True  # by default; the Charts menu shows and hides panes
+
+
+PANES = (
+    Pane(
+        "price",
+        "Price (USD): hourly candles, minute mark, liquidation markers (▼ long, ▲ short)",
+        (Line("mark_price", "price", "#f4d03f", "{:,.0f}"),),
+        prefixes=("price_", "rv_", "swing_"),
+    ),
+    Pane(
+        "oi",
+        "Open interest",
+        (
+            Line("oi_usd", "OI USD", "#5dade2", "{:,.3e}"),
+            Line("oi_coin", "OI coin", "#48c9b0", "{:,.0f}", right=True),
+        ),
+        "coin",
+        prefixes=("oi_",),
+        left_scale=(1e-9, "bn USD"),
+    ),
+    Pane(
+        "funding",
+        "Funding (%/8h; right: APR %)",
+        (Line("funding_rate_8h_pct", "funding %/8h", "#af7ac5", "{:.4f}"),),
+        "APR %",
+        prefixes=("funding_",),
+    ),
+    Pane(
+        "liquidations",
+        "Liquidations per hour (USD; long below, short above)",
+        (
+            Line("liq_long_usd_1m", "long liq 1m", "#e74c3c", "{:,.0f}"),
+            Line("liq_short_usd_1m", "short liq 1m", "#2ecc71", "{:,.0f}"),
+        ),
+        prefixes=("liq_",),
+        left_scale=(1e-6, "M USD"),
+    ),
+    Pane(
+        "skew",
+        "25d skew (vol pts; right: ATM IV %)",
+        (
+            Line("skew_25d_30d_volpts", "skew", "#ec7063", "{:.1f}"),
+            Line("atm_iv_30d_pct", "ATM IV", "#f0b27a", "{:.1f}", right=True),
+        ),
+        "ATM IV %",
+        prefixes=("skew_", "atm_iv_"),
+    ),
+    Pane(
+        "basis",
+        "Basis (% a year)",
+        (Line("basis_apr_pct", "basis", "#58d68d", "{:.1f}"),),
+        prefixes=("basis_", "future_"),
+        shown=False,
+    ),
+    Pane(
+        "positioning",
+        "Long/short ratio (right: spot/futures volume)",
+        (
+            Line("long_short_ratio", "long/short", "#85c1e9", "{:.2f}"),
+            Line("spot_perp_volume_ratio", "spot/fut vol", "#f8c471", "{:.2f}", right=True),
+        ),
+        "spot/futures",
+        prefixes=("long_short", "spot_", "perp_"),
+        shown=False,
+    ),
+)
+SERIES_METRICS = tuple(line.metric for pane in PANES for line in pane.lines)
+
+
+def hourly_candles(x_s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rows of (start s, open, high, low, close) per hour from samples; NaNs skipped."""
+    ok = ~np.isnan(y)
+    x_s, y = x_s[ok], y[ok]
+    if len(y) == 0:
+        return np.empty((0, 5))
+    bucket = (x_s // CANDLE_S).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    ends = np.r_[starts[1:], len(y)] - 1
+    return np.column_stack(
+        (
+            bucket[starts] * float(CANDLE_S),
+            y[starts],
+            np.maximum.reduceat(y, starts),
+            np.minimum.reduceat(y, starts),
+            y[ends],
+        )
+    )
+
+
+def hourly_sums(x_s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hour start s, sum) of per-minute amounts; NaN counts as 0."""
+    if len(x_s) == 0:
+        return np.empty(0), np.empty(0)
+    bucket = (x_s // CANDLE_S).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    return bucket[starts] * float(CANDLE_S), np.add.reduceat(np.nan_to_num(y), starts)
+
+
+class CandleItem(pg.GraphicsObject):
+    """OHLC candles drawn into a QPicture, rebuilt only when the candles change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._picture = QPicture()
+        self._bounds = QRectF()
+        self._last: tuple[int, float, float, float, float] | None = None
+
+    def set_candles(self, rows: np.ndarray) -> None:
+        key = None if len(rows) == 0 else (len(rows), *rows[-1, 1:].tolist())
+        if key == self._last:
+            return
+        self._last = key
+        picture = QPicture()
+        p = QPainter(picture)
+        width = CANDLE_S * 0.7
+        for t, o, h, low, c in rows:
+            colour = pg.mkColor("#27ae60" if c >= o else "#c0392b")
+            p.setPen(pg.mkPen(colour))
+            p.drawLine(QPointF(t + CANDLE_S / 2, low), QPointF(t + CANDLE_S / 2, h))
+            p.setBrush(pg.mkBrush(colour))
+            p.drawRect(QRectF(t + (CANDLE_S - width) / 2, o, width, c - o))
+        p.end()
+        self.prepareGeometryChange()
+        self._picture = picture
+        self._bounds = (
+            QRectF()
+            if len(rows) == 0
+            else QRectF(
+                rows[0, 0],
+                rows[:, 3].min(),
+                rows[-1, 0] + CANDLE_S - rows[0, 0],
+                rows[:, 2].max() - rows[:, 3].min(),
+            )
+        )
+        self.update()
+
+    def paint(self, painter: QPainter, *args: Any) -> None:
+        self._picture.play(painter)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+
+class ChartStack(pg.GraphicsLayoutWidget):
+    readout_changed = Signal(str)  # the crosshair's values, one line
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._right_boxes: dict[str, pg.ViewBox] = {}
+        self._columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._regions: list[tuple[pg.LinearRegionItem, str, bool]] = []  # item, rule, open
+        self._open: dict[tuple[str, str], pg.LinearRegionItem] = {}
+        self._thresholds: list[pg.InfiniteLine] = []
+        self._last_x: float | None = None
+        first: pg.PlotItem | None = None
+        for pane in PANES:
+            plot = pg.PlotItem(title=pane.title, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            for side in ("left", "right"):
+                axis = plot.getAxis(side)
+                axis.setWidth(70)
+                axis.enableAutoSIPrefix(False)
+            plot.showAxis("right")
+            plot.getAxis("left").setScale(pane.left_scale[0])
+            if not any(line.right for line in pane.lines):
+                plot.getAxis("right").setScale(pane.left_scale[0])
+            plot.getAxis("left").setLabel(pane.left_scale[1])
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            self.plots[pane.key] = plot
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+        self.shown = {pane.key: pane.shown for pane in PANES}
+        for pane in PANES:
+            self._fill_pane(pane, self.plots[pane.key])
+        self._lay_out()
+        self.candles = CandleItem()
+        self.plots["price"].addItem(self.candles)
+        self.liq_markers = pg.ScatterPlotItem(pxMode=True)
+        self.plots["price"].addItem(self.liq_markers)
+        self.plots["funding"].getAxis("right").setScale(FUNDING_APR_PER_8H_PCT)
+        self.crosshair = {
+            key: pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#aaaaaa", width=1))
+            for key in self.plots
+        }
+        for key, line in self.crosshair.items():
+            line.setVisible(False)
+            self.plots[key].addItem(line, ignoreBounds=True)
+        self.readout = ""
+        self._mouse = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._moved)
+
+    def _lay_out(self) -> None:
+        """Stack the shown panes in order; price gets twice the height of the others."""
+        for plot in self.plots.values():
+            if plot in self.ci.items:
+                self.ci.removeItem(plot)
+        row = 0
+        last = [key for key in self.plots if self.shown[key]][-1:]
+        for key, plot in self.plots.items():
+            plot.setVisible(self.shown[key])
+            if key in self._right_boxes:  # a right axis' box lives in the scene, not the layout
+                self._right_boxes[key].setVisible(self.shown[key])
+            if self.shown[key]:
+                self.ci.addItem(plot, row=row, col=0)
+                self.ci.layout.setRowStretchFactor(row, 2 if key == "price" else 1)
+                row += 1
+            # dates under the lowest pane only; the others keep their vertical grid
+            bottom = plot.getAxis("bottom")
+            bottom.setStyle(showValues=key in last)
+            bottom.setHeight(None if key in last else 4)
+
+    def show_pane(self, key: str, shown: bool) -> None:
+        self.shown[key] = shown
+        self._lay_out()
+
+    def _fill_pane(self, pane: Pane, plot: pg.PlotItem) -> None:
+        if pane.key == "liquidations":
+            self.long_bars = pg.BarGraphItem(x=[], height=[], width=CANDLE_S * 0.8, brush="#e74c3c")
+            self.short_bars = pg.BarGraphItem(
+                x=[], height=[], width=CANDLE_S * 0.8, brush="#2ecc71"
+            )
+            plot.addItem(self.long_bars)
+            plot.addItem(self.short_bars)
+            return
+        right = [line for line in pane.lines if line.right]
+        if right:
+            box = pg.ViewBox()
+            self.scene().addItem(box)
+            plot.getAxis("right").linkToView(box)
+            plot.getAxis("right").setLabel(pane.right_label)
+            box.setXLink(plot)
+            plot.vb.sigResized.connect(
+                lambda _vb, b=box, p=plot: b.setGeometry(p.vb.sceneBoundingRect())
+            )
+            self._right_boxes[pane.key] = box
+        for line in pane.lines:
+            pen = pg.mkPen(line.colour, width=1)
+            if line.right:
+                curve = pg.PlotDataItem(pen=pen)
+                curve.setClipToView(True)
+                curve.setDownsampling(auto=True, method="peak")
+                self._right_boxes[pane.key].addItem(curve)
+            else:
+                curve = plot.plot(pen=pen)
+            self.curves[line.metric] = curve
+
+    # --- data ----------------------------------------------------------------------------------
+    def refill(self, series: Any) -> None:
+        """Refill every pane from ``series.column(metric)`` (seconds, values)."""
+        for metric in SERIES_METRICS:
+            self._columns[metric] = series.column(metric)
+        for metric, curve in self.curves.items():
+            x, y = self._columns[metric]
+            ok = ~np.isnan(y)
+            curve.setData(x[ok], y[ok])
+        x, price = self._columns["mark_price"]
+        self.candles.set_candles(hourly_candles(x, price))
+        self._liquidations()
+        new_last = float(x[-1]) if len(x) else None
+        self._follow(new_last)
+        for item, _rule, is_open in self._regions:
+            if is_open and new_last is not None:
+                item.setRegion((item.getRegion()[0], new_last))
+
+    def _liquidations(self) -> None:
+        x, long_usd = self._columns["liq_long_usd_1m"]
+        _, short_usd = self._columns["liq_short_usd_1m"]
+        hx, hl = hourly_sums(x, long_usd)
+        _, hs = hourly_sums(x, short_usd)
+        self.long_bars.setOpts(x=hx + CANDLE_S / 2, height=-hl, y0=0)
+        self.short_bars.setOpts(x=hx + CANDLE_S / 2, height=hs, y0=0)
+        _, price = self._columns["mark_price"]
+        spots, biggest = [], 0.0
+        for amounts, colour, symbol in ((long_usd, "#e74c3c", "t"), (short_usd, "#2ecc71", "t1")):
+            big = np.flatnonzero(np.nan_to_num(amounts) >= LIQ_MARKER_MIN_USD)
+            big = big[~np.isnan(price[big])]
+            biggest = max(biggest, float(np.max(amounts[big], initial=0.0)))
+            spots.append((big, amounts, colour, symbol))
+        points = [
+            {
+                "pos": (x[i], price[i]),
+                "size": 6 + 18 * np.sqrt(amounts[i] / biggest),
+                "brush": pg.mkBrush(colour),
+                "pen": pg.mkPen(colour),
+                "symbol": symbol,
+            }
+            for big, amounts, colour, symbol in spots
+            for i in big
+        ]
+        self.liq_markers.setData(points)
+
+    def _follow(self, new_last: float | None) -> None:
+        """Keep the newest data in view when the trader has zoomed but stays at the right edge."""
+        vb = self.plots["price"].vb
+        if new_last is not None and self._last_x is not None and not vb.autoRangeEnabled()[0]:
+            lo, hi = vb.viewRange()[0]
+            if hi >= self._last_x - 0.01 * (hi - lo) and new_last > self._last_x:
+                vb.setXRange(lo + new_last - self._last_x, hi + new_last - self._last_x, padding=0)
+        self._last_x = new_last
+
+    # --- rules ---------------------------------------------------------------------------------
+    def set_thresholds(self, rules: Iterable[Any]) -> None:
+        """A dashed line at the ``enter`` level of every single-metric rule on a charted metric."""
+        for line in self._thresholds:
+            if line.getViewBox() is not None:
+                line.getViewBox().removeItem(line)
+        self._thresholds = []
+        for rule in rules:
+            if len(rule.conditions) != 1:
+                continue
+            cond = rule.conditions[0]
+            pane = self._pane_of((cond.source,), left_only=True)
+            if pane is None or cond.names != (cond.source,):
+                continue
+            line = pg.InfiniteLine(
+                pos=cond.enter,
+                angle=0,
+                pen=pg.mkPen("#ec7063", style=Qt.PenStyle.DashLine),
+                label=f"{rule.id} {cond.op} {cond.enter:g}",
+                labelOpts={"position": 0.97, "color": "#ec7063", "anchors": [(1, 1), (1, 1)]},
+            )
+            line.rule_id = rule.id
+            self.plots[pane].addItem(line, ignoreBounds=True)
+            self._thresholds.append(line)
+
+    def thresholds(self, pane: str) -> list[tuple[str, float]]:
+        """(rule, level) of the threshold lines drawn in a pane."""
+        items = self.plots[pane].items
+        return [(t.rule_id, t.value()) for t in self._thresholds if t in items]
+
+    @staticmethod
+    def _pane_of(metrics: Iterable[str], left_only: bool = False) -> str | None:
+        """The pane that charts one of these metrics (on its left axis with ``left_only``), else
+        the first whose prefixes match one."""
+        names = tuple(metrics)
+        for pane in PANES:
+            if any(line.metric in names and not (left_only and line.right) for line in pane.lines):
+                return pane.key
+        if left_only:
+            return None
+        for pane in PANES:
+            if any(n.startswith(pane.prefixes) for n in names if pane.prefixes):
+                return pane.key
+        return None
+
+    def add_alerts(self, records: Iterable[dict[str, Any]]) -> None:
+        """Shade each rule's active interval in the pane of the metric it reads (price for
+        metrics not charted)."""
+        for r in records:
+            if r.get("type") != "alert":
+                continue
+            key = (r["rule"], r.get("venue", "all"))
+            t = r["ts_ms"] / 1000
+            if r["state"] == "active" and key not in self._open:
+                pane = self._pane_of(r.get("values", {})) or "price"
+                item = pg.LinearRegionItem(
+                    values=(t, t), movable=False, brush=pg.mkBrush(236, 112, 99, 40)
+                )
+                item.setZValue(-10)
+                for line in item.lines:
+                    line.setPen(pg.mkPen(None))
+                self.plots[pane].addItem(item, ignoreBounds=True)
+                self._open[key] = item
+                self._regions.append((item, r["rule"], True))
+            elif r["state"] == "cleared" and key in self._open:
+                item = self._open.pop(key)
+                item.setRegion((item.getRegion()[0], t))
+                self._regions = [(i, rule, i is not item and o) for i, rule, o in self._regions]
+
+    def regions(self, pane: str) -> list[tuple[str, float, float]]:
+        """(rule, start s, end s) of the shaded intervals in a pane."""
+        items = self.plots[pane].items
+        return [(rule, *item.getRegion()) for item, rule, _ in self._regions if item in items]
+
+    def clear_alerts(self) -> None:
+        for item, _rule, _ in self._regions:
+            if item.getViewBox() is not None:
+                item.getViewBox().removeItem(item)
+        self._regions, self._open = [], {}
+
+    # --- crosshair -----------------------------------------------------------------------------
+    def _moved(self, event: tuple[QPointF]) -> None:
+        pos = event[0]
+        for plot in self.plots.values():
+            if plot.sceneBoundingRect().contains(pos):
+                self.crosshair_at(plot.vb.mapSceneToView(pos).x())
+                return
+
+    def crosshair_at(self, t_s: float) -> str:
+        """Put the crosshair at ``t_s`` and return every pane's value at the nearest sample."""
+        x, _ = self._columns.get("mark_price", (np.empty(0), np.empty(0)))
+        if len(x) == 0:
+            return ""
+        i = int(np.clip(np.searchsorted(x, t_s), 0, len(x) - 1))
+        if i > 0 and abs(x[i - 1] - t_s) < abs(x[i] - t_s):
+            i -= 1
+        for line in self.crosshair.values():
+            line.setPos(x[i])
+            line.setVisible(True)
+        parts = [f"{fmt_utc(int(x[i] * 1000), seconds=False)} UTC"]
+        for pane in PANES:
+            for line in pane.lines:
+                v = self._columns[line.metric][1][i]
+                parts.append(f"{line.label} {'—' if np.isnan(v) else line.fmt.format(v)}")
+                if line.metric == "funding_rate_8h_pct" and not np.isnan(v):
+                    parts[-1] += f" ({v * FUNDING_APR_PER_8H_PCT:.1f}% APR)"
+        self.readout = "   ".join(parts)
+        self.readout_changed.emit(self.readout)
+        return self.readout
