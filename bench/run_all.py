@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_sessions.py", "bench_rules.py", "bench_import.py", "bench_feeds.py"]
+BENCHES = [
+    "bench_sessions.py",
+    "bench_rules.py",
+    "bench_import.py",
+    "bench_feeds.py",
+    "bench_gui.py",
+]
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,30 @@ def selloff_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
         == 0
     )
     return out
+
+
+def running_qt_objects() -> list[str]:
+    """QTimers still active and QThreads still running (Python-side objects), by class name."""
+    if "PySide6.QtCore" not in sys.modules:
+        return []
+    import gc
+
+    import shiboken6
+    from PySide6.QtCore import QThread, QTimer
+
+    gc.collect()
+    found = []
+    for obj in gc.get_objects():
+        if not isinstance(obj, QTimer | QThread) or not shiboken6.isValid(obj):
+            continue
+        if obj.isActive() if isinstance(obj, QTimer) else obj.isRunning():
+            found.append(f"{type(obj).__name__} {obj.objectName() or hex(id(obj))}")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_qt_timer_or_thread_left_running():
+    """Every test leaves no QTimer ticking and no QThread running behind it."""
+    yield
+    left = running_qt_objects()
+    assert not left, f"left running after the test: {', '.join(left)}"

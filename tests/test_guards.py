@@ -36,3 +36,26 @@ def test_pyside6_keeps_the_none_refcount_level() -> None:
         obj.setObjectName("x")
     after = sys.getrefcount(None)
     assert abs(after - before) < 100, (before, after)
+
+
+def test_the_running_timer_and_thread_guard_can_fail(qtbot) -> None:
+    from conftest import running_qt_objects
+    from PySide6.QtCore import QThread, QTimer
+
+    timer = QTimer()
+    timer.setObjectName("leaky")
+    timer.start(1000)
+    assert "QTimer leaky" in running_qt_objects()
+    timer.stop()
+    assert "QTimer leaky" not in running_qt_objects()
+
+    class Sleeper(QThread):
+        def run(self) -> None:
+            self.msleep(300)
+
+    thread = Sleeper()
+    thread.setObjectName("sleeper")
+    thread.start()
+    assert "Sleeper sleeper" in running_qt_objects()
+    thread.wait()
+    assert running_qt_objects() == []

@@ -114,6 +114,8 @@ class PositionsPanel(QWidget):
         buttons.addWidget(self.message, stretch=1)
         self.stress_plot = pg.PlotWidget(title="Book equity (USD) against a price shock (%)")
         self.stress_plot.showGrid(x=True, y=True, alpha=0.2)
+        for side in ("left", "bottom"):
+            self.stress_plot.getAxis(side).setStyle(maxTickLevel=0)
         self.stress_plot.getAxis("left").enableAutoSIPrefix(False)
         self.stress_plot.getAxis("left").setWidth(70)
         self.stress_plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#7f8c8d")))

@@ -1,6 +1,7 @@
-"""The interactive replay window: a QTimer (20 Hz) drives the replay driver with a bounded amount
-of work per tick, so the window stays responsive at any speed; the toolbar plays, pauses, changes
-speed, seeks and jumps to the next alert. GUI thread only (the engine runs on it, in slices).
+"""The interactive replay window: a QTimer (20 Hz) drives the replay driver with at most 15 ms of
+work per tick (in slices of 5 s of session time), so the window stays responsive at any speed; the
+toolbar plays, pauses, changes speed, seeks and jumps to the next alert. GUI thread only (the
+engine runs on it, in slices).
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from workstation.ui.positions_panel import Market, rv_from
 from workstation.ui.window import MainWindow, session_badge
 
 TICK_MS = 50  # 20 Hz
-MAX_EVENTS_PER_TICK = 20_000
+MAX_EVENTS_PER_TICK = 20_000  # stepping to an alert: one slice
+EVENTS_PER_SLICE = 1_000
+CHART_EVERY = 4  # every 4th tick (5 Hz) refills the charts and does no replay work: their
+# repaint (all axes move as data grows) would otherwise add to the replay slice in one long gap
+SLICE_MS = 5_000  # session time per slice: the 1 s rule timers cost more than the events
+WORK_BUDGET_S = 0.015  # replay work per tick: with the refresh and the paint, under 50 ms
 
 
 class ReplayController:
@@ -41,6 +47,7 @@ class ReplayController:
         self.records: list[dict] = []
         self.alert_times: list[int] = []
         self.frame_ms = 0.0
+        self._ticks = 0
         self.driver = ReplayDriver(self.reader.events, self._engine, *span, speed=60.0)
         self._t0 = time.monotonic()
         self._toolbar()
@@ -138,14 +145,27 @@ class ReplayController:
     def tick(self) -> None:
         """One timer tick: bounded replay work, then the panels (work grows with what changed)."""
         if self.driver.playing:
-            self.driver.step(self._wall_ms(), max_events=MAX_EVENTS_PER_TICK)
-            self._refresh()
+            self._ticks += 1
+            if self._ticks % CHART_EVERY == 0:
+                self.window.charts.refill(self.series)
+                return
+            deadline = time.perf_counter() + WORK_BUDGET_S
+            target = self.driver.target_ms(self._wall_ms())
+            while self.driver.position_ms < target and time.perf_counter() < deadline:
+                self.driver.run_until(
+                    min(target, self.driver.position_ms + SLICE_MS), EVENTS_PER_SLICE
+                )
+            if self.driver.finished:
+                self.driver.pause()
+            self._refresh(charts=not self.driver.playing)
             if not self.driver.playing:
                 self.play_button.setText("Play")
 
-    def _refresh(self) -> None:
+    def _refresh(self, charts: bool = True) -> None:
         started = time.perf_counter()
         self._collect()
+        if charts:
+            self.window.charts.refill(self.series)
         verdict = next((r for r in reversed(self.records) if r["type"] == "checklist"), None)
         now = self.pipe.rules.ladders.get(self.symbol)
         ladder = (
@@ -155,7 +175,7 @@ class ReplayController:
         )
         active = self.pipe.rules.active_inputs(self.symbol)
         fresh = self.pipe.metrics.fresh_values.get(("all", self.symbol), {})
-        self.window.show_state(self.series, fresh, verdict, ladder, [], active)
+        self.window.show_state(fresh, verdict, ladder, active)
         self.window.positions.set_market(
             Market(
                 self.symbol,

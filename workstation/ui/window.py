@@ -200,15 +200,13 @@ class MainWindow(QMainWindow):
 
     def show_state(
         self,
-        series: Any,
         fresh: dict[str, float],
         verdict: dict | None,
         ladder: dict | None,
-        records: list[dict],
         active_metrics: frozenset[str] = frozenset(),
     ) -> None:
-        """Fill every panel from engine snapshots (plain data)."""
-        self.charts.refill(series)
+        """Fill the banner, the ladder and the signal table from engine snapshots (plain data);
+        the charts are refilled on their own (``self.charts.refill``)."""
         if verdict is not None:
             text = verdict["verdict"].replace("_", " ")
             if verdict["cautions"]:
@@ -226,7 +224,6 @@ class MainWindow(QMainWindow):
             self.ladder.setText(
                 f"Max leverage now {ladder['max_leverage']:g}x  —  " + "; ".join(ladder["reasons"])
             )
-        self.add_records(records)
 
     def add_records(self, records: list[dict]) -> None:
         """New engine records: alerts go to the log and shade the charts."""
