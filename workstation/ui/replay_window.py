@@ -8,29 +8,22 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSlider, QToolBar
 
 from workstation.core.timefmt import fmt_utc
-from workstation.engine.pipeline import build_pipeline
 from workstation.engine.replay import SPEEDS, ReplayDriver
-from workstation.engine.series import SeriesRecorder
 from workstation.risk.positions import PositionBook
 from workstation.sessions.store import SessionReader
-from workstation.ui.charts import SERIES_METRICS
-from workstation.ui.positions_panel import Market, rv_from
-from workstation.ui.window import MainWindow, session_badge
+from workstation.ui.controller import EngineController
+from workstation.ui.window import session_badge
 
-TICK_MS = 50  # 20 Hz
 MAX_EVENTS_PER_TICK = 20_000  # stepping to an alert: one slice
 EVENTS_PER_SLICE = 1_000
-CHART_EVERY = 4  # every 4th tick (5 Hz) refills the charts and does no replay work: their
-# repaint (all axes move as data grows) would otherwise add to the replay slice in one long gap
 SLICE_MS = 5_000  # session time per slice: the 1 s rule timers cost more than the events
-WORK_BUDGET_S = 0.015  # replay work per tick: with the refresh and the paint, under 50 ms
 
 
-class ReplayController:
+class ReplayController(EngineController):
     """Owns the session reader, the driver and the window. ``book``: the position book (the
     user's own by default)."""
 
@@ -38,36 +31,20 @@ class ReplayController:
         self.reader = SessionReader(path)
         span = self.reader.time_range()
         if span is None:
+            self.reader.close()
             raise ValueError(f"{path} holds no events")
         meta = self.reader.meta
-        self.symbol = (meta.symbols or ("BTCUSDT",))[0]
-        badge = session_badge(meta)
-        self.book = book if book is not None else PositionBook()
-        self.window = MainWindow(f"{badge}   |   {self.symbol}", self.book)
-        self.records: list[dict] = []
-        self.alert_times: list[int] = []
-        self.frame_ms = 0.0
-        self._ticks = 0
-        self.driver = ReplayDriver(self.reader.events, self._engine, *span, speed=60.0)
+        super().__init__((meta.symbols or ("BTCUSDT",))[0], session_badge(meta), book)
+        self.driver = ReplayDriver(self.reader.events, self._build_engine, *span, speed=60.0)
         self._t0 = time.monotonic()
         self._toolbar()
-        self.timer = QTimer()
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self.tick)
         self.timer.start()
-
-    def _engine(self, clock):  # the driver's factory: -> Engine
-        self.pipe = build_pipeline(clock)
-        self.series = SeriesRecorder(
-            self.pipe.engine, self.pipe.metrics, ("all", self.symbol), SERIES_METRICS
-        )
-        self.records, self.alert_times = [], []
-        self.window.clear_alerts()  # rebuilt from the start: the log replays with it
-        self.window.charts.set_thresholds(self.pipe.rules.config.rules)
-        return self.pipe.engine
 
     def _wall_ms(self) -> int:
         return int((time.monotonic() - self._t0) * 1000)
+
+    def now_ms(self) -> int:
+        return self.driver.position_ms
 
     def _toolbar(self) -> None:
         bar = QToolBar("Replay")
@@ -134,72 +111,28 @@ class ReplayController:
             self.seek(earlier[-1])
 
     # --- the timer -----------------------------------------------------------------------------
-    def _collect(self) -> None:
-        new = self.pipe.engine.drain()
-        self.records += [r for r in new if r["type"] != "metrics"]
-        self.alert_times += [
-            r["ts_ms"] for r in new if r["type"] == "alert" and r["state"] == "active"
-        ]
-        self.window.add_records(new)
-
     def tick(self) -> None:
-        """One timer tick: bounded replay work, then the panels (work grows with what changed)."""
         if self.driver.playing:
-            self._ticks += 1
-            if self._ticks % CHART_EVERY == 0:
-                self.window.charts.refill(self.series)
-                return
-            deadline = time.perf_counter() + WORK_BUDGET_S
-            target = self.driver.target_ms(self._wall_ms())
-            while self.driver.position_ms < target and time.perf_counter() < deadline:
-                self.driver.run_until(
-                    min(target, self.driver.position_ms + SLICE_MS), EVENTS_PER_SLICE
-                )
-            if self.driver.finished:
-                self.driver.pause()
-            self._refresh(charts=not self.driver.playing)
-            if not self.driver.playing:
-                self.play_button.setText("Play")
+            super().tick()
 
-    def _refresh(self, charts: bool = True) -> None:
-        started = time.perf_counter()
-        self._collect()
-        if charts:
+    def _work(self, deadline: float) -> None:
+        target = self.driver.target_ms(self._wall_ms())
+        while self.driver.position_ms < target and time.perf_counter() < deadline:
+            self.driver.run_until(min(target, self.driver.position_ms + SLICE_MS), EVENTS_PER_SLICE)
+        if self.driver.finished:  # the end: pause there with everything drawn
+            self.driver.pause()
+            self.play_button.setText("Play")
             self.window.charts.refill(self.series)
-        verdict = next((r for r in reversed(self.records) if r["type"] == "checklist"), None)
-        now = self.pipe.rules.ladders.get(self.symbol)
-        ladder = (
-            None
-            if now is None
-            else {"max_leverage": now.max_leverage, "reasons": list(now.reasons)}
-        )
-        active = self.pipe.rules.active_inputs(self.symbol)
-        fresh = self.pipe.metrics.fresh_values.get(("all", self.symbol), {})
-        self.window.show_state(fresh, verdict, ladder, active)
-        self.window.positions.set_market(
-            Market(
-                self.symbol,
-                fresh.get("mark_price"),
-                rv_from(fresh, self.pipe.rules.config.ladder.rv_metric),
-                None if now is None else now.max_leverage,
-                None if verdict is None else verdict["verdict"],
-                () if verdict is None else tuple(verdict["cautions"]),
-                self.driver.position_ms,
-            )
-        )
+
+    def _show_position(self) -> None:
         self.slider.blockSignals(True)
         self.slider.setValue((self.driver.position_ms - self.driver.start_ms) // 60_000)
         self.slider.blockSignals(False)
         self.position.setText(f"  {fmt_utc(self.driver.position_ms)} UTC")
-        self.frame_ms = (time.perf_counter() - started) * 1000
-        self.window.status.setText(
-            f"replay x{self.speed_box.currentText().removeprefix('x')}  |  "
-            f"{self.window.alerts.unacknowledged()} active alerts unacknowledged  |  "
-            f"panel refresh {self.frame_ms:.1f} ms"
-        )
+
+    def _status(self) -> tuple[str, ...]:
+        return (f"replay x{self.speed_box.currentText().removeprefix('x')}",)
 
     def close(self) -> None:
-        self.timer.stop()
-        self.window.close()
+        super().close()
         self.reader.close()
-        self.book.close()
