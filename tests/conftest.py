@@ -58,14 +58,20 @@ def running_qt_objects() -> list[str]:
     if "PySide6.QtCore" not in sys.modules:
         return []
     import gc
+    import warnings
 
     import shiboken6
     from PySide6.QtCore import QThread, QTimer
 
-    gc.collect()
+    with warnings.catch_warnings():  # finalizers of closed sockets (the fake exchange) run here
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
     found = []
     for obj in gc.get_objects():
-        if not isinstance(obj, QTimer | QThread) or not shiboken6.isValid(obj):
+        try:
+            if not isinstance(obj, QTimer | QThread) or not shiboken6.isValid(obj):
+                continue
+        except ReferenceError:  # a weak proxy whose object is gone
             continue
         if obj.isActive() if isinstance(obj, QTimer) else obj.isRunning():
             found.append(f"{type(obj).__name__} {obj.objectName() or hex(id(obj))}")
@@ -78,3 +84,21 @@ def _no_qt_timer_or_thread_left_running():
     yield
     left = running_qt_objects()
     assert not left, f"left running after the test: {', '.join(left)}"
+
+
+@pytest.fixture
+def fake():
+    """A fake exchange (REST and websockets) on 127.0.0.1; ``fake.faults[venue]`` injects faults."""
+    from fake_exchange import FakeExchange
+
+    with FakeExchange() as f:
+        yield f
+    # The fake's handler threads and sockets die with finalizers that warn (ResourceWarning). Run
+    # them here, at a safe point: CPython 3.11 reports "AST constructor recursion depth mismatch"
+    # when such a finalizer runs in the middle of a later ast.parse (pytest's assertion rewriting).
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()

@@ -382,9 +382,12 @@ class FakeExchange:
             self._ws_server.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ws_server.wait_closed(), 3)
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            # let the cancellations run, so no handler is left pending when the loop closes
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 3)
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -101,21 +101,6 @@ def run_live(
     return outputs, pipe
 
 
-@pytest.fixture
-def fake():
-    with FakeExchange() as f:
-        yield f
-    # The fake's handler threads and sockets die with finalizers that warn (ResourceWarning). Run
-    # them here, at a safe point: CPython 3.11 reports "AST constructor recursion depth mismatch"
-    # when such a finalizer runs in the middle of a later ast.parse (pytest's assertion rewriting).
-    import gc
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
-
-
 def test_a_30_second_recording_holds_the_expected_events(
     fake: FakeExchange, tmp_path: Path
 ) -> None:

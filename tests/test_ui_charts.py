@@ -1,4 +1,4 @@
-"""The stacked charts: candles and hourly sums by hand, the crosshair readout, threshold lines,
+"""The stacked charts: candles and per-period sums by hand, the crosshair readout, threshold lines,
 shaded rule intervals, pane toggling and following the newest data."""
 
 from __future__ import annotations
@@ -7,26 +7,33 @@ import numpy as np
 import pytest
 from conftest import DEMO
 
-from workstation.ui.charts import CANDLE_S, hourly_candles, hourly_sums
+from workstation.ui.charts import bucket_for, bucket_sums, candles
 
 T0 = 1_769_731_200  # 2026-01-30 00:00 UTC, an hour boundary
+
+
+def test_candle_period_follows_the_data_span() -> None:
+    assert bucket_for(0) == 60 and bucket_for(5 * 3600) == 60  # 300 one-minute candles
+    assert bucket_for(5 * 3600 + 60) == 300
+    assert bucket_for(120 * 3600) == 3600  # the demo: hourly
+    assert bucket_for(365 * 86_400) == 86_400
 
 
 def test_hourly_candles_by_hand() -> None:
     x = np.array([T0, T0 + 60, T0 + 120, T0 + 3600, T0 + 3660, T0 + 7200 + 30], dtype=float)
     y = np.array([100.0, 105.0, 98.0, np.nan, 110.0, 90.0])
-    rows = hourly_candles(x, y)
+    rows = candles(x, y, 3600)
     assert rows.tolist() == [
         [T0, 100.0, 105.0, 98.0, 98.0],
         [T0 + 3600, 110.0, 110.0, 110.0, 110.0],  # the NaN sample is skipped
         [T0 + 7200, 90.0, 90.0, 90.0, 90.0],
     ]
-    assert hourly_candles(x[:0], y[:0]).shape == (0, 5)
+    assert candles(x[:0], y[:0], 3600).shape == (0, 5)
 
 
 def test_hourly_sums_by_hand() -> None:
-    x = np.array([T0 + 60, T0 + 3599, T0 + CANDLE_S, T0 + 3 * CANDLE_S], dtype=float)
-    starts, sums = hourly_sums(x, np.array([1e6, np.nan, 2.5e6, 4e6]))
+    x = np.array([T0 + 60, T0 + 3599, T0 + 3600, T0 + 3 * 3600], dtype=float)
+    starts, sums = bucket_sums(x, np.array([1e6, np.nan, 2.5e6, 4e6]), 3600)
     assert starts.tolist() == [T0, T0 + 3600, T0 + 3 * 3600]
     assert sums.tolist() == [1e6, 2.5e6, 4e6]
 
@@ -104,7 +111,8 @@ def test_panes_toggle_from_the_charts_menu(cascade) -> None:
 def test_liquidation_bars_and_markers(cascade) -> None:
     charts = cascade.window.charts
     x, long_usd = cascade.series.column("liq_long_usd_1m")
-    _, sums = hourly_sums(x, long_usd)
+    assert cascade.window.charts.bucket_s == 3600  # 70 h of data: hourly
+    _, sums = bucket_sums(x, long_usd, 3600)
     heights = charts.long_bars.opts["height"]
     assert np.allclose(heights, -sums)  # long liquidations hang below zero
     assert heights.min() < -5e6  # the cascade's hours

@@ -309,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_feed_commands(sub, _positive_float, _csv_choice)
 
+    from workstation.feeds.commands import add_url_options
+    from workstation.feeds.live import VENUES as LIVE_VENUES
+
     g = sub.add_parser(
         "gui", help="the desktop window: replay a session, or save a screenshot of a moment"
     )
@@ -324,6 +327,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OUT.png",
         help="save a PNG of the window at --at and exit",
     )
+    g.add_argument(
+        "--live",
+        action="store_true",
+        help="connect to the venues live (record with the toolbar's Record button)",
+    )
+    g.add_argument(
+        "--venues",
+        type=_csv_choice("--venues", LIVE_VENUES),
+        default=LIVE_VENUES,
+        help="with --live: the venues (default: all four)",
+    )
+    g.add_argument(
+        "--symbols",
+        type=_csv_choice("--symbols", tuple(SYMBOLS)),
+        default=("BTCUSDT",),
+        help="with --live: the symbols (the window charts the first)",
+    )
+    g.add_argument("--rules", default=None, help="with --live: a rules TOML file over the defaults")
+    add_url_options(g)
     g.add_argument(
         "--book",
         default=None,

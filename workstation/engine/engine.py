@@ -65,6 +65,10 @@ class Engine:
         """``tap(event)`` runs for every event before any component (the recorder uses this)."""
         self._taps.append(tap)
 
+    def remove_tap(self, tap: Callable[[Event], None]) -> None:
+        """Stop calling ``tap`` (a recording stopped); the next event no longer reaches it."""
+        self._taps.remove(tap)
+
     def add_timer(self, period_ms: int, callback: Callable[[int], None]) -> None:
         """``callback(boundary_ts_ms)`` at every multiple of ``period_ms`` that time passes."""
         if period_ms <= 0:

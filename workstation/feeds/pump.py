@@ -35,6 +35,9 @@ class LivePump:
         self._health_every_ms = health_every_ms
         self._last_health_ms = 0
         self._connected: dict[str, bool] = {}
+        # our clock minus the venue's event time, the freshest event of the last pump that had
+        # any (bars are stamped with their open, so the minimum, not the last, is the lag)
+        self.lag_ms: int | None = None
 
     def _now(self) -> int:
         now = self.clock.now_ms()
@@ -44,7 +47,7 @@ class LivePump:
 
     def pump(self, max_events: int = 10_000, wait_s: float = 0.0) -> int:
         """Process the drafts waiting (at most ``max_events``), then advance engine time."""
-        n = 0
+        n, freshest = 0, 0
         while n < max_events:
             try:
                 draft = (
@@ -60,7 +63,11 @@ class LivePump:
             self._last_ts = ts
             self._seq += 1
             self.engine.process(draft.build(ts, self._seq))
+            lag = ts - draft.ts_event_ms
+            freshest = lag if n == 0 else min(freshest, lag)
             n += 1
+        if n:
+            self.lag_ms = freshest
         self._last_ts = max(self._last_ts, self._now())
         self.engine.advance()
         self._report_health()

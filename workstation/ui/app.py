@@ -1,4 +1,5 @@
-"""Starting the window: ``workstation`` or ``workstation gui [--session FILE]``."""
+"""Starting the window: ``workstation``, ``workstation gui [--session FILE]`` or
+``workstation gui --live [--venues ...] [--symbols ...] [URL options]``."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ def run_window(args: argparse.Namespace) -> int:
     from workstation.ui.replay_window import ReplayController
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    book = PositionBook(args.book) if args.book else None
     try:
-        controller = ReplayController(args.session, PositionBook(args.book) if args.book else None)
+        controller = _live(args, book) if args.live else ReplayController(args.session, book)
     except (SessionError, ValueError) as exc:
         print(f"workstation gui: {exc}", file=sys.stderr)
         return 1
@@ -37,8 +39,18 @@ def run_window(args: argparse.Namespace) -> int:
     if not controller.window.restore_layout(settings):
         controller.window.resize(1600, 1000)
     controller.window.show()
-    controller.toggle()  # start playing at x60
+    if not args.live:
+        controller.toggle()  # start playing at x60
     code = app.exec()
     controller.window.save_layout(settings)
     controller.close()
     return code
+
+
+def _live(args: argparse.Namespace, book):  # -> LiveController
+    from workstation.feeds.commands import feed_config
+    from workstation.rules.config import load_rules
+    from workstation.ui.live_window import LiveController
+
+    rules = load_rules([args.rules] if args.rules else [])
+    return LiveController(feed_config(args), book, rules)

@@ -1,4 +1,4 @@
-"""The stacked charts: price (hourly candles over the minute mark, liquidation markers sized by
+"""The stacked charts: price (candles over the mark, the period set by the data's span, liquidation markers sized by
 USD), open interest (USD and coin), funding (per 8h and APR), liquidation bars (long below,
 short above), 25d skew with ATM IV, basis, and positioning (long/short ratio, spot/futures
 volume). Linked UTC time axes, a crosshair that reads every pane, the rules' threshold lines,
@@ -21,7 +21,8 @@ from PySide6.QtGui import QPainter, QPicture
 
 from workstation.core.timefmt import fmt_utc
 
-CANDLE_S = 3600  # one candle, and one liquidation bar, per hour
+BUCKETS_S = (60, 300, 900, 3600, 4 * 3600, 86_400)  # candle and liquidation-bar periods
+MAX_BUCKETS = 300  # the shortest period that gives at most this many candles over the data
 LIQ_MARKER_MIN_USD = 1e6  # a minute with at least this much liquidated gets a marker on price
 FUNDING_APR_PER_8H_PCT = 3 * 365  # funding % per 8h -> % a year
 
@@ -49,7 +50,7 @@ class Pane:
 PANES = (
     Pane(
         "price",
-        "Price (USD): hourly candles, minute mark, liquidation markers (▼ long, ▲ short)",
+        "Price (USD): candles, mark, liquidation markers (▼ long, ▲ short)",
         (Line("mark_price", "price", "#f4d03f", "{:,.0f}"),),
         prefixes=("price_", "rv_", "swing_"),
     ),
@@ -73,7 +74,7 @@ PANES = (
     ),
     Pane(
         "liquidations",
-        "Liquidations per hour (USD; long below, short above)",
+        "Liquidations per candle (USD; long below, short above)",
         (
             Line("liq_long_usd_1m", "long liq 1m", "#e74c3c", "{:,.0f}"),
             Line("liq_short_usd_1m", "short liq 1m", "#2ecc71", "{:,.0f}"),
@@ -113,18 +114,27 @@ PANES = (
 SERIES_METRICS = tuple(line.metric for pane in PANES for line in pane.lines)
 
 
-def hourly_candles(x_s: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Rows of (start s, open, high, low, close) per hour from samples; NaNs skipped."""
+def bucket_for(span_s: float) -> int:
+    """The candle period for data spanning ``span_s``: the shortest with at most MAX_BUCKETS."""
+    return next((b for b in BUCKETS_S if span_s / b <= MAX_BUCKETS), BUCKETS_S[-1])
+
+
+def _starts(x_s: np.ndarray, bucket_s: int) -> tuple[np.ndarray, np.ndarray]:
+    bucket = (x_s // bucket_s).astype(np.int64)
+    return bucket, np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+
+
+def candles(x_s: np.ndarray, y: np.ndarray, bucket_s: int) -> np.ndarray:
+    """Rows of (start s, open, high, low, close) per ``bucket_s`` from samples; NaNs skipped."""
     ok = ~np.isnan(y)
     x_s, y = x_s[ok], y[ok]
     if len(y) == 0:
         return np.empty((0, 5))
-    bucket = (x_s // CANDLE_S).astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    bucket, starts = _starts(x_s, bucket_s)
     ends = np.r_[starts[1:], len(y)] - 1
     return np.column_stack(
         (
-            bucket[starts] * float(CANDLE_S),
+            bucket[starts] * float(bucket_s),
             y[starts],
             np.maximum.reduceat(y, starts),
             np.minimum.reduceat(y, starts),
@@ -133,13 +143,12 @@ def hourly_candles(x_s: np.ndarray, y: np.ndarray) -> np.ndarray:
     )
 
 
-def hourly_sums(x_s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(hour start s, sum) of per-minute amounts; NaN counts as 0."""
+def bucket_sums(x_s: np.ndarray, y: np.ndarray, bucket_s: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket start s, sum) of per-sample amounts; NaN counts as 0."""
     if len(x_s) == 0:
         return np.empty(0), np.empty(0)
-    bucket = (x_s // CANDLE_S).astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
-    return bucket[starts] * float(CANDLE_S), np.add.reduceat(np.nan_to_num(y), starts)
+    bucket, starts = _starts(x_s, bucket_s)
+    return bucket[starts] * float(bucket_s), np.add.reduceat(np.nan_to_num(y), starts)
 
 
 class CandleItem(pg.GraphicsObject):
@@ -151,20 +160,20 @@ class CandleItem(pg.GraphicsObject):
         self._bounds = QRectF()
         self._last: tuple[int, float, float, float, float] | None = None
 
-    def set_candles(self, rows: np.ndarray) -> None:
-        key = None if len(rows) == 0 else (len(rows), *rows[-1, 1:].tolist())
+    def set_candles(self, rows: np.ndarray, bucket_s: int) -> None:
+        key = None if len(rows) == 0 else (bucket_s, len(rows), *rows[-1, 1:].tolist())
         if key == self._last:
             return
         self._last = key
         picture = QPicture()
         p = QPainter(picture)
-        width = CANDLE_S * 0.7
+        width = bucket_s * 0.7
         for t, o, h, low, c in rows:
             colour = pg.mkColor("#27ae60" if c >= o else "#c0392b")
             p.setPen(pg.mkPen(colour))
-            p.drawLine(QPointF(t + CANDLE_S / 2, low), QPointF(t + CANDLE_S / 2, h))
+            p.drawLine(QPointF(t + bucket_s / 2, low), QPointF(t + bucket_s / 2, h))
             p.setBrush(pg.mkBrush(colour))
-            p.drawRect(QRectF(t + (CANDLE_S - width) / 2, o, width, c - o))
+            p.drawRect(QRectF(t + (bucket_s - width) / 2, o, width, c - o))
         p.end()
         self.prepareGeometryChange()
         self._picture = picture
@@ -174,7 +183,7 @@ class CandleItem(pg.GraphicsObject):
             else QRectF(
                 rows[0, 0],
                 rows[:, 3].min(),
-                rows[-1, 0] + CANDLE_S - rows[0, 0],
+                rows[-1, 0] + bucket_s - rows[0, 0],
                 rows[:, 2].max() - rows[:, 3].min(),
             )
         )
@@ -200,6 +209,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self._open: dict[tuple[str, str], pg.LinearRegionItem] = {}
         self._thresholds: list[pg.InfiniteLine] = []
         self._last_x: float | None = None
+        self.bucket_s = BUCKETS_S[0]
         first: pg.PlotItem | None = None
         for pane in PANES:
             plot = pg.PlotItem(title=pane.title, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
@@ -270,10 +280,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
 
     def _fill_pane(self, pane: Pane, plot: pg.PlotItem) -> None:
         if pane.key == "liquidations":
-            self.long_bars = pg.BarGraphItem(x=[], height=[], width=CANDLE_S * 0.8, brush="#e74c3c")
-            self.short_bars = pg.BarGraphItem(
-                x=[], height=[], width=CANDLE_S * 0.8, brush="#2ecc71"
-            )
+            self.long_bars = pg.BarGraphItem(x=[], height=[], width=1, brush="#e74c3c")
+            self.short_bars = pg.BarGraphItem(x=[], height=[], width=1, brush="#2ecc71")
             plot.addItem(self.long_bars)
             plot.addItem(self.short_bars)
             return
@@ -309,7 +317,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
             ok = ~np.isnan(y)
             curve.setData(x[ok], y[ok])
         x, price = self._columns["mark_price"]
-        self.candles.set_candles(hourly_candles(x, price))
+        self.bucket_s = bucket_for(float(x[-1] - x[0]) if len(x) else 0.0)
+        self.candles.set_candles(candles(x, price, self.bucket_s), self.bucket_s)
         self._liquidations()
         new_last = float(x[-1]) if len(x) else None
         self._follow(new_last)
@@ -320,10 +329,11 @@ class ChartStack(pg.GraphicsLayoutWidget):
     def _liquidations(self) -> None:
         x, long_usd = self._columns["liq_long_usd_1m"]
         _, short_usd = self._columns["liq_short_usd_1m"]
-        hx, hl = hourly_sums(x, long_usd)
-        _, hs = hourly_sums(x, short_usd)
-        self.long_bars.setOpts(x=hx + CANDLE_S / 2, height=-hl, y0=0)
-        self.short_bars.setOpts(x=hx + CANDLE_S / 2, height=hs, y0=0)
+        b = self.bucket_s
+        hx, hl = bucket_sums(x, long_usd, b)
+        _, hs = bucket_sums(x, short_usd, b)
+        self.long_bars.setOpts(x=hx + b / 2, height=-hl, y0=0, width=b * 0.8)
+        self.short_bars.setOpts(x=hx + b / 2, height=hs, y0=0, width=b * 0.8)
         _, price = self._columns["mark_price"]
         spots, biggest = [], 0.0
         for amounts, colour, symbol in ((long_usd, "#e74c3c", "t"), (short_usd, "#2ecc71", "t1")):

@@ -47,6 +47,7 @@ class EngineController(ABC):
         self.records: deque[dict] = deque(maxlen=KEEP_RECORDS)
         self.alert_times: deque[int] = deque(maxlen=KEEP_RECORDS)
         self.verdict: dict | None = None
+        self.health: dict[str, dict] = {}  # the latest feed health record per venue (live)
         self.frame_ms = 0.0
         self._ticks = 0
         self.timer = QTimer()
@@ -94,6 +95,8 @@ class EngineController(ABC):
                 self.verdict = r
             elif kind == "alert" and r["state"] == "active":
                 self.alert_times.append(r["ts_ms"])
+            elif kind == "health":
+                self.health[r["venue"]] = r
         self.window.add_records(new)
 
     def _refresh(self, charts: bool = True) -> None:
