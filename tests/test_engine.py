@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from workstation.core.clock import ReplayClock
@@ -163,3 +164,24 @@ def test_seek_back_and_forward_match_a_straight_replay(selloff_session: Path) ->
     after = d.engine.drain()
     assert after == [r for r in expected if r["ts_ms"] > target]
     assert after  # the comparison was not vacuous
+
+
+def test_series_recorder_keeps_at_most_max_rows() -> None:
+    """A live run's chart series stays bounded: past max_rows the oldest tenth goes."""
+    from types import SimpleNamespace
+
+    from workstation.engine.series import SeriesRecorder
+
+    clock = ReplayClock()
+    engine = Engine(clock)
+    metrics = SimpleNamespace(fresh_values={("all", "BTCUSDT"): {}})
+    rec = SeriesRecorder(engine, metrics, ("all", "BTCUSDT"), ("mark_price",), 1000, max_rows=50)
+    for s in range(1, 201):
+        metrics.fresh_values[("all", "BTCUSDT")] = {"mark_price": float(s)}
+        clock.advance_to(s * 1000 + 1)
+        engine.advance()
+    x, y = rec.column("mark_price")
+    assert 45 <= len(x) <= 50  # after a trim of 5, refilled up to 50
+    assert y[-1] == 200.0 and x[-1] == 200.0  # the newest sample is the last second's
+    assert list(np.diff(x)) == [1.0] * (len(x) - 1)  # contiguous: the oldest went, in order
+    assert len(rec.ts_ms) <= 1024  # the buffers did not grow past their first size

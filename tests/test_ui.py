@@ -74,6 +74,23 @@ def test_alerts_model(qtmodeltester) -> None:
     qtmodeltester.check(m)
 
 
+def test_alert_log_keeps_the_newest_max_rows(qtmodeltester) -> None:
+    from workstation.ui.models import AlertsModel
+
+    model = AlertsModel()
+    model.MAX_ROWS = 100
+    batch = [
+        {"type": "alert", "ts_ms": i, "rule": "r", "state": "active", "severity": "info",
+         "message": f"m{i}"}
+        for i in range(130)
+    ]  # fmt: skip
+    model.add(batch[:60])
+    model.add(batch[60:])
+    assert model.rowCount() == 100
+    assert model.row(0)["ts_ms"] == 129 and model.row(99)["ts_ms"] == 30  # newest first
+    qtmodeltester.check(model, force_py=True)
+
+
 def test_alerts_filter_and_csv(qtmodeltester, tmp_path: Path) -> None:
     import csv
 

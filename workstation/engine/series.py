@@ -17,14 +17,24 @@ class SeriesRecorder:
         stream: tuple[str, str],
         names: tuple[str, ...],
         every_ms: int = 60_000,
+        max_rows: int | None = None,
     ) -> None:
+        """``max_rows``: keep at most this many samples (the oldest tenth goes when full), so a
+        live run's memory stays bounded; None keeps everything (a replay is finite)."""
         self._metrics, self._stream, self.names = metrics, stream, names
+        self.max_rows = max_rows
         self._n = 0
         self.ts_ms = np.empty(1024, dtype=np.int64)
         self.values = np.full((1024, len(names)), np.nan)
         engine.add_timer(every_ms, self._sample)
 
     def _sample(self, ts_ms: int) -> None:
+        if self.max_rows is not None and self._n >= self.max_rows:
+            drop = max(1, self.max_rows // 10)
+            keep = self._n - drop
+            self.ts_ms[:keep] = self.ts_ms[drop : self._n]
+            self.values[:keep] = self.values[drop : self._n]
+            self._n = keep
         if self._n == len(self.ts_ms):
             self.ts_ms = np.resize(self.ts_ms, 2 * self._n)
             grown = np.full((2 * self._n, len(self.names)), np.nan)

@@ -24,7 +24,8 @@ from workstation.core.timefmt import fmt_utc
 BUCKETS_S = (60, 300, 900, 3600, 4 * 3600, 86_400)  # candle and liquidation-bar periods
 MAX_BUCKETS = 300  # the shortest period that gives at most this many candles over the data
 LIQ_MARKER_MIN_USD = 1e6  # a minute with at least this much liquidated gets a marker on price
-FUNDING_APR_PER_8H_PCT = 3 * 365  # funding % per 8h -> % a year
+FUNDING_APR_PER_8H_PCT = 3 * 365
+MAX_REGIONS = 500  # shaded rule intervals kept on the charts  # funding % per 8h -> % a year
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,11 @@ class ChartStack(pg.GraphicsLayoutWidget):
                 self.plots[pane].addItem(item, ignoreBounds=True)
                 self._open[key] = item
                 self._regions.append((item, r["rule"], True))
+                if len(self._regions) > MAX_REGIONS:  # a long live run: the oldest closed go
+                    old = next((x for x in self._regions if not x[2]), None)
+                    if old is not None:
+                        old[0].getViewBox().removeItem(old[0])
+                        self._regions.remove(old)
             elif r["state"] == "cleared" and key in self._open:
                 item = self._open.pop(key)
                 item.setRegion((item.getRegion()[0], t))

@@ -38,10 +38,12 @@ class EngineController(ABC):
         book: PositionBook | None,
         rules: RulesConfig | None = None,
         sample_every_ms: int = 60_000,
+        max_samples: int | None = None,
     ) -> None:
         self.symbol = symbol
         self.rules = rules
         self.sample_every_ms = sample_every_ms
+        self.max_samples = max_samples
         self.book = book if book is not None else PositionBook()
         self.window = MainWindow(f"{badge}   |   {symbol}", self.book)
         self.records: deque[dict] = deque(maxlen=KEEP_RECORDS)
@@ -62,6 +64,7 @@ class EngineController(ABC):
             ("all", self.symbol),
             SERIES_METRICS,
             every_ms=self.sample_every_ms,
+            max_rows=self.max_samples,
         )
         self.records.clear()
         self.alert_times.clear()

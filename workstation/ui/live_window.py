@@ -21,7 +21,8 @@ from workstation.sessions.store import SessionWriter
 from workstation.ui.controller import EngineController
 
 EVENTS_PER_SLICE = 1_000
-LIVE_SAMPLE_MS = 5_000  # the charts' sampling in live mode
+LIVE_SAMPLE_MS = 5_000  # the charts' sampling in live mode ...
+LIVE_MAX_SAMPLES = 7 * 86_400_000 // LIVE_SAMPLE_MS  # ... over the last 7 days at most
 STALE_S = {"binance": 5.0, "bybit": 5.0, "okx": 15.0, "deribit": 15.0}  # amber past this age
 DOWN_S = 60.0  # red past this age (or disconnected)
 COLOURS = {"ok": "#1e8449", "late": "#d68910", "down": "#c0392b"}
@@ -62,6 +63,7 @@ class LiveController(EngineController):
             book,
             rules,
             sample_every_ms=LIVE_SAMPLE_MS,
+            max_samples=LIVE_MAX_SAMPLES,
         )
         self.cfg = cfg
         self.sessions_dir = sessions_dir or default_sessions_dir()

@@ -157,6 +157,8 @@ class AlertsModel(RowsModel):
     CSV_FIELDS = ("time_utc", "ts_ms", "severity", "rule", "venue", "symbol", "state")
     CSV_TAIL = ("message", "action", "values", "acknowledged")
 
+    MAX_ROWS = 10_000  # the oldest alerts leave the log past this (a long live run)
+
     def add(self, records: list[dict[str, Any]]) -> None:
         alerts = [dict(r, acked=False) for r in records if r.get("type") == "alert"]
         if not alerts:
@@ -164,6 +166,10 @@ class AlertsModel(RowsModel):
         self.beginInsertRows(QModelIndex(), 0, len(alerts) - 1)
         self._rows[:0] = list(reversed(alerts))
         self.endInsertRows()
+        if len(self._rows) > self.MAX_ROWS:
+            self.beginRemoveRows(QModelIndex(), self.MAX_ROWS, len(self._rows) - 1)
+            del self._rows[self.MAX_ROWS :]
+            self.endRemoveRows()
 
     def clear(self) -> None:
         """Forget every alert (the replay was rebuilt from an earlier moment)."""
