@@ -81,13 +81,15 @@ class EngineController(ABC):
             self.window.charts.refill(self.series)
             return
         self._work(time.perf_counter() + WORK_BUDGET_S)
-        self._refresh(charts=False)
+        self._refresh(charts=False, notify=True)
+        self.window.notifier.flush()
 
     @abstractmethod
     def _work(self, deadline: float) -> None:
         """Engine work until ``deadline`` (perf_counter s): step the replay, or pump the feeds."""
 
-    def _collect(self) -> None:
+    def _collect(self, notify: bool = False) -> None:
+        """Drain the engine; ``notify``: new alerts also notify (playing or live, not a seek)."""
         new = self.pipe.engine.drain()
         for r in new:
             kind = r["type"]
@@ -101,11 +103,13 @@ class EngineController(ABC):
             elif kind == "health":
                 self.health[r["venue"]] = r
         self.window.add_records(new)
+        if notify:
+            self.window.notifier.on_records(new)
 
-    def _refresh(self, charts: bool = True) -> None:
+    def _refresh(self, charts: bool = True, notify: bool = False) -> None:
         """Drain the engine and fill the panels (and the charts)."""
         started = time.perf_counter()
-        self._collect()
+        self._collect(notify)
         if charts:
             self.window.charts.refill(self.series)
         verdict = self.verdict
@@ -154,5 +158,6 @@ class EngineController(ABC):
 
     def close(self) -> None:
         self.timer.stop()
+        self.window.banner.dismiss()
         self.window.close()
         self.book.close()

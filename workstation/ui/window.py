@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QStyle,
+    QSystemTrayIcon,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from workstation.risk.positions import PositionBook
 from workstation.ui.charts import PANES, ChartStack
 from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
+from workstation.ui.notify import Banner, Notifier
 from workstation.ui.positions_panel import PositionsPanel
 
 VERDICT_STYLE = {
@@ -57,8 +60,21 @@ class MainWindow(QMainWindow):
         self.verdict.setStyleSheet("font-size:18px;font-weight:bold;padding:6px;")
         self.ladder = QLabel("Ladder —")
         self.ladder.setWordWrap(True)
-        for w in (self.badge, self.verdict, self.ladder):
+        self.banner = Banner()
+        for w in (self.badge, self.verdict, self.banner, self.ladder):
             layout.addWidget(w)
+        self.tray = None
+        if QSystemTrayIcon.isSystemTrayAvailable():  # not offscreen, not on every desktop
+            self.tray = QSystemTrayIcon(
+                self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning), self
+            )
+            self.tray.show()
+        self.notifier = Notifier(
+            self.banner,
+            tray=None
+            if self.tray is None
+            else (lambda title, text: self.tray.showMessage(title, text)),
+        )
         self.charts = ChartStack()
         self.curves = self.charts.curves
         self.plots = list(self.charts.plots.values())
