@@ -123,6 +123,12 @@ class ReplayDriver:
         ahead = max(0, self._pending.ts_recv_ms - self._anchor_session_ms)
         return self._anchor_wall_ms + int(ahead / self.speed)
 
+    def rebuild(self, wall_ms: int = 0) -> None:
+        """A fresh engine from the factory (new rules, say), replayed back to where this one was."""
+        ts_ms = self.position_ms
+        self._build()
+        self.seek(ts_ms, wall_ms)
+
     def seek(self, ts_ms: int, wall_ms: int = 0) -> None:
         """Jump to session time ``ts_ms`` (clamped); going backwards rebuilds the engine."""
         ts_ms = max(self.start_ms, min(self.end_ms, ts_ms))
