@@ -335,14 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--venues",
         type=_csv_choice("--venues", LIVE_VENUES),
-        default=LIVE_VENUES,
-        help="with --live: the venues (default: all four)",
+        default=None,
+        help="with --live: the venues (default: the settings' choice, else all four)",
     )
     g.add_argument(
         "--symbols",
         type=_csv_choice("--symbols", tuple(SYMBOLS)),
-        default=("BTCUSDT",),
-        help="with --live: the symbols (the window charts the first)",
+        default=None,
+        help="with --live: the symbols (the window charts the first; default: the settings')",
     )
     g.add_argument("--rules", default=None, help="with --live: a rules TOML file over the defaults")
     add_url_options(g)

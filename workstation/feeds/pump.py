@@ -39,6 +39,10 @@ class LivePump:
         # any (bars are stamped with their open, so the minimum, not the last, is the lag)
         self.lag_ms: int | None = None
 
+    def continue_from(self, other: LivePump) -> None:
+        """Take over another pump's sequence and time (a new engine on the same feeds)."""
+        self._seq, self._last_ts = other._seq, other._last_ts
+
     def _now(self) -> int:
         now = self.clock.now_ms()
         if now < self._last_ts:

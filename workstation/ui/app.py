@@ -21,21 +21,24 @@ def run_window(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from workstation.risk.positions import PositionBook
+    from workstation.rules.config import RulesError, load_rules
     from workstation.sessions.store import SessionError
     from workstation.ui.replay_window import ReplayController
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     book = PositionBook(args.book) if args.book else None
     try:
-        controller = _live(args, book) if args.live else ReplayController(args.session, book)
-    except (SessionError, ValueError) as exc:
+        rules = load_rules([args.rules] if args.rules else [])
+        controller = (
+            _live(args, book, rules) if args.live else ReplayController(args.session, book, rules)
+        )
+    except (SessionError, ValueError, RulesError) as exc:
         print(f"workstation gui: {exc}", file=sys.stderr)
         return 1
-    settings = QSettings("workstation", "workstation")  # ~/.config/workstation/ on Linux
+    settings = controller.settings
     if not controller.window.restore_layout(settings):
         controller.window.resize(1600, 1000)
     controller.window.show()
@@ -47,10 +50,14 @@ def run_window(args: argparse.Namespace) -> int:
     return code
 
 
-def _live(args: argparse.Namespace, book):  # -> LiveController
-    from workstation.feeds.commands import feed_config
-    from workstation.rules.config import load_rules
-    from workstation.ui.live_window import LiveController
+def _live(args: argparse.Namespace, book, rules):  # -> LiveController
+    from PySide6.QtCore import QSettings
 
-    rules = load_rules([args.rules] if args.rules else [])
+    from workstation.feeds.commands import feed_config
+    from workstation.ui.live_window import LiveController
+    from workstation.ui.settings_dialog import live_preferences
+
+    venues, symbols = live_preferences(QSettings("workstation", "workstation"))
+    args.venues = args.venues or venues
+    args.symbols = args.symbols or symbols
     return LiveController(feed_config(args), book, rules)

@@ -19,7 +19,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPicture
 
-from workstation.core.timefmt import fmt_utc
+from workstation.core.timefmt import fmt_local, fmt_utc
+from workstation.ui.theme import chart_colours
 
 BUCKETS_S = (60, 300, 900, 3600, 4 * 3600, 86_400)  # candle and liquidation-bar periods
 MAX_BUCKETS = 300  # the shortest period that gives at most this many candles over the data
@@ -211,6 +212,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self._thresholds: list[pg.InfiniteLine] = []
         self._last_x: float | None = None
         self.bucket_s = BUCKETS_S[0]
+        self.local_time = False
         first: pg.PlotItem | None = None
         for pane in PANES:
             plot = pg.PlotItem(title=pane.title, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
@@ -364,6 +366,26 @@ class ChartStack(pg.GraphicsLayoutWidget):
                 vb.setXRange(lo + new_last - self._last_x, hi + new_last - self._last_x, padding=0)
         self._last_x = new_last
 
+    # --- settings ----------------------------------------------------------------------------
+    def set_local_time(self, local: bool) -> None:
+        """Date axes and the crosshair in the machine's time zone instead of UTC."""
+        self.local_time = local
+        for plot in self.plots.values():
+            axis = plot.getAxis("bottom")
+            axis.utcOffset = None if local else 0
+            axis.picture = None
+            axis.update()
+
+    def set_theme(self, dark: bool) -> None:
+        background, text, grid = chart_colours(dark)
+        self.setBackground(background)
+        for plot in self.plots.values():
+            plot.titleLabel.setText(plot.titleLabel.text, color=text)
+            for side in ("left", "right", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setTextPen(pg.mkPen(text))
+                axis.setTickPen(pg.mkPen(grid))
+
     # --- rules ---------------------------------------------------------------------------------
     def set_thresholds(self, rules: Iterable[Any]) -> None:
         """A dashed line at the ``enter`` level of every single-metric rule on a charted metric."""
@@ -468,7 +490,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
         for line in self.crosshair.values():
             line.setPos(x[i])
             line.setVisible(True)
-        parts = [f"{fmt_utc(int(x[i] * 1000), seconds=False)} UTC"]
+        ts_ms = int(x[i] * 1000)
+        parts = [f"{fmt_local(ts_ms)} local" if self.local_time else f"{fmt_utc(ts_ms, False)} UTC"]
         for pane in PANES:
             for line in pane.lines:
                 v = self._columns[line.metric][1][i]

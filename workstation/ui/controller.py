@@ -8,7 +8,8 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
 from workstation.core.clock import Clock
 from workstation.engine.engine import Engine
@@ -18,6 +19,8 @@ from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig
 from workstation.ui.charts import SERIES_METRICS
 from workstation.ui.positions_panel import Market, rv_from
+from workstation.ui.settings_dialog import SettingsDialog, load_preferences
+from workstation.ui.theme import apply_theme
 from workstation.ui.window import MainWindow
 
 TICK_MS = 50  # 20 Hz
@@ -39,6 +42,7 @@ class EngineController(ABC):
         rules: RulesConfig | None = None,
         sample_every_ms: int = 60_000,
         max_samples: int | None = None,
+        settings: QSettings | None = None,
     ) -> None:
         self.symbol = symbol
         self.rules = rules
@@ -55,6 +59,13 @@ class EngineController(ABC):
         self.timer = QTimer()
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
+        # ~/.config/workstation/workstation.conf on Linux
+        self.settings = (
+            settings if settings is not None else QSettings("workstation", "workstation")
+        )
+        prefs = load_preferences(self.settings, self.window.notifier)
+        self.apply_display(bool(prefs["dark"]), bool(prefs["local_time"]))
+        self.window.menuBar().addAction("&Settings…", self.open_settings)
 
     def _build_engine(self, clock: Clock) -> Engine:
         self.pipe = build_pipeline(clock, rules=self.rules)
@@ -72,6 +83,36 @@ class EngineController(ABC):
         self.window.clear_alerts()  # a rebuilt engine starts its log again
         self.window.charts.set_thresholds(self.pipe.rules.config.rules)
         return self.pipe.engine
+
+    # --- settings ------------------------------------------------------------------------------
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(
+            self.window,
+            self.settings,
+            self.pipe.rules.config,
+            self.window.notifier,
+            self.apply_rules,
+            self.apply_display,
+        )
+        dialog.open()
+        return dialog
+
+    def apply_rules(self, rules: RulesConfig) -> None:
+        """Put new rules to work now: the engine is rebuilt with them."""
+        self.rules = rules
+        self._rebuild()
+        self._refresh()
+
+    @abstractmethod
+    def _rebuild(self) -> None:
+        """A new pipeline with ``self.rules`` (the replay replays back to where it was)."""
+
+    def apply_display(self, dark: bool, local_time: bool) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            apply_theme(app, dark)
+        self.window.charts.set_theme(dark)
+        self.window.charts.set_local_time(local_time)
 
     def tick(self) -> None:
         """One timer tick: a chart refill every CHART_EVERY-th tick, else bounded engine work

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QPushButton, QToolBar
 
 from workstation.core.clock import LiveClock
@@ -56,6 +57,7 @@ class LiveController(EngineController):
         book: PositionBook | None = None,
         rules: RulesConfig | None = None,
         sessions_dir: Path | None = None,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__(
             cfg.symbols[0],
@@ -64,6 +66,7 @@ class LiveController(EngineController):
             rules,
             sample_every_ms=LIVE_SAMPLE_MS,
             max_samples=LIVE_MAX_SAMPLES,
+            settings=settings,
         )
         self.cfg = cfg
         self.sessions_dir = sessions_dir or default_sessions_dir()
@@ -141,6 +144,18 @@ class LiveController(EngineController):
 
     def now_ms(self) -> int:
         return self.clock.now_ms()
+
+    def _rebuild(self) -> None:
+        """New rules live: a new pipeline fed from the same queue (its metric windows start
+        empty, so the signals read unknown until they fill again; the recording goes on)."""
+        old = self.pump
+        self._build_engine(self.clock)
+        self.pump = LivePump(
+            self.pipe.engine, self.clock, self.feeds.queue, self.feeds.health, note=self._note
+        )
+        self.pump.continue_from(old)  # seq and time go on: the recording stays one sequence
+        if self.writer is not None:
+            self.pipe.engine.add_tap(self.writer.append)
 
     def _show_position(self) -> None:
         self.clock_label.setText(f"  {fmt_utc(self.now_ms())} UTC")

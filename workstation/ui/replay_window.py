@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSlider, QToolBar
 
 from workstation.core.timefmt import fmt_utc
 from workstation.engine.replay import SPEEDS, ReplayDriver
 from workstation.risk.positions import PositionBook
+from workstation.rules.config import RulesConfig
 from workstation.sessions.store import SessionReader
 from workstation.ui.controller import EngineController
 from workstation.ui.window import session_badge
@@ -27,14 +28,22 @@ class ReplayController(EngineController):
     """Owns the session reader, the driver and the window. ``book``: the position book (the
     user's own by default)."""
 
-    def __init__(self, path: str, book: PositionBook | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        book: PositionBook | None = None,
+        rules: RulesConfig | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
         self.reader = SessionReader(path)
         span = self.reader.time_range()
         if span is None:
             self.reader.close()
             raise ValueError(f"{path} holds no events")
         meta = self.reader.meta
-        super().__init__((meta.symbols or ("BTCUSDT",))[0], session_badge(meta), book)
+        super().__init__(
+            (meta.symbols or ("BTCUSDT",))[0], session_badge(meta), book, rules, settings=settings
+        )
         self.driver = ReplayDriver(self.reader.events, self._build_engine, *span, speed=60.0)
         self._t0 = time.monotonic()
         self._toolbar()
@@ -45,6 +54,9 @@ class ReplayController(EngineController):
 
     def now_ms(self) -> int:
         return self.driver.position_ms
+
+    def _rebuild(self) -> None:
+        self.driver.rebuild(self._wall_ms())
 
     def _toolbar(self) -> None:
         bar = QToolBar("Replay")

@@ -10,14 +10,18 @@ def run_screenshot(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from workstation.risk.positions import PositionBook
+    from workstation.rules.config import RulesError, load_rules
     from workstation.sessions.importers.common import epoch_ms
     from workstation.sessions.store import SessionError
     from workstation.ui.replay_window import ReplayController
 
     app = QApplication.instance() or QApplication([])
     try:
-        controller = ReplayController(args.session, PositionBook(args.book) if args.book else None)
-    except (SessionError, ValueError) as exc:
+        rules = load_rules([args.rules] if args.rules else [])
+        controller = ReplayController(
+            args.session, PositionBook(args.book) if args.book else None, rules
+        )
+    except (SessionError, ValueError, RulesError) as exc:
         print(f"workstation gui: {exc}")
         return 1
     w, h = (int(x) for x in args.size.lower().split("x"))

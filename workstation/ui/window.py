@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.curves = self.charts.curves
         self.plots = list(self.charts.plots.values())
         self.readout = QLabel("Move the mouse over the charts to read every pane at that minute.")
-        self.readout.setStyleSheet("font-family:monospace;color:#555;")
+        self.readout.setStyleSheet("font-family:monospace;")
         self.readout.setWordWrap(True)
         self.charts.readout_changed.connect(self.readout.setText)
         layout.addWidget(self.readout)
