@@ -170,3 +170,13 @@ def test_screenshot_of_the_cascade_has_real_content(tmp_path: Path, capsys) -> N
         > 50
     ]
     assert 20 <= len(red_rows) <= 45 and red_rows[0] > 30
+
+
+def test_self_test_replays_the_demo_and_passes(tmp_path: Path, capsys) -> None:
+    from workstation.cli import main
+
+    out = tmp_path / "self-test.png"
+    assert main(["--self-test", "--self-test-out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "self-test: OK" in text and out.stat().st_size > 20_000
+    assert "first paint" in text and " alerts; verdict: " in text

@@ -241,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Trading-risk workstation for crypto derivatives desks.",
     )
     p.add_argument("--version", action="version", version=f"workstation {__version__}")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen on the demo, replay it a few seconds, check, exit",
+    )
+    p.add_argument(
+        "--self-test-out", default=None, metavar="OUT.png", help="where --self-test saves its PNG"
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("simulate", help="write a simulated session from a seeded scenario")
@@ -386,6 +394,10 @@ def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_negative_values(list(sys.argv[1:] if argv is None else argv)))
+    if args.self_test:
+        from workstation.ui.selftest import run_self_test
+
+        return run_self_test(str(DEMO_SESSION), args.self_test_out)
     if args.command is None:  # `workstation` alone: the window, replaying the demo
         args = parser.parse_args(["gui"])
     try:
