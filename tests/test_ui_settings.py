@@ -139,3 +139,28 @@ def test_live_venues_are_checked_before_saving(replay) -> None:
     dialog._save_live()
     assert live_preferences(replay.settings) == (("binance", "deribit"), ("BTCUSDT", "ETHUSDT"))
     dialog.close()
+
+
+def test_first_run_creates_the_user_files_and_about_names_them(qtbot) -> None:
+    from workstation.core.userdirs import ensure_user_dirs, user_paths
+    from workstation.rules.config import load_rules
+    from workstation.ui.about import about_text
+
+    paths = user_paths()
+    assert not paths["rules file"].exists()  # a machine with no settings (conftest's XDG dirs)
+    ensure_user_dirs()
+    assert paths["recordings"].is_dir() and paths["settings folder"].is_dir()
+    assert paths["rules file"].read_text().startswith("# Your rules")
+    # the template overrides nothing: the rules are the shipped ones
+    assert load_rules() == load_rules(include_user_dir=False) or [
+        r.id for r in load_rules().rules
+    ] == [r.id for r in load_rules(include_user_dir=False).rules]
+    paths["rules file"].write_text("version = 1\n[ladder]\nbase_leverage = 3.0\n")
+    ensure_user_dirs()  # never overwrites
+    assert "base_leverage = 3.0" in paths["rules file"].read_text()
+    text = about_text()
+    from workstation import __version__
+
+    assert f"workstation {__version__}" in text
+    for key in ("rules file", "recordings", "position book"):
+        assert str(paths[key]) in text

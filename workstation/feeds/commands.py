@@ -35,11 +35,9 @@ def add_url_options(p: argparse.ArgumentParser) -> None:
 
 def settings_path():  # -> Path
     """settings.toml in the user's settings folder (platformdirs)."""
-    from pathlib import Path
+    from workstation.core.userdirs import user_paths
 
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("workstation", appauthor=False)) / "settings.toml"
+    return user_paths()["settings folder"] / "settings.toml"
 
 
 def settings_urls() -> dict[str, str]:

@@ -74,9 +74,9 @@ class BracketTable:
 
 
 def user_brackets_dir() -> Path:
-    import platformdirs
+    from workstation.core.userdirs import user_paths
 
-    return Path(platformdirs.user_data_dir("workstation", appauthor=False)) / "brackets"
+    return user_paths()["refreshed brackets"]
 
 
 def _table_from_json(venue: str, data: dict[str, Any], symbol: str, origin: str) -> BracketTable:

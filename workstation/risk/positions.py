@@ -171,9 +171,9 @@ CSV_COLUMNS = ("id", *_POS_COLS, "opened_utc", "closed_utc", "close_price_usd",
 
 
 def default_book_path() -> Path:
-    import platformdirs
+    from workstation.core.userdirs import user_paths
 
-    return Path(platformdirs.user_data_dir("workstation", appauthor=False)) / "positions.db"
+    return user_paths()["position book"]
 
 
 def _utc(ms: int | None) -> str:

@@ -313,9 +313,9 @@ def _rule(
 
 def user_rules_path() -> Path:
     """rules.toml in the user's settings folder (platformdirs)."""
-    import platformdirs
+    from workstation.core.userdirs import user_paths
 
-    return Path(platformdirs.user_config_dir("workstation", appauthor=False)) / "rules.toml"
+    return user_paths()["rules file"]
 
 
 def load_rules(

@@ -17,6 +17,7 @@ from workstation.engine.pipeline import build_pipeline
 from workstation.engine.series import SeriesRecorder
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig
+from workstation.ui.about import show_about
 from workstation.ui.charts import SERIES_METRICS
 from workstation.ui.positions_panel import Market, rv_from
 from workstation.ui.settings_dialog import SettingsDialog, load_preferences
@@ -66,6 +67,9 @@ class EngineController(ABC):
         prefs = load_preferences(self.settings, self.window.notifier)
         self.apply_display(bool(prefs["dark"]), bool(prefs["local_time"]))
         self.window.menuBar().addAction("&Settings…", self.open_settings)
+        self.window.menuBar().addMenu("&Help").addAction(
+            "&About workstation", lambda: show_about(self.window)
+        )
 
     def _build_engine(self, clock: Clock) -> Engine:
         self.pipe = build_pipeline(clock, rules=self.rules)

@@ -30,9 +30,9 @@ COLOURS = {"ok": "#1e8449", "late": "#d68910", "down": "#c0392b"}
 
 
 def default_sessions_dir() -> Path:
-    import platformdirs
+    from workstation.core.userdirs import user_paths
 
-    return Path(platformdirs.user_data_dir("workstation", appauthor=False)) / "sessions"
+    return user_paths()["recordings"]
 
 
 def venue_state(venue: str, health: dict | None) -> tuple[str, str]:
