@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO := resources/demo/feb-2026-selloff.session
 
-.PHONY: setup run test bench lint format demo clean
+.PHONY: setup run test bench lint format demo clean bundle bundle-test
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -31,10 +31,18 @@ format: setup
 	$(VENV)/bin/ruff format workstation tests bench
 	$(VENV)/bin/ruff check --fix workstation tests bench
 
+# The desktop bundle: dist/workstation/ and dist/workstation-<version>-linux-x86_64.tar.gz.
+bundle: setup
+	bash installer/build.sh
+
+# Build it, then run the built bundle's self-test and its install/uninstall scripts.
+bundle-test: bundle
+	bash installer/bundle_test.sh
+
 # Remake the bundled demo session (deterministic: same seed, same file contents).
 demo: setup
 	$(PY) -m workstation simulate --scenario feb-2026-selloff --seed 7 --hours 120 \
 	  --venues binance,bybit,deribit --symbols BTCUSDT --out $(DEMO) --force
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -94,8 +94,15 @@ def _rows(args: argparse.Namespace, paths: list[Path], report):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import importlib.util
+
     from workstation.sessions.export import export_session
 
+    if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise UsageError(
+            "--format parquet needs pyarrow, which the desktop bundle leaves out to stay small: "
+            "use --format csv here, or the Python install (pip install .) for Parquet"
+        )
     counts = export_session(args.session, args.out, args.format)
     for kind, n in counts.items():
         print(f"{kind:<17}{n:>10,} rows -> {Path(args.out) / f'{kind}.{args.format}'}")

@@ -164,7 +164,7 @@ class ReplayController(EngineController):
         self.position.setText(f"  {fmt_utc(self.driver.position_ms)} UTC")
 
     def _status(self) -> tuple[str, ...]:
-        return (f"replay x{self.speed_box.currentText().removeprefix('x')}",)
+        return (f"replay {self.speed_box.currentText()}",)
 
     def close(self) -> None:
         self.work_timer.stop()

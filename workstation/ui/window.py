@@ -4,10 +4,12 @@ docks. GUI thread only."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,6 +39,7 @@ VERDICT_STYLE = {
     "REDUCE_SIZE": "background:#d68910;color:black;",
     "WAIT": "background:#c0392b;color:white;",
 }
+ICON = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "workstation.svg"
 LAYOUT_VERSION = 2  # bump when docks or toolbars change, so an old saved layout is ignored
 
 
@@ -51,6 +54,7 @@ class MainWindow(QMainWindow):
     def __init__(self, badge: str, book: PositionBook) -> None:
         super().__init__()
         self.setWindowTitle("workstation")
+        self.setWindowIcon(QIcon(str(ICON)))
         pg.setConfigOptions(antialias=False, useOpenGL=False)
         central = QWidget()
         layout = QVBoxLayout(central)
