@@ -12,6 +12,7 @@ BENCHES = [
     "bench_import.py",
     "bench_feeds.py",
     "bench_gui.py",
+    "bench_bundle.py",
 ]
 
 
