@@ -23,6 +23,20 @@ import websockets
 SYMBOL = "BTCUSDT"
 
 
+# Poll periods (s) for tests: every REST poller within a few seconds against this fake.
+FAST_POLLS = {
+    "oi": 1.0,
+    "long_short": 2.0,
+    "quarterly": 2.0,
+    "volume": 2.0,
+    "okx_mark": 0.5,
+    "okx_oi": 1.0,
+    "okx_funding": 2.0,
+    "okx_liq": 1.0,
+    "deribit_chain": 2.0,
+}
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 

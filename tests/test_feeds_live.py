@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_exchange import FakeExchange, price_at
+from fake_exchange import FAST_POLLS, FakeExchange, price_at
 
 from workstation.core.clock import LiveClock
 from workstation.core.events import (
@@ -37,17 +37,6 @@ mark_price = 1.5
 "premium_" = 1.5
 "oi_" = 4
 """
-FAST_POLLS = {
-    "oi": 1.0,
-    "long_short": 2.0,
-    "quarterly": 2.0,
-    "volume": 2.0,
-    "okx_mark": 0.5,
-    "okx_oi": 1.0,
-    "okx_funding": 2.0,
-    "okx_liq": 1.0,
-    "deribit_chain": 2.0,
-}
 
 
 def run_live(

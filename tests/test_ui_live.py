@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_exchange import FakeExchange
+from fake_exchange import FAST_POLLS, FakeExchange
 
 from workstation.feeds.live import FeedConfig
 from workstation.risk.positions import PositionBook
@@ -16,17 +16,6 @@ from workstation.sessions.store import SessionReader
 from workstation.ui.live_window import LiveController, venue_state
 
 VENUES = ("binance", "bybit", "okx", "deribit")
-FAST_POLLS = {
-    "oi": 1.0,
-    "long_short": 2.0,
-    "quarterly": 2.0,
-    "volume": 2.0,
-    "okx_mark": 0.5,
-    "okx_oi": 1.0,
-    "okx_funding": 2.0,
-    "okx_liq": 1.0,
-    "deribit_chain": 2.0,
-}
 
 
 @pytest.fixture
