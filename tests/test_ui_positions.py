@@ -62,7 +62,7 @@ def test_live_risk_of_a_10x_long_by_hand(panel: PositionsPanel) -> None:
     assert _text(m, 0, "σ to liq") == f"{distance / sigma:.1f}σ"
     # 4.8% < 2σ (6.3%) and < 10%: both fail; 57,000 / (6,000 - 3,000) = 19x against the 5x ladder
     assert _text(m, 0, "2σ buffer") == "FAIL" and _text(m, 0, "10% move") == "FAIL"
-    assert _text(m, 0, "Lev / ladder") == "19.0x / 5x"
+    assert _text(m, 0, "Lev / ladder") == "19.00x / 5x"
     # a failed 2-sigma buffer is the second threshold: HEDGE, coloured as such, reasons in the tip
     exit_index = m.index(0, m.HEADERS.index("Exit"))
     assert m.data(exit_index, DISPLAY) == "HEDGE"

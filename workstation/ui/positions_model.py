@@ -120,7 +120,7 @@ class PositionsModel(RowsModel):
             _num(r.distance_sigmas, "{:.1f}σ"),
             _check(r.buffer_2sigma_ok),
             _check(r.adverse_10pct_ok),
-            f"{r.effective_leverage:.1f}x / {ladder}",
+            f"{r.effective_leverage:.2f}x / {ladder}",
             r.exit_state,
         )[column - len(fixed)]
 
