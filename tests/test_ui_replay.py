@@ -123,3 +123,49 @@ def test_dock_layout_is_saved_and_restored(controller, qtbot, tmp_path) -> None:
         assert again.window.findChild(QDockWidget, "Alerts").isHidden()
     finally:
         again.close()
+
+
+def test_slider_ticks_keys_and_opening_another_session(
+    controller, qtbot, tmp_path, selloff_session
+):
+    from PySide6.QtCore import Qt
+
+    c = controller
+    c.seek(c.driver.start_ms + 60 * 3_600_000)
+    active = [r for r in c.records if r["type"] == "alert" and r["state"] == "active"]
+    assert active and len(c.slider.marks) == len(active)
+    first_value, first_severity = c.slider.marks[0]
+    assert first_value == (active[0]["ts_ms"] - c.driver.start_ms) // 60_000
+    assert first_severity == active[0]["severity"]
+    xs = [c.slider.mark_x(v) for v, _ in c.slider.marks]
+    assert xs == sorted(xs) and xs[0] < xs[-1]  # ticks run left to right with time
+    # one key: N replays to the next alert, P goes back to the one before
+    c.window.show()
+    c.window.activateWindow()
+    qtbot.waitUntil(lambda: c.window.isActiveWindow(), timeout=5_000)
+    before = len(c.alert_times)
+    qtbot.keyClick(c.window, Qt.Key.Key_N)
+    assert len(c.alert_times) == before + 1 and not c.driver.playing
+    qtbot.keyClick(c.window, Qt.Key.Key_Space)
+    assert c.driver.playing
+    qtbot.keyClick(c.window, Qt.Key.Key_Space)
+    assert not c.driver.playing
+    # typing in the alert filter types: the keys are text there, not commands
+    jumped = len(c.alert_times)
+    c.window.filter_text.setFocus()
+    qtbot.keyClicks(c.window.filter_text, "np n")
+    assert c.window.filter_text.text() == "np n" and len(c.alert_times) == jumped
+    assert not c.driver.playing
+    c.window.filter_text.clear()
+    # a file that is not a session: said in the status bar, the current session stays
+    bad = tmp_path / "bad.session"
+    bad.write_bytes(b"not a session at all" * 100)
+    position = c.driver.position_ms
+    assert not c.open_session(str(bad))
+    assert "not opened" in c.window.statusBar().currentMessage()
+    assert c.driver.position_ms == position
+    # another session: badge, slider and engine follow it
+    assert c.open_session(str(selloff_session))
+    assert c.window.badge.text().startswith("REPLAY - simulated (feb-2026-selloff)")
+    assert c.slider.maximum() == 48 * 60 and c.slider.marks == []
+    assert c.driver.position_ms == c.driver.start_ms and c.window.alerts.rowCount() == 0

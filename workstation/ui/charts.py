@@ -316,9 +316,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
         for metric in SERIES_METRICS:
             self._columns[metric] = series.column(metric)
         for metric, curve in self.curves.items():
-            x, y = self._columns[metric]
-            ok = ~np.isnan(y)
-            curve.setData(x[ok], y[ok])
+            # NaN (stale or missing) breaks the line: a feed's gap shows as a gap
+            curve.setData(*self._columns[metric], connect="finite")
         x, price = self._columns["mark_price"]
         self.bucket_s = bucket_for(float(x[-1] - x[0]) if len(x) else 0.0)
         self.candles.set_candles(candles(x, price, self.bucket_s), self.bucket_s)

@@ -53,6 +53,7 @@ class EngineController(ABC):
         self.window = MainWindow(f"{badge}   |   {symbol}", self.book)
         self.records: deque[dict] = deque(maxlen=KEEP_RECORDS)
         self.alert_times: deque[int] = deque(maxlen=KEEP_RECORDS)
+        self.alert_marks: deque[tuple[int, str]] = deque(maxlen=KEEP_RECORDS)  # (ts, severity)
         self.verdict: dict | None = None
         self.health: dict[str, dict] = {}  # the latest feed health record per venue (live)
         self.frame_ms = 0.0
@@ -83,6 +84,7 @@ class EngineController(ABC):
         )
         self.records.clear()
         self.alert_times.clear()
+        self.alert_marks.clear()
         self.verdict = None
         self.window.clear_alerts()  # a rebuilt engine starts its log again
         self.window.charts.set_thresholds(self.pipe.rules.config.rules)
@@ -145,6 +147,7 @@ class EngineController(ABC):
                 self.verdict = r
             elif kind == "alert" and r["state"] == "active":
                 self.alert_times.append(r["ts_ms"])
+                self.alert_marks.append((r["ts_ms"], r["severity"]))
             elif kind == "health":
                 self.health[r["venue"]] = r
         self.window.add_records(new)

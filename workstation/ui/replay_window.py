@@ -9,13 +9,15 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSlider, QToolBar
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QPushButton, QToolBar
 
 from workstation.core.timefmt import fmt_utc
 from workstation.engine.replay import SPEEDS, ReplayDriver
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig
-from workstation.sessions.store import SessionReader
+from workstation.sessions.store import SessionError, SessionReader
+from workstation.ui.alert_slider import AlertSlider
 from workstation.ui.controller import EngineController
 from workstation.ui.window import session_badge
 
@@ -74,7 +76,10 @@ class ReplayController(EngineController):
         self.speed_box.addItems([f"x{k}" if k != "max" else "max" for k in SPEEDS])
         self.speed_box.setCurrentText("x60")
         self.speed_box.currentTextChanged.connect(self.set_speed)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Open a recorded or imported session (Ctrl+O)")
+        self.open_button.clicked.connect(self._open_dialog)
+        self.slider = AlertSlider()
         self.slider.setRange(0, max(1, (self.driver.end_ms - self.driver.start_ms) // 60_000))
         self.slider.sliderReleased.connect(
             lambda: self.seek(self.driver.start_ms + self.slider.value() * 60_000)
@@ -85,6 +90,7 @@ class ReplayController(EngineController):
         self.next_alert.clicked.connect(self.jump_to_next_alert)
         self.position = QLabel()
         for w in (
+            self.open_button,
             self.play_button,
             self.speed_box,
             self.previous_alert,
@@ -94,6 +100,54 @@ class ReplayController(EngineController):
         ):
             bar.addWidget(w)
         self.window.addToolBar(bar)
+        # One key each: Space plays and pauses, N and P jump to the next and previous alert.
+        for key, slot in (
+            ("Space", self.toggle),
+            ("N", self.jump_to_next_alert),
+            ("P", self.jump_to_previous_alert),
+            ("Ctrl+O", self._open_dialog),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self.window)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # not in dialogs
+            shortcut.activated.connect(slot)
+        self.play_button.setToolTip("Play or pause (Space)")
+        self.next_alert.setToolTip("Replay to the next alert and pause there (N)")
+        self.previous_alert.setToolTip("Back to the previous alert (P)")
+
+    def _open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open a session", "", "Sessions (*.session);;All files (*)"
+        )
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path: str) -> bool:
+        """Replay another session in this window; a file that cannot be opened leaves the
+        current one as it was and says why in the status bar."""
+        try:
+            reader = SessionReader(path)
+            span = reader.time_range()
+            if span is None:
+                reader.close()
+                raise ValueError(f"{path} holds no events")
+        except (SessionError, ValueError) as exc:
+            self.window.statusBar().showMessage(f"not opened: {exc}", 10_000)
+            return False
+        self.driver.pause()
+        self.work_timer.stop()
+        self.play_button.setText("Play")
+        self.reader.close()
+        self.reader = reader
+        meta = reader.meta
+        self.symbol = (meta.symbols or ("BTCUSDT",))[0]
+        self.window.badge.setText(f"{session_badge(meta)}   |   {self.symbol}")
+        speed = self.driver.speed
+        self.driver = ReplayDriver(reader.events, self._build_engine, *span, speed=speed)
+        self.slider.setRange(0, max(1, (span[1] - span[0]) // 60_000))
+        self.window.charts.plots["price"].enableAutoRange()
+        self._refresh()
+        self.window.statusBar().showMessage(f"opened {path}", 5_000)
+        return True
 
     # --- actions -------------------------------------------------------------------------------
     def toggle(self) -> None:
@@ -161,6 +215,8 @@ class ReplayController(EngineController):
         self.slider.blockSignals(True)
         self.slider.setValue((self.driver.position_ms - self.driver.start_ms) // 60_000)
         self.slider.blockSignals(False)
+        start = self.driver.start_ms
+        self.slider.set_marks([((ts - start) // 60_000, sev) for ts, sev in self.alert_marks])
         self.position.setText(f"  {fmt_utc(self.driver.position_ms)} UTC")
 
     def _status(self) -> tuple[str, ...]:
