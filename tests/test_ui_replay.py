@@ -40,6 +40,8 @@ def test_play_at_max_fills_the_panels_and_pause_holds(controller, qtbot) -> None
     assert controller.driver.position_ms == held  # paused: time does not move
     assert controller.window.alerts.rowCount() > 0
     assert controller.window.verdict.text() != "VERDICT —"
+    status = controller.window.status.text()
+    assert status.startswith("replay max  |  ") and "charts frame" in status
     x, _ = controller.series.column("mark_price")
     assert len(x) > 1_000 and controller.window.curves["mark_price"].xData is not None
 

@@ -10,6 +10,7 @@ Plot items and their buffers are made once and refilled (``setData``); the owner
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -213,6 +214,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self._last_x: float | None = None
         self.bucket_s = BUCKETS_S[0]
         self.local_time = False
+        self.paint_ms = 0.0
         first: pg.PlotItem | None = None
         for pane in PANES:
             plot = pg.PlotItem(title=pane.title, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
@@ -364,6 +366,12 @@ class ChartStack(pg.GraphicsLayoutWidget):
             if hi >= self._last_x - 0.01 * (hi - lo) and new_last > self._last_x:
                 vb.setXRange(lo + new_last - self._last_x, hi + new_last - self._last_x, padding=0)
         self._last_x = new_last
+
+    def paintEvent(self, event: Any) -> None:
+        """Paint, and keep how long it took (the status bar's frame time)."""
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_ms = (time.perf_counter() - started) * 1000
 
     # --- settings ----------------------------------------------------------------------------
     def set_local_time(self, local: bool) -> None:
