@@ -21,6 +21,14 @@ HOME="$scratch" XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data" 
   QT_QPA_PLATFORM=offscreen "$BIN" --self-test --self-test-out "$scratch/self-test.png" \
   2> >(grep -v propagateSizeHints >&2)
 
+# The first start on a machine with no settings creates the rules file and the data folders.
+HOME="$scratch" XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data" \
+  QT_QPA_PLATFORM=offscreen "$BIN" gui --at 2026-02-02T06:00:00Z --screenshot "$scratch/cascade.png" \
+  2> >(grep -v propagateSizeHints >&2)
+for f in "$scratch/config/workstation/rules.toml" "$scratch/data/workstation/sessions"; do
+  [ -e "$f" ] || { echo "bundle-test: the first start did not make $f" >&2; exit 1; }
+done
+
 HOME="$scratch" XDG_DATA_HOME="$scratch/data" bash dist/workstation/install.sh
 for f in "$scratch/data/applications/workstation.desktop" \
          "$scratch/data/icons/hicolor/48x48/apps/workstation.png" \

@@ -367,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
+    from workstation.core.userdirs import ensure_user_dirs
+
+    ensure_user_dirs()  # the first start creates the settings and data folders and rules.toml
     if args.screenshot:
         from workstation.ui.snapshot import run_screenshot
 

@@ -23,13 +23,11 @@ def run_window(args: argparse.Namespace) -> int:
         return 1
     from PySide6.QtWidgets import QApplication
 
-    from workstation.core.userdirs import ensure_user_dirs
     from workstation.risk.positions import PositionBook
     from workstation.rules.config import RulesError, load_rules
     from workstation.sessions.store import SessionError
     from workstation.ui.replay_window import ReplayController
 
-    ensure_user_dirs()  # the first run creates the settings and data folders and rules.toml
     app = QApplication.instance() or QApplication(sys.argv[:1])
     book = PositionBook(args.book) if args.book else None
     try:
