@@ -215,6 +215,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self.bucket_s = BUCKETS_S[0]
         self.local_time = False
         self.paint_ms = 0.0
+        self._markers_key: tuple = ()
         first: pg.PlotItem | None = None
         for pane in PANES:
             plot = pg.PlotItem(title=pane.title, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
@@ -356,7 +357,10 @@ class ChartStack(pg.GraphicsLayoutWidget):
             for big, amounts, colour, symbol in spots
             for i in big
         ]
-        self.liq_markers.setData(points)
+        key = tuple((p["pos"], p["symbol"]) for p in points)
+        if key != self._markers_key:  # the scatter rebuilds every spot: only when they change
+            self._markers_key = key
+            self.liq_markers.setData(points)
 
     def _follow(self, new_last: float | None) -> None:
         """Keep the newest data in view when the trader has zoomed but stays at the right edge."""

@@ -137,6 +137,16 @@ class SignalsModel(RowsModel):
             else:
                 state = "stable"
             rows.append((label, text, state, action if state == "crowded" else ""))
+        if len(rows) == len(self._rows):  # the same signals: repaint what changed, no relayout
+            changed = [
+                i for i, (new, old) in enumerate(zip(rows, self._rows, strict=True)) if new != old
+            ]
+            self._rows = rows
+            if changed:
+                self.dataChanged.emit(
+                    self.index(changed[0], 0), self.index(changed[-1], len(self.HEADERS) - 1)
+                )
+            return
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()

@@ -135,6 +135,7 @@ class PositionsPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.view)
         self.positions: list[Position] = []
+        self._stress_key: tuple | None = None
         self.reload()
 
     # --- data ----------------------------------------------------------------------------------
@@ -167,6 +168,10 @@ class PositionsPanel(QWidget):
         self._stress(marks)
 
     def _stress(self, marks: dict[str, float]) -> None:
+        key = (tuple(self.positions), tuple(sorted((k, round(v, 2)) for k, v in marks.items())))
+        if key == self._stress_key:  # same book, same marks (to the cent): nothing to redraw
+            return
+        self._stress_key = key
         if not self.positions:
             self.stress_curve.setData([], [])
             self.stress_liq.setData([], [])

@@ -170,7 +170,7 @@ class ReplayController(EngineController):
 
     def _work_while_idle(self) -> None:
         if self.driver.playing:
-            self._work(time.perf_counter() + IDLE_BUDGET_S)
+            self._advance(time.perf_counter() + IDLE_BUDGET_S)
         self._sync_work_timer()
 
     def seek(self, ts_ms: int) -> None:
@@ -202,6 +202,12 @@ class ReplayController(EngineController):
             super().tick()
 
     def _work(self, deadline: float) -> None:
+        """The timer's share; at max speed the idle worker does the engine's work instead, so a
+        tick is only the panels and never adds to a work slice."""
+        if not self.work_timer.isActive():
+            self._advance(deadline)
+
+    def _advance(self, deadline: float) -> None:
         target = self.driver.target_ms(self._wall_ms())
         while self.driver.position_ms < target and time.perf_counter() < deadline:
             self.driver.run_until(min(target, self.driver.position_ms + SLICE_MS), EVENTS_PER_SLICE)

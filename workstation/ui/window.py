@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QSystemTrayIcon,
     QTableView,
@@ -87,6 +88,21 @@ class MainWindow(QMainWindow):
         self.readout.setWordWrap(True)
         self.charts.readout_changed.connect(self.readout.setText)
         layout.addWidget(self.readout)
+        # The strips above the charts keep their size whatever their text (and the banner keeps
+        # its place when hidden): a relayout would resize the charts, and a resized chart
+        # repaints every pane and axis — at 20 Hz that was most of the window's paint time.
+        fm = self.fontMetrics()
+        for label, lines in (
+            (self.badge, 1),
+            (self.verdict, 1),
+            (self.ladder, 2),
+            (self.readout, 2),
+        ):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            label.setFixedHeight(max(label.sizeHint().height(), lines * fm.lineSpacing() + 8))
+        banner_policy = self.banner.sizePolicy()
+        banner_policy.setRetainSizeWhenHidden(True)
+        self.banner.setSizePolicy(banner_policy)
         layout.addWidget(self.charts, stretch=1)
         self.setCentralWidget(central)
         self.signals = SignalsModel()
@@ -95,9 +111,12 @@ class MainWindow(QMainWindow):
         self.alerts_view_model.setSourceModel(self.alerts)
         self.alerts_view = self._table(self.alerts_view_model)
         self.alerts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Fixed widths (the message stretches): sizing columns to their contents would measure
+        # every row on every new alert, which grows with the log.
         header = self.alerts_view.horizontalHeader()
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)  # the rule: elided
-        header.resizeSection(2, 150)
+        for column, width in enumerate((130, 70, 150, 62, 36)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         self.alerts_view.setWordWrap(False)
         self.alerts_view.clicked.connect(lambda index: self.go_to_alert(index.row()))
         # Right column: signals over the alert log. Bottom: positions and the stress chart.
@@ -234,6 +253,7 @@ class MainWindow(QMainWindow):
             if verdict["unknown"]:
                 text += "  —  unknown (stale): " + ", ".join(verdict["unknown"])
             self.verdict.setText(text)
+            self.verdict.setToolTip(text)
             self.verdict.setStyleSheet(
                 "font-size:18px;font-weight:bold;padding:6px;" + VERDICT_STYLE[verdict["verdict"]]
             )
