@@ -187,8 +187,12 @@ class EngineController(ABC):
                 (
                     *self._status(),
                     f"{self.window.alerts.unacknowledged()} active alerts unacknowledged",
-                    f"panel refresh {self.frame_ms:.1f} ms, charts frame "
-                    f"{self.window.charts.paint_ms:.1f} ms",
+                    f"panel refresh {self.frame_ms:.1f} ms"
+                    + (
+                        f", charts frame {self.window.charts.paint_ms:.1f} ms"
+                        if self.window.charts.paint_ms
+                        else ""
+                    ),
                 )
             )
         )

@@ -66,8 +66,13 @@ class MainWindow(QMainWindow):
         self.ladder = QLabel("Ladder —")
         self.ladder.setWordWrap(True)
         self.banner = Banner()
-        for w in (self.badge, self.verdict, self.banner, self.ladder):
-            layout.addWidget(w)
+        layout.addWidget(self.badge)
+        layout.addWidget(self.verdict)
+        # The banner shares the ladder's row: showing it narrows the ladder, never moves the charts.
+        row = QHBoxLayout()
+        row.addWidget(self.ladder, stretch=3)
+        row.addWidget(self.banner, stretch=2)
+        layout.addLayout(row)
         self.tray = None
         if QSystemTrayIcon.isSystemTrayAvailable():  # not offscreen, not on every desktop
             self.tray = QSystemTrayIcon(
@@ -88,21 +93,18 @@ class MainWindow(QMainWindow):
         self.readout.setWordWrap(True)
         self.charts.readout_changed.connect(self.readout.setText)
         layout.addWidget(self.readout)
-        # The strips above the charts keep their size whatever their text (and the banner keeps
-        # its place when hidden): a relayout would resize the charts, and a resized chart
-        # repaints every pane and axis — at 20 Hz that was most of the window's paint time.
+        # The strips above the charts keep their size whatever their text: a relayout would
+        # resize the charts, and a resized chart repaints every pane and axis.
         fm = self.fontMetrics()
         for label, lines in (
             (self.badge, 1),
             (self.verdict, 1),
             (self.ladder, 2),
-            (self.readout, 2),
+            (self.readout, 1),
         ):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            label.setFixedHeight(max(label.sizeHint().height(), lines * fm.lineSpacing() + 8))
-        banner_policy = self.banner.sizePolicy()
-        banner_policy.setRetainSizeWhenHidden(True)
-        self.banner.setSizePolicy(banner_policy)
+            label.setFixedHeight(max(label.sizeHint().height(), lines * fm.lineSpacing() + 4))
+        self.banner.setFixedHeight(self.ladder.height())
         layout.addWidget(self.charts, stretch=1)
         self.setCentralWidget(central)
         self.signals = SignalsModel()
