@@ -26,6 +26,7 @@ def test_badge_says_simulated(controller) -> None:
 
 
 def test_play_at_max_fills_the_panels_and_pause_holds(controller, qtbot) -> None:
+    controller.window.show()  # painted, so the status bar has a frame time
     controller.speed_box.setCurrentText("max")
     controller.toggle()
     assert controller.play_button.text() == "Pause"
