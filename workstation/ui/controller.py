@@ -52,8 +52,8 @@ class EngineController(ABC):
         self.book = book if book is not None else PositionBook()
         self.window = MainWindow(f"{badge}   |   {symbol}", self.book)
         self.records: deque[dict] = deque(maxlen=KEEP_RECORDS)
-        self.alert_times: deque[int] = deque(maxlen=KEEP_RECORDS)
         self.alert_marks: deque[tuple[int, str]] = deque(maxlen=KEEP_RECORDS)  # (ts, severity)
+        self.alerts_fired = 0  # since the engine was built (the marks keep the newest)
         self.verdict: dict | None = None
         self.health: dict[str, dict] = {}  # the latest feed health record per venue (live)
         self.frame_ms = 0.0
@@ -72,6 +72,11 @@ class EngineController(ABC):
             "&About workstation", lambda: show_about(self.window)
         )
 
+    @property
+    def alert_times(self) -> list[int]:
+        """When each alert we know of fired (session ms), oldest first."""
+        return [ts for ts, _ in self.alert_marks]
+
     def _build_engine(self, clock: Clock) -> Engine:
         self.pipe = build_pipeline(clock, rules=self.rules)
         self.series = SeriesRecorder(
@@ -83,8 +88,8 @@ class EngineController(ABC):
             max_rows=self.max_samples,
         )
         self.records.clear()
-        self.alert_times.clear()
         self.alert_marks.clear()
+        self.alerts_fired = 0
         self.verdict = None
         self.window.clear_alerts()  # a rebuilt engine starts its log again
         self.window.charts.set_thresholds(self.pipe.rules.config.rules)
@@ -146,8 +151,8 @@ class EngineController(ABC):
             if kind == "checklist" and r.get("symbol") == self.symbol:
                 self.verdict = r
             elif kind == "alert" and r["state"] == "active":
-                self.alert_times.append(r["ts_ms"])
                 self.alert_marks.append((r["ts_ms"], r["severity"]))
+                self.alerts_fired += 1
             elif kind == "health":
                 self.health[r["venue"]] = r
         self.window.add_records(new)

@@ -61,9 +61,6 @@ class PositionsModel(RowsModel):
     def position(self, row: int) -> Position:
         return self._rows[row][0]
 
-    def risk(self, row: int) -> PositionRisk | None:
-        return self._rows[row][1]
-
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
         if index.isValid() and index.column() in _EDITABLE:

@@ -179,8 +179,8 @@ class ReplayController(EngineController):
 
     def jump_to_next_alert(self) -> None:
         """Play at max speed until the next alert (or the end), then pause there."""
-        was = len(self.alert_times)
-        while not self.driver.finished and len(self.alert_times) == was:
+        was = self.alerts_fired
+        while not self.driver.finished and self.alerts_fired == was:
             self.driver.run_until(self.driver.position_ms + 60_000, MAX_EVENTS_PER_TICK)
             self._collect()
         self.driver.pause()
