@@ -26,8 +26,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def make_session(path: Path, hours: float) -> int:
-    from workstation.sessions.scenarios import SCENARIOS
-    from workstation.sessions.simulator import simulate
+    from bench_sessions import one_second_events
+
     from workstation.sessions.store import SessionWriter
 
     n = 0
@@ -39,14 +39,7 @@ def make_session(path: Path, hours: float) -> int:
         extra={"scenario": "feb-2026-selloff"},
         overwrite=True,
     ) as w:
-        for ev in simulate(
-            SCENARIOS["feb-2026-selloff"],
-            seed=1,
-            hours=hours,
-            venues=("binance", "bybit"),
-            symbols=("BTCUSDT",),
-            tick_s=1,
-        ):
+        for ev in one_second_events(hours):
             w.append(ev)
             n += 1
     return n

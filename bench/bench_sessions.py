@@ -64,6 +64,22 @@ def child(mode: str, path: Path, end_ms: int) -> dict:
     return json.loads(res.stdout)
 
 
+def one_second_events(hours: float):  # -> Iterator[Event]
+    """The benchmarks' load: the feb-2026-selloff scenario, 1-second updates, binance and bybit,
+    BTCUSDT, seed 1."""
+    from workstation.sessions.scenarios import SCENARIOS
+    from workstation.sessions.simulator import simulate
+
+    return simulate(
+        SCENARIOS["feb-2026-selloff"],
+        seed=1,
+        hours=hours,
+        venues=("binance", "bybit"),
+        symbols=("BTCUSDT",),
+        tick_s=1,
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=float, default=7.0)
@@ -71,8 +87,6 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="keep the session file in this folder")
     args = ap.parse_args()
 
-    from workstation.sessions.scenarios import SCENARIOS
-    from workstation.sessions.simulator import simulate
     from workstation.sessions.store import SessionReader, SessionWriter
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ws-bench-"))
@@ -83,16 +97,7 @@ def main() -> None:
         f"generating {args.days:g} days, 1-second updates, binance+bybit, BTCUSDT ...", flush=True
     )
     t0 = time.perf_counter()
-    events = list(
-        simulate(
-            SCENARIOS["feb-2026-selloff"],
-            seed=1,
-            hours=hours,
-            venues=("binance", "bybit"),
-            symbols=("BTCUSDT",),
-            tick_s=1,
-        )
-    )
+    events = list(one_second_events(hours))
     print(f"  simulated {len(events):,} events in {time.perf_counter() - t0:.1f} s")
 
     writes = []
