@@ -96,10 +96,10 @@ class NotFound(BaseHTTPRequestHandler):
 
 
 def ingest(seconds: float) -> None:
+    from workstation.app.pipeline import build_pipeline
+    from workstation.app.pump import LivePump
     from workstation.core.clock import LiveClock
-    from workstation.engine.pipeline import build_pipeline
     from workstation.feeds.live import FeedConfig, LiveFeeds
-    from workstation.feeds.pump import LivePump
 
     pusher = Pusher(5_000)
     http = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
@@ -147,10 +147,10 @@ def ingest(seconds: float) -> None:
 def normal_load(seconds: float) -> None:
     from fake_exchange import FakeExchange
 
+    from workstation.app.pipeline import build_pipeline
+    from workstation.app.pump import LivePump
     from workstation.core.clock import LiveClock
-    from workstation.engine.pipeline import build_pipeline
     from workstation.feeds.live import FeedConfig, LiveFeeds
-    from workstation.feeds.pump import LivePump
 
     with FakeExchange() as fake:
         clock = LiveClock()

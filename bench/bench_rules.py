@@ -38,8 +38,8 @@ def make_session(path: Path, days: float) -> None:
 
 
 def run_once(path: Path, eval_interval_s: float) -> dict:
+    from workstation.app.pipeline import build_pipeline
     from workstation.core.clock import ReplayClock
-    from workstation.engine.pipeline import build_pipeline
     from workstation.rules.config import load_rules
     from workstation.sessions.store import SessionReader
 
@@ -55,7 +55,14 @@ def run_once(path: Path, eval_interval_s: float) -> dict:
     warm_after = events[0].ts_recv_ms + 86_400_000
     lat: list[int] = []
     evals = [0]
-    pipe.metrics.on_evaluated.append(lambda ts: evals.__setitem__(0, evals[0] + 1))
+    tick = pipe.metrics.tick
+
+    def counted_tick(ts: int) -> bool:
+        evaluated = tick(ts)
+        evals[0] += evaluated
+        return evaluated
+
+    pipe.metrics.tick = counted_tick
     outputs = 0
     t0 = time.perf_counter()
     for i, ev in enumerate(events):

@@ -33,7 +33,7 @@ if mode == "floor":
         "WHERE ts_recv_ms < ? ORDER BY ts_recv_ms, seq", (end,)):
         n += 1
 else:
-    from workstation.engine.pipeline import build_pipeline
+    from workstation.app.pipeline import build_pipeline
     from workstation.engine.replay import ReplayDriver
     from workstation.sessions.store import SessionReader
     reader = SessionReader(path)

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from workstation.app.pipeline import build_pipeline
 from workstation.core.clock import ReplayClock
 from workstation.core.events import MarkPrice, OpenInterest
 from workstation.engine.engine import Engine
-from workstation.engine.pipeline import build_pipeline
 from workstation.engine.replay import ReplayDriver, parse_speed
 from workstation.sessions.store import SessionReader
 
@@ -170,7 +170,7 @@ def test_series_recorder_keeps_at_most_max_rows() -> None:
     """A live run's chart series stays bounded: past max_rows the oldest tenth goes."""
     from types import SimpleNamespace
 
-    from workstation.engine.series import SeriesRecorder
+    from workstation.app.series import SeriesRecorder
 
     clock = ReplayClock()
     engine = Engine(clock)

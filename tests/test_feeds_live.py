@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from fake_exchange import FAST_POLLS, FakeExchange, price_at
 
+from workstation.app.pipeline import build_pipeline
+from workstation.app.pump import LivePump
 from workstation.core.clock import LiveClock
 from workstation.core.events import (
     Bar1m,
@@ -21,10 +23,8 @@ from workstation.core.events import (
     VolIndex,
     Volume24h,
 )
-from workstation.engine.pipeline import build_pipeline
 from workstation.engine.replay import ReplayDriver
 from workstation.feeds.live import FeedConfig, LiveFeeds
-from workstation.feeds.pump import LivePump
 from workstation.rules.config import load_rules
 from workstation.sessions.store import SessionReader, SessionWriter
 
@@ -269,26 +269,21 @@ def test_record_command_closes_the_file_cleanly_on_a_signal(
 
 
 def test_urls_come_from_settings_then_the_command_line(tmp_path: Path) -> None:
-    import argparse
-
-    from workstation.feeds.commands import feed_config, settings_path
-    from workstation.risk.commands import UsageError
+    from workstation.app.feed_config import SettingsError, feed_config, settings_path
 
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         '[urls]\nbybit = "https://api-testnet.bybit.com"\nbinance_ws = "wss://stream.binancefuture.com"\n'
     )
-    args = argparse.Namespace(
-        venues=("binance", "bybit"), symbols=("BTCUSDT",), binance_ws_url="ws://127.0.0.1:9"
-    )
-    cfg = feed_config(args)
+    args = (("binance", "bybit"), ("BTCUSDT",), {"binance_ws_url": "ws://127.0.0.1:9"})
+    cfg = feed_config(*args)
     assert cfg.urls["bybit"] == "https://api-testnet.bybit.com"  # from the settings file
     assert cfg.urls["binance_ws"] == "ws://127.0.0.1:9"  # the command line wins
     assert cfg.urls["okx"] == "https://www.okx.com"  # the default
     path.write_text('[urls]\nkraken = "https://x"\n')
-    with pytest.raises(UsageError, match=r"\[urls\] kraken: unknown"):
-        feed_config(args)
+    with pytest.raises(SettingsError, match=r"\[urls\] kraken: unknown"):
+        feed_config(*args)
     path.unlink()
-    with pytest.raises(UsageError, match="--okx-url must be an http"):
-        feed_config(argparse.Namespace(venues=("okx",), symbols=("BTCUSDT",), okx_url="ftp://x"))
+    with pytest.raises(SettingsError, match="--okx-url must be an http"):
+        feed_config(("okx",), ("BTCUSDT",), {"okx_url": "ftp://x"})

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
+from workstation.app.pipeline import build_pipeline
 from workstation.core.clock import ReplayClock
 from workstation.core.events import FuturePrice, Liquidation, MarkPrice, OpenInterest, Volume24h
-from workstation.engine.pipeline import build_pipeline
 
 T0 = 1_769_731_200_000  # 2026-01-30 00:00 UTC
 MIN = 60_000

@@ -200,7 +200,7 @@ def one_rule(tmp_path: Path, body: str):
     cfg = load_rules([write(tmp_path, '[[rule]]\nid = "r"\n' + body)], include_user_dir=False)
     rule = next(r for r in cfg.rules if r.id == "r")
     engine = Engine(ReplayClock())
-    ev = AlertEvaluator(engine, (rule,))
+    ev = AlertEvaluator(engine.emit, (rule,))
     return engine, ev
 
 
@@ -287,7 +287,7 @@ any = [ { metric = "oi_change_4h_pct", op = ">", enter = 5 },
     )
     rules = tuple(r for r in cfg.rules if r.id in ("both", "either"))
     engine = Engine(ReplayClock())
-    ev = AlertEvaluator(engine, rules)
+    ev = AlertEvaluator(engine.emit, rules)
     ev.evaluate(0, {("all", "X"): {"oi_change_4h_pct": 6.0, "price_change_4h_pct": 0.5}})
     assert [(r["rule"], r["state"]) for r in engine.drain()] == [("either", "active")]
     ev.evaluate(1, {("all", "X"): {"oi_change_4h_pct": 6.0, "price_change_4h_pct": -2.0}})
@@ -404,17 +404,18 @@ def test_ladder_hysteresis_and_hold() -> None:
     assert r4.max_leverage == 5.0
 
 
-def test_reload_keeps_the_last_valid_rules(tmp_path: Path) -> None:
-    from workstation.engine.pipeline import build_pipeline
+def test_set_config_keeps_the_state_of_unchanged_rules(tmp_path: Path) -> None:
+    from workstation.app.pipeline import build_pipeline
 
     pipe = build_pipeline(ReplayClock())
-    before = pipe.rules.config
-    bad = write(tmp_path, '[[rule]]\nid = "x"\nmetric = "nope"\nop = ">"\nenter = 1\n')
-    assert pipe.rules.reload(lambda: load_rules([bad], include_user_dir=False)) is False
-    assert pipe.rules.config is before
-    (err,) = pipe.engine.drain()
-    assert err["type"] == "rules_error" and "unknown metric 'nope'" in err["message"]
+    fresh = {("all", "BTCUSDT"): {**QUIET, "skew_25d_30d_volpts": 8.0}}
+    for t in range(0, 20 * 60_000, 60_000):  # skew_fear holds 8 > 6 long enough to be active
+        pipe.rules.evaluate(t, fresh)
+    states = pipe.rules.alerts.states
+    assert states[("skew_fear", "all", "BTCUSDT")].state == "active"
     good = write(tmp_path, "[ladder]\nbase_leverage = 3.0\n")
-    assert pipe.rules.reload(lambda: load_rules([good], include_user_dir=False)) is True
+    pipe.rules.set_config(load_rules([good], include_user_dir=False))
     assert pipe.rules.config.ladder.base_leverage == 3.0
+    # the rules themselves did not change: their instances keep their state (no re-alerting)
+    assert pipe.rules.alerts.states[("skew_fear", "all", "BTCUSDT")].state == "active"
     assert DEFAULT_RULES.is_file()

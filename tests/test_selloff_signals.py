@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from conftest import DEMO
 
+from workstation.app.backtest import backtest
 from workstation.cli import main
 from workstation.core.events import MarkPrice
-from workstation.rules.backtest import backtest
 from workstation.sessions.store import SessionReader
 
 HOUR = 3_600_000

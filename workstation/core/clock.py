@@ -25,7 +25,7 @@ class LiveClock:
 
 class ReplayClock:
     """A clock that shows the session time the replay has reached. Only the replay's thread sets it;
-    it never goes backwards except through :meth:`reset` (used by a backward seek)."""
+    it never goes backwards (a backward seek builds a new engine on a new clock)."""
 
     def __init__(self, start_ms: int = 0) -> None:
         self._now_ms = start_ms
@@ -36,6 +36,3 @@ class ReplayClock:
     def advance_to(self, ts_ms: int) -> None:
         if ts_ms > self._now_ms:
             self._now_ms = ts_ms
-
-    def reset(self, ts_ms: int) -> None:
-        self._now_ms = ts_ms

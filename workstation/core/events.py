@@ -195,4 +195,3 @@ EVENT_TYPES: tuple[type, ...] = (
     PremiumIndex,
     VolIndex,
 )
-KIND_NAMES: tuple[str, ...] = tuple(t.KIND for t in EVENT_TYPES)

@@ -43,7 +43,6 @@ class ReplayDriver:
         self.start_ms = start_ms
         self.end_ms = end_ms
         self.speed = speed
-        self.on_rebuild: list[Callable[[Engine], None]] = []
         self.playing = False
         self._anchor_wall_ms = 0
         self._anchor_session_ms = start_ms
@@ -55,8 +54,6 @@ class ReplayDriver:
         self._events = self._open_events()
         self._pending: Event | None = next(self._events, None)
         self.position_ms = self.start_ms
-        for fn in self.on_rebuild:
-            fn(self.engine)
 
     @property
     def finished(self) -> bool:

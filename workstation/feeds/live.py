@@ -93,7 +93,6 @@ class LiveFeeds:
         self._rng = rng or random.Random()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main_task: asyncio.Task | None = None
-        self._main_task: asyncio.Task | None = None
         self._thread: threading.Thread | None = None
         self._streams: list[WsStream] = []
         self._clients: list[RestClient] = []

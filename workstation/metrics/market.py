@@ -1,7 +1,7 @@
 """Market-structure metrics, incremental, per (venue, symbol) and aggregated per symbol.
 
 Definitions are those of ../shared/DOMAIN.md section 1. Values are written into the engine's
-snapshot store (:class:`workstation.engine.latest.LatestValues`) with the receive time of the input
+snapshot store (:class:`workstation.metrics.latest.LatestValues`) with the receive time of the input
 they came from, so every metric carries its age; past its staleness limit it is STALE. The
 aggregate stream of a symbol has ``venue = "all"``: OI and liquidations summed in USD over the
 venues whose data is fresh (``partial`` lists the ones left out), funding OI-weighted, basis and
@@ -54,8 +54,7 @@ from workstation.core.events import (
     VolIndex,
     Volume24h,
 )
-from workstation.engine.engine import Engine
-from workstation.engine.latest import LatestValues
+from workstation.metrics.latest import LatestValues
 from workstation.metrics.skew import chain_skew
 from workstation.metrics.windows import (
     HOUR_MS,
@@ -183,11 +182,13 @@ class _Stream:
 
 
 class MarketMetrics:
-    """Computes the metrics; writes them into ``store``. Evaluates windows every ``eval_ms``."""
+    """Computes the metrics; writes them into ``store``. Per event it updates its windows; the
+    pipeline calls :meth:`tick` at every ``eval_ms`` boundary of engine time, which evaluates when
+    an event arrived since the last evaluation, or when idle for ``idle_eval_ms``. Pure of the
+    engine: it never schedules anything itself. Engine thread only."""
 
     def __init__(
         self,
-        engine: Engine,
         store: LatestValues,
         cfg: MetricsConfig | None = None,
         eval_ms: int = 1000,
@@ -207,10 +208,8 @@ class MarketMetrics:
         # Venues with a liquidation feed (one seen): elsewhere "no liquidations" is unknown, not 0.
         self._liq_venues: set[str] = set()
         self.partial: dict[str, list[str]] = {}  # symbol -> venues left out of the aggregate
-        self.on_evaluated: list[Callable[[int], None]] = []
         # After each evaluation: per stream, the metrics within their staleness limit.
         self.fresh_values: dict[tuple[str, str], dict[str, float]] = {}
-        engine.add_timer(eval_ms, self._tick)
 
     def handlers(self) -> dict[type, Callable[[Any], None]]:
         return {
@@ -368,13 +367,16 @@ class MarketMetrics:
             limits[n] = self.cfg.limit_ms(n)
         return {n: vals[n] for n, ts in upd.items() if now - ts <= limits[n]}
 
-    def _tick(self, now_ms: int) -> None:
-        """Every ``eval_ms``: evaluate if an event arrived since the last evaluation; when idle,
-        every ``idle_eval_ms`` (windows decay and data goes stale without events too)."""
+    def tick(self, now_ms: int) -> bool:
+        """At an evaluation boundary: evaluate if an event arrived since the last evaluation;
+        when idle, every ``idle_eval_ms`` (windows decay and data goes stale without events too).
+        Returns whether it evaluated (then :attr:`fresh_values` is new)."""
         if self._dirty or now_ms - self._last_eval >= self._idle_eval_ms:
             self._dirty = False
             self._last_eval = now_ms
             self._evaluate(now_ms)
+            return True
+        return False
 
     def _evaluate(self, now_ms: int) -> None:
         """Windows per stream, then the fresh view of each stream, then the aggregates."""
@@ -387,8 +389,6 @@ class MarketMetrics:
             self._aggregate(symbol, now_ms, fresh)
             fresh[(AGG, symbol)] = self._fresh_dict((AGG, symbol), now_ms)
         self.fresh_values = fresh
-        for fn in self.on_evaluated:
-            fn(now_ms)
 
     @staticmethod
     def _set(vals: dict, upd: dict, name: str, value: float | None, ts: int) -> None:

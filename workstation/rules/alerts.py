@@ -17,11 +17,10 @@ Engine thread only.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workstation.engine.engine import Engine
 from workstation.rules.config import RuleDef
 
 UNKNOWN, INACTIVE, PENDING, ACTIVE = "unknown", "inactive", "pending", "active"
@@ -72,10 +71,11 @@ class RuleState:
 
 
 class AlertEvaluator:
-    """Runs every rule instance on the metrics store; emits alert records through the engine."""
+    """Runs every rule instance on the metrics it is given; hands alert records to ``emit``.
+    Owned by the engine thread (the pipeline calls it after each metrics evaluation)."""
 
-    def __init__(self, engine: Engine, rules: tuple[RuleDef, ...]) -> None:
-        self._engine = engine
+    def __init__(self, emit: Callable[[dict[str, Any]], None], rules: tuple[RuleDef, ...]) -> None:
+        self._emit_record = emit
         self.rules = rules
         self.states: dict[tuple[str, str, str], RuleState] = {}
 
@@ -172,7 +172,7 @@ class AlertEvaluator:
     def _emit(
         self, st: RuleState, now: int, state: str, values: Mapping[str, Any], message: str
     ) -> None:
-        self._engine.emit(
+        self._emit_record(
             {
                 "type": "alert",
                 "ts_ms": now,

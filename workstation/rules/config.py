@@ -41,7 +41,8 @@ class Condition:
 
     source: str  # the metric name or the expression text
     names: tuple[str, ...]  # metrics it reads
-    value: Callable[[Mapping[str, float]], float | None]
+    # compiled from ``source``: equal sources are equal conditions (a reload keeps rule state)
+    value: Callable[[Mapping[str, float]], float | None] = field(compare=False)
     op: str
     enter: float
     exit: float

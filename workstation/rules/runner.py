@@ -1,30 +1,27 @@
-"""Runs the rules, the checklist and the ladder after every metrics evaluation, per symbol, and
-emits ``checklist`` and ``ladder`` records when they change. Engine thread only."""
+"""Runs the rules, the checklist and the ladder on the fresh metrics of each evaluation, per
+symbol, and hands ``checklist`` and ``ladder`` records to ``emit`` when they change. Pure of the
+engine: the pipeline calls :meth:`RulesRunner.evaluate`. Engine thread only."""
 
 from __future__ import annotations
 
-from workstation.engine.engine import Engine
-from workstation.engine.latest import LatestValues
-from workstation.metrics.market import AGG, MarketMetrics
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from workstation.metrics.market import AGG
 from workstation.rules.alerts import AlertEvaluator
 from workstation.rules.checklist import Verdict, checklist_verdict
-from workstation.rules.config import RulesConfig, RulesError
+from workstation.rules.config import RulesConfig
 from workstation.rules.ladder import LadderResult, ladder
 
 
 class RulesRunner:
-    def __init__(
-        self, engine: Engine, store: LatestValues, metrics: MarketMetrics, config: RulesConfig
-    ) -> None:
-        self._engine = engine
-        self._store = store
-        self._metrics = metrics
+    def __init__(self, emit: Callable[[dict[str, Any]], None], config: RulesConfig) -> None:
+        self._emit = emit
         self.config = config
-        self.alerts = AlertEvaluator(engine, config.rules)
+        self.alerts = AlertEvaluator(emit, config.rules)
         self.verdicts: dict[str, Verdict] = {}
         self.ladders: dict[str, LadderResult] = {}
         self._ladder_kinds: dict[str, tuple[float, tuple[str, ...]]] = {}
-        metrics.on_evaluated.append(self._after_metrics)
 
     def active_inputs(self, symbol: str) -> frozenset[str]:
         """The metrics of ``symbol`` that an active rule reads or the ladder is cutting on now."""
@@ -47,21 +44,17 @@ class RulesRunner:
             }
         return frozenset(names)
 
-    def reload(self, load) -> bool:
-        """Swap in new rules; on an invalid file keep running on the last valid ones and emit a
-        ``rules_error`` record. Returns whether the new rules were taken."""
-        try:
-            config = load()
-        except RulesError as exc:
-            now = self._engine.now_ms or 0
-            self._engine.emit({"type": "rules_error", "ts_ms": now, "message": str(exc)})
-            return False
+    def set_config(self, config: RulesConfig) -> None:
+        """Put new rules to work from the next evaluation (a rules-change command): instances of
+        unchanged rules keep their state, the ladder keeps its hold, and the metric windows,
+        which live elsewhere, are untouched."""
         self.config = config
         self.alerts.set_rules(config.rules)
-        return True
 
-    def _after_metrics(self, now: int) -> None:
-        fresh_values = self._metrics.fresh_values
+    def evaluate(
+        self, now: int, fresh_values: Mapping[tuple[str, str], Mapping[str, float]]
+    ) -> None:
+        """Rules, then per symbol the checklist and the ladder, on this evaluation's values."""
         self.alerts.evaluate(now, fresh_values)
         states_by_symbol: dict[str, list] = {}
         for st in self.alerts.states.values():
@@ -72,7 +65,7 @@ class RulesRunner:
             )
             if self.verdicts.get(symbol) != verdict:
                 self.verdicts[symbol] = verdict
-                self._engine.emit(
+                self._emit(
                     {
                         "type": "checklist",
                         "ts_ms": now,
@@ -90,7 +83,7 @@ class RulesRunner:
             key = (result.max_leverage, result.kinds)
             if self._ladder_kinds.get(symbol) != key:
                 self._ladder_kinds[symbol] = key
-                self._engine.emit(
+                self._emit(
                     {
                         "type": "ladder",
                         "ts_ms": now,

@@ -53,11 +53,11 @@ def run_window(args: argparse.Namespace) -> int:
 def _live(args: argparse.Namespace, book, rules):  # -> LiveController
     from PySide6.QtCore import QSettings
 
-    from workstation.feeds.commands import feed_config
+    from workstation.app.feed_config import feed_config
+    from workstation.cli.record_cmd import url_overrides
     from workstation.ui.live_window import LiveController
     from workstation.ui.settings_dialog import live_preferences
 
     venues, symbols = live_preferences(QSettings("workstation", "workstation"))
-    args.venues = args.venues or venues
-    args.symbols = args.symbols or symbols
-    return LiveController(feed_config(args), book, rules)
+    cfg = feed_config(args.venues or venues, args.symbols or symbols, url_overrides(args))
+    return LiveController(cfg, book, rules)

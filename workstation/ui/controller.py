@@ -11,10 +11,10 @@ from collections import deque
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from workstation.app.pipeline import build_pipeline
+from workstation.app.series import SeriesRecorder
 from workstation.core.clock import Clock
 from workstation.engine.engine import Engine
-from workstation.engine.pipeline import build_pipeline
-from workstation.engine.series import SeriesRecorder
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig
 from workstation.ui.about import show_about

@@ -12,10 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QPushButton, QToolBar
 
+from workstation.app.pump import LivePump
 from workstation.core.clock import LiveClock
 from workstation.core.timefmt import fmt_utc
 from workstation.feeds.live import FeedConfig, LiveFeeds
-from workstation.feeds.pump import LivePump
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig
 from workstation.sessions.store import SessionWriter

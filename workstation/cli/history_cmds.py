@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from workstation.cli.validators import UsageError, positive_float
 from workstation.core.timefmt import fmt_utc
-from workstation.risk.commands import UsageError
 
 FORMATS = ("binance-vision", "binance-rest", "deribit-chain", "deribit-dvol", "csv")
 
@@ -110,7 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_skew(args: argparse.Namespace) -> int:
-    from workstation.metrics.skew_report import format_skew, last_chains, skew_report
+    from workstation.app.skew_report import format_skew, last_chains, skew_report
     from workstation.sessions.importers.common import ImportError_, epoch_ms
 
     try:
@@ -135,7 +135,7 @@ def cmd_skew(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction, pos_float) -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     im = sub.add_parser("import", help="import public market history as a session")
     im.add_argument("format", choices=FORMATS)
     im.add_argument("paths", nargs="+", metavar="PATH")
@@ -151,7 +151,7 @@ def add_commands(sub: argparse._SubParsersAction, pos_float) -> None:
     im.add_argument(
         "--rate-unit", choices=("fraction", "percent"), help="unit of funding rates that do not say"
     )
-    im.add_argument("--funding-interval-h", type=pos_float("--funding-interval-h"))
+    im.add_argument("--funding-interval-h", type=positive_float("--funding-interval-h"))
     im.add_argument("--time-format", help="csv: auto (default), s, ms, us, or a strftime pattern")
     im.add_argument("--force", action="store_true", help="overwrite --out")
     im.add_argument("--json", action="store_true", help="the report as JSON")

@@ -1,13 +1,14 @@
-"""Builds the standard engine: the same components for replay, backtests and live."""
+"""Builds the standard engine: the same components for replay, backtests and live. The pipeline
+owns the one evaluation timer and the order of work (metrics, then rules, checklist, ladder)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workstation.app.report import MetricsReporter
 from workstation.core.clock import Clock
 from workstation.engine.engine import Engine
-from workstation.engine.latest import LatestValues
-from workstation.engine.report import MetricsReporter
+from workstation.metrics.latest import LatestValues
 from workstation.metrics.market import MarketMetrics
 from workstation.rules.config import RulesConfig, load_rules
 from workstation.rules.runner import RulesRunner
@@ -32,9 +33,15 @@ def build_pipeline(
     engine = Engine(clock)
     latest = LatestValues()
     engine.add_component(latest)
-    metrics = MarketMetrics(engine, latest, config.metrics, config.eval_interval_ms)
+    metrics = MarketMetrics(latest, config.metrics, config.eval_interval_ms)
     engine.add_component(metrics)
-    runner = RulesRunner(engine, latest, metrics, config)
+    runner = RulesRunner(engine.emit, config)
+
+    def evaluate(now_ms: int) -> None:  # the one evaluation timer: metrics, then rules
+        if metrics.tick(now_ms):
+            runner.evaluate(now_ms, metrics.fresh_values)
+
+    engine.add_timer(config.eval_interval_ms, evaluate)
     if report_every_ms:
         MetricsReporter(engine, latest, report_every_ms, metrics)
     return Pipeline(engine=engine, latest=latest, metrics=metrics, rules=runner)

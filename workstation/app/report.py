@@ -1,13 +1,13 @@
 """Periodic ``metrics`` output records: every ``every_ms`` of session time, one record per
 (venue, symbol) in sorted order with the latest value of each metric (names in
-:mod:`workstation.engine.latest`). Engine thread only."""
+:mod:`workstation.metrics.latest`). Engine thread only."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from workstation.engine.engine import Engine
-from workstation.engine.latest import LatestValues
+from workstation.metrics.latest import LatestValues
 
 
 class _Staleness(Protocol):

@@ -14,10 +14,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from workstation.core.clock import ReplayClock
+from workstation.app.run import run_session
 from workstation.core.events import MarkPrice
 from workstation.core.timefmt import fmt_utc
-from workstation.engine.pipeline import build_pipeline
 from workstation.metrics.market import PERP_PRIORITY
 from workstation.rules.config import RulesConfig
 from workstation.sessions.store import SessionReader
@@ -74,21 +73,12 @@ def backtest(
     flap_window_ms: int = FLAP_WINDOW_MS,
 ) -> dict[str, Any]:
     """Replays ``path`` through ``rules``; returns the report as plain data (see module doc)."""
-    reader = SessionReader(path)
-    span = reader.time_range()
-    clock = ReplayClock()
-    pipe = build_pipeline(clock, rules=rules)
     tracker = _DrawdownTracker()
-    pipe.engine.add_tap(tracker)
-    for ev in reader.events():
-        pipe.engine.process(ev)
-        if pipe.engine.events_processed % 50_000 == 0:
-            pipe.engine.drain()  # the records are not needed: the states keep the history
+    with SessionReader(path) as reader:  # records are not kept: the rule states hold the history
+        run = run_session(reader, rules=rules, taps=(tracker,))
+    pipe = run.pipeline
+    span = None if run.first_ts_ms is None else (run.first_ts_ms, run.end_ts_ms)
     end_ms = span[1] if span else 0
-    clock.advance_to(end_ms + 1)
-    pipe.engine.advance()
-    pipe.engine.drain()
-    reader.close()
 
     rows = []
     for (rule_id, venue, symbol), st in sorted(pipe.rules.alerts.states.items()):

@@ -1,4 +1,4 @@
-"""Command-line verbs of the risk tools: liq-price, size, stress, positions, keys, account.
+"""Command-line verbs of the risk tools: liq-price, size, stress, positions.
 
 Each ``cmd_*`` prints text or, with ``--json``, one JSON document (keys in the README). A bad
 argument raises :class:`UsageError` naming it; the CLI turns that into exit status 2.
@@ -7,13 +7,13 @@ argument raises :class:`UsageError` naming it; the CLI turns that into exit stat
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 import time
 from dataclasses import asdict
 from typing import Any
 
+from workstation.cli.validators import UsageError, non_negative_float, positive_float
 from workstation.risk.brackets import VENUES, BracketError, load_table
 from workstation.risk.liquidation import (
     OtherPosition,
@@ -23,10 +23,6 @@ from workstation.risk.liquidation import (
     okx_liquidation_price,
 )
 from workstation.risk.positions import PositionBook, PositionError, read_positions_csv, validate
-
-
-class UsageError(Exception):
-    """A wrong argument: the message starts with its name."""
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -51,7 +47,7 @@ def _dump(obj: Any) -> None:
 
 
 # --- liq-price --------------------------------------------------------------------------------------
-def parse_other(text: str, mark_default: float | None = None) -> OtherPosition:
+def parse_other(text: str) -> OtherPosition:
     parts = text.split(":")
     if len(parts) not in (5, 7):
         raise UsageError(f"--other must be SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM] (got {text!r})")
@@ -197,16 +193,11 @@ def cmd_liq_price(args: argparse.Namespace) -> int:
 # --- size --------------------------------------------------------------------------------------------
 def _market_from_session(path: str, symbol: str) -> tuple[float | None, float | None]:
     """(ladder max, 24h realized vol) at the end of a recorded session, from a headless replay."""
-    from workstation.core.clock import ReplayClock
-    from workstation.engine.pipeline import build_pipeline
+    from workstation.app.run import run_session
     from workstation.sessions.store import SessionReader
 
-    pipe = build_pipeline(ReplayClock())
     with SessionReader(path) as reader:
-        for ev in reader.events():
-            pipe.engine.process(ev)
-            if pipe.engine.events_processed % 50_000 == 0:
-                pipe.engine.drain()
+        pipe = run_session(reader).pipeline
     ladder = pipe.rules.ladders.get(symbol)
     fresh = pipe.metrics.fresh_values.get(("all", symbol), {})
     return (ladder.max_leverage if ladder else None, fresh.get("rv_24h_pct"))
@@ -508,252 +499,34 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
     return 0
 
 
-# --- keys and account -----------------------------------------------------------------------------
-def cmd_keys(args: argparse.Namespace) -> int:
-    from workstation.account.secrets import (
-        KeyringUnavailable,
-        delete_keys,
-        key_hint,
-        load_keys,
-        store_keys,
-    )
-
-    try:
-        if args.action == "set":
-            if sys.stdin.isatty():
-                key = getpass.getpass(f"{args.venue} API key: ")
-                secret = getpass.getpass(f"{args.venue} API secret: ")
-            else:  # piped: the key, then the secret, one a line
-                key, secret = (sys.stdin.readline().strip() for _ in range(2))
-            try:
-                store_keys(args.venue, key, secret)
-            except ValueError as exc:
-                raise UsageError(f"keys set: {exc}") from None
-            print(
-                f"stored the {args.venue} API key {key_hint(key)} and its secret in the system keyring"
-            )
-        elif args.action == "status":
-            keys = load_keys(args.venue)
-            print(
-                f"{args.venue}: "
-                + (
-                    f"API key {key_hint(keys.api_key)} and secret in the keyring"
-                    if keys
-                    else "no keys"
-                )
-            )
-        else:
-            print(
-                f"{args.venue}: "
-                + ("keys deleted" if delete_keys(args.venue) else "there were no keys")
-            )
-    except KeyringUnavailable as exc:
-        print(f"workstation: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_account(args: argparse.Namespace) -> int:
-    from workstation.account.binance import AccountError, BinanceAccount
-    from workstation.account.secrets import KeyringUnavailable, load_keys
-    from workstation.risk.margin import liquidation
-    from workstation.risk.positions import Position
-
-    try:
-        keys = load_keys("binance")
-    except KeyringUnavailable as exc:
-        print(f"workstation: {exc}", file=sys.stderr)
-        return 1
-    if keys is None:
-        print(
-            "workstation: no binance keys in the keyring: run `workstation keys set binance`",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        with BinanceAccount(keys, args.binance_url) as acct:
-            acct.sync_time()
-            positions = acct.positions()
-            balances = acct.balances()
-    except AccountError as exc:
-        print(f"workstation: {exc}", file=sys.stderr)
-        return 1
-    usdt = next((b for b in balances if b.asset == "USDT"), None)
-    rows = []
-    for v in positions:
-        pos = Position(
-            "binance",
-            v.symbol,
-            v.side,
-            v.qty,
-            v.entry_usd,
-            v.leverage,
-            v.margin_mode,
-            margin_usd=v.isolated_margin_usd if v.margin_mode == "isolated" else None,
-            wallet_usd=usdt.cross_wallet if (usdt and v.margin_mode == "cross") else None,
-        )
-        try:
-            ours = liquidation(
-                pos,
-                {p.symbol: p.mark_usd for p in positions},
-                [
-                    Position(
-                        "binance", o.symbol, o.side, o.qty, o.entry_usd, o.leverage, o.margin_mode
-                    )
-                    for o in positions
-                    if o is not v
-                ],
-            ).liquidation_price
-        except BracketError:
-            ours = None
-        rows.append({**asdict(v), "our_liquidation_price": ours})
-    if args.import_positions:
-        with PositionBook(args.book) as book:
-            for r in rows:
-                book.add(
-                    validate(
-                        {
-                            **r,
-                            "entry_usd": r["entry_usd"],
-                            "venue": "binance",
-                            "margin_usd": r["isolated_margin_usd"] or None,
-                            "wallet_usd": usdt.cross_wallet
-                            if usdt and r["margin_mode"] == "cross"
-                            else None,
-                        }
-                    ),
-                    _now_ms(),
-                )
-    if args.json:
-        _dump(
-            {
-                "positions": rows,
-                "balances": [asdict(b) for b in balances],
-                "server_offset_ms": acct.offset_ms,
-            }
-        )
-        return 0
-    for b in balances:
-        print(
-            f"{b.asset}: wallet {b.wallet:,.2f}, cross wallet {b.cross_wallet:,.2f}, available {b.available:,.2f}"
-        )
-    for r in rows:
-        venue_liq = "-" if r["liquidation_price"] is None else f"{r['liquidation_price']:,.2f}"
-        ours = "-" if r["our_liquidation_price"] is None else f"{r['our_liquidation_price']:,.2f}"
-        print(
-            f"{r['symbol']:<10} {r['side']:<5} {r['qty']:>10g} @ {r['entry_usd']:,.2f}  {r['leverage']:g}x "
-            f"{r['margin_mode']:<8} liq {venue_liq} (venue) / {ours} (workstation)"
-        )
-    if args.import_positions:
-        print(f"imported {len(rows)} positions into the book")
-    return 0
-
-
-# --- brackets ---------------------------------------------------------------------------------------
-def _public_json(base_url: str, path: str, params: dict[str, str]) -> Any:
-    import httpx
-
-    try:
-        r = httpx.get(base_url.rstrip("/") + path, params=params, timeout=10.0)
-        r.raise_for_status()
-        return r.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise BracketError(f"{base_url}{path}: {type(exc).__name__}: {exc}") from None
-
-
-def _fetch_bracket_rows(args: argparse.Namespace, symbol: str) -> list[dict[str, Any]]:
-    from workstation.risk.brackets import from_binance, from_bybit, from_okx
-
-    if args.venue == "binance":
-        from workstation.account.binance import AccountError, BinanceAccount
-        from workstation.account.secrets import KeyringUnavailable, load_keys
-
-        try:
-            keys = load_keys("binance")
-        except KeyringUnavailable as exc:
-            raise BracketError(str(exc)) from None
-        if keys is None:
-            raise BracketError(
-                "binance brackets need API keys (a signed endpoint): `workstation keys set binance`"
-            )
-        try:
-            with BinanceAccount(keys, args.url or "https://fapi.binance.com") as acct:
-                acct.sync_time()
-                return from_binance(acct.leverage_brackets(), symbol)
-        except AccountError as exc:
-            raise BracketError(str(exc)) from None
-    if args.venue == "bybit":
-        url = args.url or "https://api.bybit.com"
-        return from_bybit(
-            _public_json(url, "/v5/market/risk-limit", {"category": "linear", "symbol": symbol}),
-            symbol,
-        )
-    url = args.url or "https://www.okx.com"
-    inst = f"{symbol[:-4]}-USDT-SWAP" if symbol.endswith("USDT") else symbol
-    spec = _public_json(url, "/api/v5/public/instruments", {"instType": "SWAP", "instId": inst})
-    mark = _public_json(url, "/api/v5/public/mark-price", {"instType": "SWAP", "instId": inst})
-    tiers = _public_json(
-        url,
-        "/api/v5/public/position-tiers",
-        {"instType": "SWAP", "tdMode": "isolated", "instFamily": inst[:-5]},
-    )
-    return from_okx(tiers, float(spec["data"][0]["ctVal"]), float(mark["data"][0]["markPx"]))
-
-
-def cmd_brackets(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from workstation.risk.brackets import write_user_table
-
-    symbol = args.symbol.upper()
-    if args.action == "show":
-        table = _table(args.venue, symbol)
-        print(f"{args.venue} {symbol}: {table.source}")
-        for b in table.brackets:
-            flag = "" if b.verified else "  (illustrative)"
-            print(
-                f"  {b.floor_usd:>14,.0f} - {b.cap_usd:>14,.0f} USD  MMR {b.mmr * 100:6.3f}%  "
-                f"amount {b.maint_amount_usd:>14,.2f}  max {b.max_leverage:g}x{flag}"
-            )
-        return 0
-    try:
-        rows = _fetch_bracket_rows(args, symbol)
-        path = write_user_table(
-            args.venue, symbol, rows, datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-        )
-    except (BracketError, KeyError, IndexError, TypeError, ValueError) as exc:
-        print(f"workstation: brackets refresh: {exc}", file=sys.stderr)
-        return 1
-    print(f"refreshed {args.venue} {symbol}: {len(rows)} brackets written to {path}")
-    return 0
-
-
-def add_commands(sub: argparse._SubParsersAction, pos_float, nonneg_float) -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the risk verbs on the CLI's subparsers."""
     lp = sub.add_parser("liq-price", help="liquidation price of a linear perpetual position")
     lp.add_argument("--venue", required=True, choices=VENUES)
     lp.add_argument("--side", required=True, choices=("long", "short"))
-    lp.add_argument("--entry", required=True, type=pos_float("--entry"))
-    lp.add_argument("--qty", required=True, type=pos_float("--qty"))
-    lp.add_argument("--leverage", type=pos_float("--leverage"))
-    lp.add_argument("--margin", type=pos_float("--margin"), help="isolated margin, USD")
+    lp.add_argument("--entry", required=True, type=positive_float("--entry"))
+    lp.add_argument("--qty", required=True, type=positive_float("--qty"))
+    lp.add_argument("--leverage", type=positive_float("--leverage"))
+    lp.add_argument("--margin", type=positive_float("--margin"), help="isolated margin, USD")
     lp.add_argument("--symbol", default="BTCUSDT")
     lp.add_argument("--margin-mode", choices=("isolated", "cross"), default="isolated")
     lp.add_argument(
-        "--wallet-balance", type=pos_float("--wallet-balance"), help="cross wallet, USD"
+        "--wallet-balance", type=positive_float("--wallet-balance"), help="cross wallet, USD"
     )
     lp.add_argument("--other", action="append", metavar="SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM]")
     lp.add_argument(
-        "--mmr", type=pos_float("--mmr"), help="maintenance margin rate (skips the bracket lookup)"
+        "--mmr",
+        type=positive_float("--mmr"),
+        help="maintenance margin rate (skips the bracket lookup)",
     )
     lp.add_argument(
         "--maint-amount",
-        type=nonneg_float("--maint-amount"),
+        type=non_negative_float("--maint-amount"),
         help="maintenance amount (Binance cum, Bybit deduction), USD",
     )
     lp.add_argument(
         "--taker-fee",
-        type=nonneg_float("--taker-fee"),
+        type=non_negative_float("--taker-fee"),
         default=0.0005,
         help="OKX: taker fee rate (default 0.0005)",
     )
@@ -763,22 +536,24 @@ def add_commands(sub: argparse._SubParsersAction, pos_float, nonneg_float) -> No
     sz = sub.add_parser(
         "size", help="size a trade from the risk budget, with the ladder as the ceiling"
     )
-    sz.add_argument("--equity", required=True, type=pos_float("--equity"))
-    sz.add_argument("--risk-pct", required=True, type=pos_float("--risk-pct"))
+    sz.add_argument("--equity", required=True, type=positive_float("--equity"))
+    sz.add_argument("--risk-pct", required=True, type=positive_float("--risk-pct"))
     sz.add_argument("--side", required=True, choices=("long", "short"))
-    sz.add_argument("--entry", required=True, type=pos_float("--entry"))
-    sz.add_argument("--stop", type=pos_float("--stop"))
-    sz.add_argument("--stop-sigmas", type=pos_float("--stop-sigmas"))
+    sz.add_argument("--entry", required=True, type=positive_float("--entry"))
+    sz.add_argument("--stop", type=positive_float("--stop"))
+    sz.add_argument("--stop-sigmas", type=positive_float("--stop-sigmas"))
     sz.add_argument("--venue", choices=VENUES, default="binance")
     sz.add_argument("--symbol", default="BTCUSDT")
     sz.add_argument(
-        "--leverage", type=pos_float("--leverage"), help="default: the ladder's maximum"
+        "--leverage", type=positive_float("--leverage"), help="default: the ladder's maximum"
     )
     sz.add_argument(
-        "--ladder-max", type=pos_float("--ladder-max"), help="the ladder's allowed leverage now"
+        "--ladder-max",
+        type=positive_float("--ladder-max"),
+        help="the ladder's allowed leverage now",
     )
-    sz.add_argument("--rv", type=pos_float("--rv"), help="realized vol, % per year")
-    sz.add_argument("--horizon-h", type=pos_float("--horizon-h"), default=24.0)
+    sz.add_argument("--rv", type=positive_float("--rv"), help="realized vol, % per year")
+    sz.add_argument("--horizon-h", type=positive_float("--horizon-h"), default=24.0)
     sz.add_argument("--margin-mode", choices=("isolated", "cross"), default="isolated")
     sz.add_argument(
         "--session", help="take the ladder and realized vol from the end of this session"
@@ -826,39 +601,14 @@ def add_commands(sub: argparse._SubParsersAction, pos_float, nonneg_float) -> No
         a.add_argument("--risk-invalidation")
     cl = acts.add_parser("close")
     cl.add_argument("id", type=int)
-    cl.add_argument("--price", required=True, type=pos_float("--price"))
+    cl.add_argument("--price", required=True, type=positive_float("--price"))
     for name in ("import", "export"):
         acts.add_parser(name).add_argument("file")
     rk = acts.add_parser("risk", help="live risk of the open positions at given marks")
     rk.add_argument("--mark", action="append", metavar="SYMBOL=PRICE")
-    rk.add_argument("--rv", type=pos_float("--rv"), help="realized vol, % per year")
-    rk.add_argument("--ladder-max", type=pos_float("--ladder-max"))
+    rk.add_argument("--rv", type=positive_float("--rv"), help="realized vol, % per year")
+    rk.add_argument("--ladder-max", type=positive_float("--ladder-max"))
     rk.add_argument("--verdict", choices=("PROCEED", "REDUCE_SIZE", "WAIT"))
     rk.add_argument("--cautions", help="comma-separated checklist cautions (oi,funding,...)")
     rk.add_argument("--json", action="store_true")
     ps.set_defaults(func=cmd_positions)
-
-    br = sub.add_parser(
-        "brackets", help="maintenance-margin brackets: show, or refresh from the venue"
-    )
-    br.add_argument("action", choices=("show", "refresh"))
-    br.add_argument("--venue", choices=VENUES, default="binance")
-    br.add_argument("--symbol", default="BTCUSDT")
-    br.add_argument("--url", default=None, help="the venue's REST base URL (testnet, proxy)")
-    br.set_defaults(func=cmd_brackets)
-
-    ky = sub.add_parser("keys", help="exchange API keys in the OS keyring")
-    ky.add_argument("action", choices=("set", "status", "delete"))
-    ky.add_argument("venue", nargs="?", default="binance", choices=("binance",))
-    ky.set_defaults(func=cmd_keys)
-
-    ac = sub.add_parser("account", help="read-only account sync (Binance USD-M)")
-    ac.add_argument("action", choices=("sync",))
-    ac.add_argument("--venue", choices=("binance",), default="binance")
-    ac.add_argument("--binance-url", default="https://fapi.binance.com")
-    ac.add_argument(
-        "--import", dest="import_positions", action="store_true", help="add them to the book"
-    )
-    ac.add_argument("--book", default=None)
-    ac.add_argument("--json", action="store_true")
-    ac.set_defaults(func=cmd_account)

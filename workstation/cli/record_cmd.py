@@ -13,82 +13,19 @@ import signal
 import sys
 import time
 
-from workstation.risk.commands import UsageError
-
-URL_OPTIONS = {
-    "binance_url": "binance",
-    "binance_ws_url": "binance_ws",
-    "binance_spot_url": "binance_spot",
-    "bybit_url": "bybit",
-    "bybit_ws_url": "bybit_ws",
-    "okx_url": "okx",
-    "okx_ws_url": "okx_ws",
-    "deribit_url": "deribit",
-    "deribit_ws_url": "deribit_ws",
-}
-
-
-def add_url_options(p: argparse.ArgumentParser) -> None:
-    for opt in URL_OPTIONS:
-        p.add_argument(f"--{opt.replace('_', '-')}", default=None, metavar="URL")
-
-
-def settings_path():  # -> Path
-    """settings.toml in the user's settings folder (platformdirs)."""
-    from workstation.core.userdirs import user_paths
-
-    return user_paths()["settings folder"] / "settings.toml"
-
-
-def settings_urls() -> dict[str, str]:
-    """``[urls]`` of settings.toml (keys as the URL options without ``_url``: binance, binance_ws,
-    binance_spot, bybit, bybit_ws, okx, okx_ws, deribit, deribit_ws). A bad file is an error
-    naming it and the key."""
-    import tomllib
-
-    path = settings_path()
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: {exc}") from None
-    urls = data.get("urls", {})
-    known = set(URL_OPTIONS.values())
-    for key, value in urls.items():
-        if key not in known:
-            raise UsageError(f"{path}: [urls] {key}: unknown (known: {', '.join(sorted(known))})")
-        if not isinstance(value, str) or not value.startswith(
-            ("http://", "https://", "ws://", "wss://")
-        ):
-            raise UsageError(f"{path}: [urls] {key}: must be an http(s):// or ws(s):// URL")
-    return dict(urls)
-
-
-def feed_config(args: argparse.Namespace):
-    from workstation.feeds.live import DEFAULT_URLS, FeedConfig
-
-    urls = {**DEFAULT_URLS, **settings_urls()}  # defaults, then settings.toml, then the options
-    for opt, key in URL_OPTIONS.items():
-        value = getattr(args, opt, None)
-        if value:
-            if not value.startswith(("http://", "https://", "ws://", "wss://")):
-                raise UsageError(
-                    f"--{opt.replace('_', '-')} must be an http(s):// or ws(s):// URL (got {value!r})"
-                )
-            urls[key] = value
-    return FeedConfig(venues=args.venues, symbols=args.symbols, urls=urls)
+from workstation.app.feed_config import URL_OPTIONS, feed_config
+from workstation.cli.validators import csv_choice, positive_float
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    from workstation.app.pipeline import build_pipeline
+    from workstation.app.pump import LivePump
     from workstation.core.clock import LiveClock
-    from workstation.engine.pipeline import build_pipeline
     from workstation.feeds.live import LiveFeeds
-    from workstation.feeds.pump import LivePump
     from workstation.rules.config import load_rules
     from workstation.sessions.store import SessionWriter
 
-    cfg = feed_config(args)
+    cfg = feed_config(args.venues, args.symbols, url_overrides(args))
     rules = load_rules([args.rules] if args.rules else [])
     stop = {"flag": False}
 
@@ -128,7 +65,18 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction, pos_float, csv_choice) -> None:
+def add_url_options(p: argparse.ArgumentParser) -> None:
+    """``--binance-url`` … ``--deribit-ws-url``: a venue's REST or websocket base URL."""
+    for opt in URL_OPTIONS:
+        p.add_argument(f"--{opt.replace('_', '-')}", default=None, metavar="URL")
+
+
+def url_overrides(args: argparse.Namespace) -> dict[str, str | None]:
+    """The URL options given on the command line (option name without dashes -> URL or None)."""
+    return {opt: getattr(args, opt, None) for opt in URL_OPTIONS}
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
     from workstation.feeds.live import VENUES
     from workstation.sessions.simulator import SYMBOLS
 
@@ -138,7 +86,7 @@ def add_commands(sub: argparse._SubParsersAction, pos_float, csv_choice) -> None
     r.add_argument("--symbols", type=csv_choice("--symbols", tuple(SYMBOLS)), default=("BTCUSDT",))
     r.add_argument(
         "--duration",
-        type=pos_float("--duration"),
+        type=positive_float("--duration"),
         default=None,
         help="seconds (default: until stopped)",
     )

@@ -5,101 +5,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from workstation import __version__
+from workstation.app.feed_config import SettingsError
+from workstation.cli import account_cmds, history_cmds, record_cmd, risk_cmds
+from workstation.cli.record_cmd import add_url_options
+from workstation.cli.validators import (
+    UsageError,
+    csv_choice,
+    iso_time,
+    non_negative_int,
+    positive_float,
+    speed,
+)
 from workstation.core.timefmt import fmt_utc
-from workstation.risk.commands import UsageError
 from workstation.rules.config import RulesError
 from workstation.sessions.store import SessionError
 
 DEMO_SESSION = (
-    Path(__file__).resolve().parent.parent / "resources" / "demo" / ("feb-2026-selloff.session")
+    Path(__file__).resolve().parents[2] / "resources" / "demo" / "feb-2026-selloff.session"
 )
-
-
-# --- argument validators: each raises ArgumentTypeError with the expected form ------------------
-def _positive_float(name: str, max_value: float | None = None) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
-        if not math.isfinite(v) or v <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be greater than 0 (got {text})")
-        if max_value is not None and v > max_value:
-            raise argparse.ArgumentTypeError(f"{name} must be at most {max_value:g} (got {text})")
-        return v
-
-    return parse
-
-
-def _non_negative_float(name: str) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
-        if not math.isfinite(v) or v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be 0 or more (got {text})")
-        return v
-
-    return parse
-
-
-def _non_negative_int(name: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a whole number, not {text!r}"
-            ) from None
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be 0 or more (got {text})")
-        return v
-
-    return parse
-
-
-def _csv_choice(name: str, allowed: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
-    def parse(text: str) -> tuple[str, ...]:
-        items = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
-        if not items:
-            raise argparse.ArgumentTypeError(f"{name} needs at least one of: {', '.join(allowed)}")
-        bad = [s for s in items if s not in allowed]
-        if bad:
-            raise argparse.ArgumentTypeError(
-                f"{name}: unknown {', '.join(bad)} (expected a comma-separated list of: "
-                f"{', '.join(allowed)})"
-            )
-        return items
-
-    return parse
-
-
-def _speed(text: str) -> float | None:
-    from workstation.engine.replay import parse_speed
-
-    try:
-        return parse_speed(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"--speed: {exc}") from None
-
-
-def _iso_time(text: str) -> int:
-    from workstation.sessions.simulator import parse_start
-
-    try:
-        return parse_start(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--start must be an ISO 8601 UTC time such as 2026-01-30T00:00:00Z, not {text!r}"
-        ) from None
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -167,7 +96,7 @@ def _rules(args: argparse.Namespace):
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from workstation.rules.backtest import backtest, format_backtest
+    from workstation.app.backtest import backtest, format_backtest
 
     report = backtest(args.file, _rules(args))
     print(json.dumps(report, indent=2) if args.json else format_backtest(report))
@@ -175,59 +104,50 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from workstation.engine.output import JsonlPrinter, TablePrinter
-    from workstation.engine.pipeline import build_pipeline
-    from workstation.engine.replay import ReplayDriver
+    from workstation.app.run import Pacing, run_session
+    from workstation.cli.output import JsonlPrinter, TablePrinter
     from workstation.sessions.store import SessionReader
 
     rules = _rules(args)
-    reader = SessionReader(args.file)
-    span = reader.time_range()
     printer = JsonlPrinter(sys.stdout) if args.format == "jsonl" else TablePrinter(sys.stdout)
-    meta = reader.meta
-    label = f"REPLAY - {meta.source}"
-    if meta.source == "simulated":
-        extra = meta.extra
-        label += f" (scenario {extra.get('scenario')}, seed {extra.get('seed')}), not market data"
-    else:
-        label += f" - recorded {meta.created_utc}"
-    printer.header(f"{label}\n{args.file}")
-    if span is None:
+    wall0 = time.perf_counter()
+    with SessionReader(args.file) as reader:
+        meta = reader.meta
+        label = f"REPLAY - {meta.source}"
+        if meta.source == "simulated":
+            extra = meta.extra
+            label += (
+                f" (scenario {extra.get('scenario')}, seed {extra.get('seed')}), not market data"
+            )
+        else:
+            label += f" - recorded {meta.created_utc}"
+        printer.header(f"{label}\n{args.file}")
+        pacing = (
+            None
+            if args.speed is None
+            else Pacing(args.speed, lambda: int((time.perf_counter() - wall0) * 1000), time.sleep)
+        )
+        run = run_session(
+            reader,
+            printer.write,
+            rules=rules,
+            report_every_ms=int(args.every * 1000),
+            pacing=pacing,
+        )
+    if run.first_ts_ms is None:
         printer.footer(["the session holds no events"])
         return 0
-    every_ms = int(args.every * 1000)
-
-    def factory(clock):
-        return build_pipeline(clock, rules=rules, report_every_ms=every_ms).engine
-
-    driver = ReplayDriver(reader.events, factory, span[0], span[1], args.speed)
-    wall0 = time.perf_counter()
-
-    def wall_ms() -> int:
-        return int((time.perf_counter() - wall0) * 1000)
-
-    driver.play(wall_ms())
-    while not driver.finished:
-        driver.step(wall_ms(), max_events=20_000)
-        for rec in driver.engine.drain():
-            printer.write(rec)
-        due = driver.next_event_wall_ms()
-        if due is not None:
-            time.sleep(min(0.25, max(0.0, (due - wall_ms()) / 1000)))
-    for rec in driver.engine.drain():
-        printer.write(rec)
     dt = time.perf_counter() - wall0
-    n = driver.engine.events_processed
+    n = run.events
     printer.footer(
         [
-            f"replayed {n:,} events, {fmt_utc(span[0])} -> {fmt_utc(span[1])} UTC "
-            f"({(span[1] - span[0]) / 3.6e6:.1f} h of session)"
+            f"replayed {n:,} events, {fmt_utc(run.first_ts_ms)} -> {fmt_utc(run.end_ts_ms)} UTC "
+            f"({(run.end_ts_ms - run.first_ts_ms) / 3.6e6:.1f} h of session)"
         ]
     )
     print(
         f"replay: {n:,} events in {dt:.2f} s ({n / max(dt, 1e-9):,.0f} events/s)", file=sys.stderr
     )
-    reader.close()
     return 0
 
 
@@ -254,18 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("simulate", help="write a simulated session from a seeded scenario")
     s.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     s.add_argument("--out", required=True, help="the session file to write")
-    s.add_argument("--seed", type=_non_negative_int("--seed"), default=1)
+    s.add_argument("--seed", type=non_negative_int("--seed"), default=1)
     s.add_argument(
         "--hours",
-        type=_positive_float("--hours", 24 * 90),
+        type=positive_float("--hours", 24 * 90),
         default=None,
         help="length of the session (default: the scenario's own)",
     )
     s.add_argument(
-        "--venues", type=_csv_choice("--venues", VENUES), default=("binance", "bybit", "deribit")
+        "--venues", type=csv_choice("--venues", VENUES), default=("binance", "bybit", "deribit")
     )
-    s.add_argument("--symbols", type=_csv_choice("--symbols", tuple(SYMBOLS)), default=("BTCUSDT",))
-    s.add_argument("--start", type=_iso_time, default=None, help="ISO 8601 UTC start time")
+    s.add_argument("--symbols", type=csv_choice("--symbols", tuple(SYMBOLS)), default=("BTCUSDT",))
+    s.add_argument("--start", type=iso_time, default=None, help="ISO 8601 UTC start time")
     s.add_argument(
         "--tick-seconds",
         type=int,
@@ -285,11 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("replay", help="run the engine over a session and print its outputs")
     r.add_argument("file")
     r.add_argument(
-        "--speed", type=_speed, default=None, help="x1, x10, x60, x600 or max (default max)"
+        "--speed", type=speed, default=None, help="x1, x10, x60, x600 or max (default max)"
     )
     r.add_argument(
         "--every",
-        type=_positive_float("--every"),
+        type=positive_float("--every"),
         default=60.0,
         help="seconds of session time between metrics lines (default 60)",
     )
@@ -305,19 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="machine-readable output")
     b.set_defaults(func=cmd_backtest)
 
-    from workstation.risk.commands import add_commands
-
-    add_commands(sub, _positive_float, _non_negative_float)
-
-    from workstation.sessions.commands import add_commands as add_history_commands
-
-    add_history_commands(sub, _positive_float)
-
-    from workstation.feeds.commands import add_commands as add_feed_commands
-
-    add_feed_commands(sub, _positive_float, _csv_choice)
-
-    from workstation.feeds.commands import add_url_options
+    for family in (risk_cmds, account_cmds, history_cmds, record_cmd):
+        family.add_commands(sub)
     from workstation.feeds.live import VENUES as LIVE_VENUES
 
     g = sub.add_parser(
@@ -342,13 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--venues",
-        type=_csv_choice("--venues", LIVE_VENUES),
+        type=csv_choice("--venues", LIVE_VENUES),
         default=None,
         help="with --live: the venues (default: the settings' choice, else all four)",
     )
     g.add_argument(
         "--symbols",
-        type=_csv_choice("--symbols", tuple(SYMBOLS)),
+        type=csv_choice("--symbols", tuple(SYMBOLS)),
         default=None,
         help="with --live: the symbols (the window charts the first; default: the settings')",
     )
@@ -410,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except RulesError as exc:
         parser.exit(2, f"workstation: error: --rules: {exc}\n")
-    except UsageError as exc:
+    except (UsageError, SettingsError) as exc:
         parser.exit(2, f"workstation {args.command}: error: {exc}\n")
     except BrokenPipeError:  # e.g. `workstation replay ... | head`
         sys.stderr.close()

@@ -1,0 +1,94 @@
+"""Argument validators of the ``workstation`` command and :class:`UsageError`, in one place.
+
+Each validator raises ``argparse.ArgumentTypeError`` with the argument's name and the expected
+form (argparse turns it into exit 2); a command that finds a wrong argument later raises
+:class:`UsageError`, which the entry point turns into exit 2 as well."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Sequence
+
+
+class UsageError(Exception):
+    """A wrong argument: the message starts with its name."""
+
+
+def positive_float(name: str, max_value: float | None = None) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not math.isfinite(v) or v <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be greater than 0 (got {text})")
+        if max_value is not None and v > max_value:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {max_value:g} (got {text})")
+        return v
+
+    return parse
+
+
+def non_negative_float(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not math.isfinite(v) or v < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be 0 or more (got {text})")
+        return v
+
+    return parse
+
+
+def non_negative_int(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, not {text!r}"
+            ) from None
+        if v < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be 0 or more (got {text})")
+        return v
+
+    return parse
+
+
+def csv_choice(name: str, allowed: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
+    def parse(text: str) -> tuple[str, ...]:
+        items = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+        if not items:
+            raise argparse.ArgumentTypeError(f"{name} needs at least one of: {', '.join(allowed)}")
+        bad = [s for s in items if s not in allowed]
+        if bad:
+            raise argparse.ArgumentTypeError(
+                f"{name}: unknown {', '.join(bad)} (expected a comma-separated list of: "
+                f"{', '.join(allowed)})"
+            )
+        return items
+
+    return parse
+
+
+def speed(text: str) -> float | None:
+    from workstation.engine.replay import parse_speed
+
+    try:
+        return parse_speed(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--speed: {exc}") from None
+
+
+def iso_time(text: str) -> int:
+    from workstation.sessions.simulator import parse_start
+
+    try:
+        return parse_start(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--start must be an ISO 8601 UTC time such as 2026-01-30T00:00:00Z, not {text!r}"
+        ) from None
