@@ -80,11 +80,18 @@ def running_qt_objects() -> list[str]:
     return found
 
 
+def running_engine_threads() -> list[str]:
+    """Engine threads (workstation.app.engine_host) still alive, by name."""
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "engine" and t.is_alive()]
+
+
 @pytest.fixture(autouse=True)
 def _no_qt_timer_or_thread_left_running():
-    """Every test leaves no QTimer ticking and no QThread running behind it."""
+    """Every test leaves no QTimer ticking, no QThread and no engine thread running behind it."""
     yield
-    left = running_qt_objects()
+    left = running_qt_objects() + running_engine_threads()
     assert not left, f"left running after the test: {', '.join(left)}"
 
 

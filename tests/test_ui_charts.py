@@ -47,15 +47,16 @@ def cascade(qtbot, tmp_path):
     qtbot.addWidget(c.window)
     c.window.resize(1400, 900)
     c.seek(1_770_012_000_000)  # 2026-02-02 06:00 UTC
+    c.sync()
     yield c
     c.close()
 
 
 def test_crosshair_reads_every_pane_at_the_nearest_minute(cascade) -> None:
     charts = cascade.window.charts
-    x, price = cascade.series.column("mark_price")
-    _, funding = cascade.series.column("funding_rate_8h_pct")
-    _, skew = cascade.series.column("skew_25d_30d_volpts")
+    x, price = cascade.snapshot.series.column("mark_price")
+    _, funding = cascade.snapshot.series.column("funding_rate_8h_pct")
+    _, skew = cascade.snapshot.series.column("skew_25d_30d_volpts")
     i = len(x) - 100
     text = charts.crosshair_at(x[i] + 20)  # 20 s past a sample: that sample is the nearest
     assert text.startswith("2026-02-02 ")
@@ -82,13 +83,14 @@ def test_active_rules_are_shaded_where_they_held(cascade) -> None:
     (region,) = [r for r in charts.regions("skew") if r[0] == "skew_fear"]
     assert region[1] == fired[0]["ts_ms"] / 1000
     # skew is still above 6 at 06:00: the region is open and reaches the newest sample
-    x, _ = cascade.series.column("mark_price")
+    x, _ = cascade.snapshot.series.column("mark_price")
     assert region[2] == x[-1]
     # liquidation clusters shade the liquidation pane, lower lows the price pane
     assert any(r[0] == "liquidation_cluster" for r in charts.regions("liquidations"))
     assert any(r[0] == "lower_lows" for r in charts.regions("price"))
     # a rebuilt replay starts with no shading
-    cascade.seek(cascade.driver.start_ms + 3_600_000)
+    cascade.seek(cascade.span[0] + 3_600_000)
+    cascade.sync()
     assert charts.regions("skew") == []
 
 
@@ -110,29 +112,29 @@ def test_panes_toggle_from_the_charts_menu(cascade) -> None:
 
 def test_liquidation_bars_and_markers(cascade) -> None:
     charts = cascade.window.charts
-    x, long_usd = cascade.series.column("liq_long_usd_1m")
+    x, long_usd = cascade.snapshot.series.column("liq_long_usd_1m")
     assert cascade.window.charts.bucket_s == 3600  # 70 h of data: hourly
     _, sums = bucket_sums(x, long_usd, 3600)
     heights = charts.long_bars.opts["height"]
     assert np.allclose(heights, -sums)  # long liquidations hang below zero
     assert heights.min() < -5e6  # the cascade's hours
     big = np.count_nonzero(np.nan_to_num(long_usd) >= 1e6)
-    _, short_usd = cascade.series.column("liq_short_usd_1m")
+    _, short_usd = cascade.snapshot.series.column("liq_short_usd_1m")
     big += np.count_nonzero(np.nan_to_num(short_usd) >= 1e6)
     assert big > 0 and len(charts.liq_markers.data) == big
 
 
 def test_view_follows_the_newest_data_when_pinned(cascade) -> None:
     price = cascade.window.charts.plots["price"]
-    x, _ = cascade.series.column("mark_price")
+    x, _ = cascade.snapshot.series.column("mark_price")
     price.setXRange(x[-1] - 6 * 3600, x[-1], padding=0)  # zoomed, pinned at the right edge
-    cascade.driver.run_until(cascade.driver.position_ms + 3_600_000, 10**9)
-    cascade._refresh()
+    cascade.seek(cascade.snapshot.ts_ms + 3_600_000)
+    cascade.sync()
     lo, hi = price.vb.viewRange()[0]
-    x2, _ = cascade.series.column("mark_price")
+    x2, _ = cascade.snapshot.series.column("mark_price")
     assert hi == pytest.approx(x2[-1]) and hi - lo == pytest.approx(6 * 3600)
     # not pinned (looking at the past): the view stays
     price.setXRange(x2[0], x2[0] + 6 * 3600, padding=0)
-    cascade.driver.run_until(cascade.driver.position_ms + 3_600_000, 10**9)
-    cascade._refresh()
+    cascade.seek(cascade.snapshot.ts_ms + 3_600_000)
+    cascade.sync()
     assert price.vb.viewRange()[0] == pytest.approx([x2[0], x2[0] + 6 * 3600])

@@ -51,18 +51,22 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
         timeout=15_000,
     )
     qtbot.waitUntil(
-        lambda: all(venue_state(v, c.health.get(v))[0] == "ok" for v in VENUES), timeout=15_000
+        lambda: all(venue_state(v, c.snapshot.health.get(v))[0] == "ok" for v in VENUES),
+        timeout=15_000,
     )
     status = c.window.status.text()
     for v in VENUES:
         assert f"● {v} " in status
-    assert "engine lag" in status and c.pump.lag_ms is not None and c.pump.lag_ms < 5_000
+    assert "engine lag" in status and c.snapshot.lag_ms is not None and c.snapshot.lag_ms < 5_000
     # one click records; a second stops; the file opens as a live recording of what flowed
     path = c.toggle_recording()
     assert "RECORDING to" in c.window.badge.text()
-    qtbot.waitUntil(lambda: c.writer is not None and c.writer.count > 50, timeout=15_000)
+    qtbot.waitUntil(
+        lambda: c.snapshot.recording is not None and c.snapshot.recording["count"] > 50,
+        timeout=15_000,
+    )
     c.toggle_recording()
-    assert c.writer is None and "RECORDING" not in c.window.badge.text()
+    assert c.recording_path is None and "RECORDING" not in c.window.badge.text()
     assert c.recording.text().startswith("recorded ")
     with SessionReader(path) as r:
         assert r.meta.source == "live" and r.meta.venues == VENUES
@@ -70,9 +74,9 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     # bybit's websocket drops and refuses reconnects: bybit turns red, the others stay green
     fake.faults["bybit"] = "refuse"
     qtbot.waitUntil(
-        lambda: venue_state("bybit", c.health.get("bybit"))[0] == "down", timeout=30_000
+        lambda: venue_state("bybit", c.snapshot.health.get("bybit"))[0] == "down", timeout=30_000
     )
-    assert venue_state("binance", c.health.get("binance"))[0] == "ok"
+    assert venue_state("binance", c.snapshot.health.get("binance"))[0] == "ok"
     c._refresh()
     assert "color:#c0392b'>● bybit" in c.window.status.text()
 

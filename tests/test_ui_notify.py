@@ -79,11 +79,14 @@ def test_replay_notifies_while_playing_not_when_seeking(qtbot, tmp_path) -> None
     c = ReplayController(str(DEMO), PositionBook(tmp_path / "book.db"))
     qtbot.addWidget(c.window)
     c.window.notifier.beep = lambda: None
-    c.seek(c.driver.start_ms + 60 * 3_600_000)  # 60 h in: alerts in the log, no notification
+    c.seek(c.span[0] + 60 * 3_600_000)  # 60 h in: alerts in the log, no notification
+    c.sync()
     assert c.window.alerts.rowCount() > 0 and c.window.notifier.sent["banner"] == 0
     c.speed_box.setCurrentText("max")
     c.toggle()
+    c.sync()
     qtbot.waitUntil(lambda: c.window.notifier.sent["banner"] >= 1, timeout=60_000)
     c.toggle()
+    c.sync()
     assert not c.window.banner.isHidden()
     c.close()

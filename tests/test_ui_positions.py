@@ -217,7 +217,8 @@ def test_the_window_feeds_positions_from_the_replay(qtbot, tmp_path: Path) -> No
     c = ReplayController(str(DEMO), book)
     qtbot.addWidget(c.window)
     c.seek(1770012000000)  # 2026-02-02 06:00 UTC, in the cascade
-    fresh = c.pipe.metrics.fresh_values[("all", c.symbol)]
+    c.sync()
+    fresh = c.snapshot.fresh
     m = c.window.positions.model
     assert _text(m, 0, "Mark") == f"{fresh['mark_price']:,.2f}"
     assert _text(m, 0, "PnL (USD)") == f"{1.5 * (fresh['mark_price'] - 70000):+,.2f}"

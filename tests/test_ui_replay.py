@@ -29,51 +29,61 @@ def test_play_at_max_fills_the_panels_and_pause_holds(controller, qtbot) -> None
     controller.window.show()  # painted, so the status bar has a frame time
     controller.speed_box.setCurrentText("max")
     controller.toggle()
+    controller.sync()
     assert controller.play_button.text() == "Pause"
     qtbot.waitUntil(
         # past the first alert of the demo (lower lows, 35.7 h in)
-        lambda: controller.driver.position_ms > controller.driver.start_ms + 40 * 3_600_000,
+        lambda: controller.snapshot.ts_ms > controller.span[0] + 40 * 3_600_000,
         timeout=60_000,
     )
     controller.toggle()
-    held = controller.driver.position_ms
+    controller.sync()
+    held = controller.snapshot.ts_ms
     qtbot.wait(300)
-    assert controller.driver.position_ms == held  # paused: time does not move
+    assert controller.snapshot.ts_ms == held  # paused: time does not move
     assert controller.window.alerts.rowCount() > 0
     assert controller.window.verdict.text() != "VERDICT —"
     status = controller.window.status.text()
     assert status.startswith("replay max  |  ") and "charts frame" in status
-    x, _ = controller.series.column("mark_price")
+    x, _ = controller.snapshot.series.column("mark_price")
     assert len(x) > 1_000 and controller.window.curves["mark_price"].xData is not None
 
 
 def test_seek_and_next_alert(controller) -> None:
-    target = controller.driver.start_ms + 50 * 3_600_000
+    target = controller.span[0] + 50 * 3_600_000
     controller.seek(target)
-    assert controller.driver.position_ms == target
+    controller.sync()
+    assert controller.snapshot.ts_ms == target
     assert controller.slider.value() == 50 * 60
     before = len(controller.alert_times)
     controller.jump_to_next_alert()
+    controller.sync()
     assert len(controller.alert_times) == before + 1
-    assert not controller.driver.playing and controller.play_button.text() == "Play"
+    assert not controller.snapshot.playing and controller.play_button.text() == "Play"
     first = controller.alert_times[-1]
     controller.jump_to_next_alert()
+    controller.sync()
     second = controller.alert_times[-1]
     assert second > first
     controller.jump_to_previous_alert()  # back to the first of the two
-    assert controller.driver.position_ms == first
+    controller.sync()
+    assert controller.snapshot.ts_ms == first
     assert controller.alert_times[-1] <= first and second not in controller.alert_times
-    back = controller.driver.start_ms + 10 * 3_600_000
+    back = controller.span[0] + 10 * 3_600_000
     controller.seek(back)  # backwards: the engine is rebuilt
-    assert controller.driver.position_ms == back
+    controller.sync()
+    assert controller.snapshot.ts_ms == back
 
 
 def test_alert_log_acknowledge_filter_export_and_go_to(controller, tmp_path) -> None:
     import csv
 
-    controller.seek(controller.driver.start_ms + 40 * 3_600_000)
+    controller.seek(controller.span[0] + 40 * 3_600_000)
+    controller.sync()
     controller.jump_to_next_alert()
+    controller.sync()
     controller.jump_to_next_alert()
+    controller.sync()
     window = controller.window
     active = [r for r in controller.records if r["type"] == "alert" and r["state"] == "active"]
     assert len(active) >= 2 and window.alerts.unacknowledged() == len(active)
@@ -95,7 +105,8 @@ def test_alert_log_acknowledge_filter_export_and_go_to(controller, tmp_path) -> 
     assert hi - lo == pytest.approx(12 * 3600)
     lo3, hi3 = window.plots[3].viewRange()[0]  # linked panes follow
     assert (lo3, hi3) == pytest.approx((lo, hi))
-    controller.seek(controller.driver.start_ms + 3_600_000)  # back before every alert
+    controller.seek(controller.span[0] + 3_600_000)  # back before every alert
+    controller.sync()
     assert window.alerts.rowCount() == 0
 
 
@@ -134,11 +145,12 @@ def test_slider_ticks_keys_and_opening_another_session(
     from PySide6.QtCore import Qt
 
     c = controller
-    c.seek(c.driver.start_ms + 60 * 3_600_000)
+    c.seek(c.span[0] + 60 * 3_600_000)
+    c.sync()
     active = [r for r in c.records if r["type"] == "alert" and r["state"] == "active"]
     assert active and len(c.slider.marks) == len(active)
     first_value, first_severity = c.slider.marks[0]
-    assert first_value == (active[0]["ts_ms"] - c.driver.start_ms) // 60_000
+    assert first_value == (active[0]["ts_ms"] - c.span[0]) // 60_000
     assert first_severity == active[0]["severity"]
     xs = [c.slider.mark_x(v) for v, _ in c.slider.marks]
     assert xs == sorted(xs) and xs[0] < xs[-1]  # ticks run left to right with time
@@ -148,27 +160,30 @@ def test_slider_ticks_keys_and_opening_another_session(
     qtbot.waitUntil(lambda: c.window.isActiveWindow(), timeout=5_000)
     before = len(c.alert_times)
     qtbot.keyClick(c.window, Qt.Key.Key_N)
-    assert len(c.alert_times) == before + 1 and not c.driver.playing
+    c.sync()
+    assert len(c.alert_times) == before + 1 and not c.snapshot.playing
     qtbot.keyClick(c.window, Qt.Key.Key_Space)
-    assert c.driver.playing
+    c.sync()
+    assert c.snapshot.playing
     qtbot.keyClick(c.window, Qt.Key.Key_Space)
-    assert not c.driver.playing
+    c.sync()
+    assert not c.snapshot.playing
     # typing in the alert filter types: the keys are text there, not commands
     jumped = len(c.alert_times)
     c.window.filter_text.setFocus()
     qtbot.keyClicks(c.window.filter_text, "np n")
     assert c.window.filter_text.text() == "np n" and len(c.alert_times) == jumped
-    assert not c.driver.playing
+    assert not c.snapshot.playing
     c.window.filter_text.clear()
     # a file that is not a session: said in the status bar, the current session stays
     bad = tmp_path / "bad.session"
     bad.write_bytes(b"not a session at all" * 100)
-    position = c.driver.position_ms
+    position = c.snapshot.ts_ms
     assert not c.open_session(str(bad))
     assert "not opened" in c.window.statusBar().currentMessage()
-    assert c.driver.position_ms == position
+    assert c.snapshot.ts_ms == position
     # another session: badge, slider and engine follow it
     assert c.open_session(str(selloff_session))
     assert c.window.badge.text().startswith("REPLAY - simulated (feb-2026-selloff)")
     assert c.slider.maximum() == 48 * 60 and c.slider.marks == []
-    assert c.driver.position_ms == c.driver.start_ms and c.window.alerts.rowCount() == 0
+    assert c.snapshot.ts_ms == c.span[0] and c.window.alerts.rowCount() == 0

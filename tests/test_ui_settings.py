@@ -23,6 +23,7 @@ def replay(qtbot, tmp_path: Path):
     c = ReplayController(str(DEMO), PositionBook(tmp_path / "book.db"), settings=settings)
     qtbot.addWidget(c.window)
     c.seek(1_770_012_000_000)  # 2026-02-02 06:00, skew about 14
+    c.sync()
     yield c
     c.close()
 
@@ -40,20 +41,21 @@ def _fear_alerts(c) -> list[int]:
 def test_thresholds_apply_to_the_running_replay_and_save(replay, tmp_path: Path) -> None:
     c = replay
     before = _fear_alerts(c)
-    position = c.driver.position_ms
+    position = c.snapshot.ts_ms
     dialog = c.open_settings()
     dialog._rules_path = str(tmp_path / "rules.toml")
     row = _row(dialog, "skew_fear")
     dialog.table.item(row, 4).setText("9")  # exit above enter for a '>' rule
     assert not dialog.apply_thresholds(save=False)
     assert "skew_fear.exit: for op '>' exit must be <= enter (6)" in dialog.rules_message.text()
-    assert c.pipe.rules.config is dialog.rules  # nothing applied
+    assert c.rules is dialog.rules  # nothing applied
     dialog.table.item(row, 3).setText("10")
     dialog.table.item(row, 4).setText("8")
     assert dialog.apply_thresholds(save=True)
+    c.sync()  # the window did not wait for the engine; the test does
     # the engine was rebuilt with skew_fear at 10 and replayed back to the same moment
-    assert c.driver.position_ms == position
-    fear = next(r for r in c.pipe.rules.config.rules if r.id == "skew_fear")
+    assert c.snapshot.ts_ms == position
+    fear = next(r for r in c.rules.rules if r.id == "skew_fear")
     assert (fear.conditions[0].enter, fear.conditions[0].exit) == (10.0, 8.0)
     assert ("skew_fear", 10.0) in c.window.charts.thresholds("skew")
     after = _fear_alerts(c)

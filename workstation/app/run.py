@@ -77,13 +77,12 @@ def run_session(
                 sink(r)
 
     if pacing is None:
-        while not driver.finished:
-            driver.run_until(end, max_events=DRAIN_EVERY)
-            drain()
+        while driver.run_until(end, max_events=DRAIN_EVERY) == DRAIN_EVERY:
+            drain()  # fewer than DRAIN_EVERY: every event up to ``end`` is in
     else:
         driver.set_speed(pacing.speed, pacing.wall_ms())
         driver.play(pacing.wall_ms())
-        while not driver.finished:
+        while driver.position_ms < end:
             driver.step(pacing.wall_ms(), max_events=DRAIN_EVERY)
             drain()
             due = driver.next_event_wall_ms()

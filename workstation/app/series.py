@@ -1,10 +1,13 @@
 """Time series for charts: every ``every_ms`` of session time, the fresh value (or NaN) of chosen
-metrics of chosen streams, in growing numpy buffers. Engine thread only; the window reads copies."""
+metrics of one stream, in growing numpy buffers. Engine thread only; other threads read a
+:class:`~workstation.app.snapshot.SeriesView`: rows below its ``n`` are never written again,
+because the buffers grow and trim into new arrays, never in place."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from workstation.app.snapshot import SeriesView
 from workstation.engine.engine import Engine
 from workstation.metrics.market import MarketMetrics
 
@@ -32,9 +35,10 @@ class SeriesRecorder:
         if self.max_rows is not None and self._n >= self.max_rows:
             drop = max(1, self.max_rows // 10)
             keep = self._n - drop
-            self.ts_ms[:keep] = self.ts_ms[drop : self._n]
-            self.values[:keep] = self.values[drop : self._n]
-            self._n = keep
+            ts, values = np.empty_like(self.ts_ms), np.full_like(self.values, np.nan)
+            ts[:keep] = self.ts_ms[drop : self._n]
+            values[:keep] = self.values[drop : self._n]
+            self.ts_ms, self.values, self._n = ts, values, keep
         if self._n == len(self.ts_ms):
             self.ts_ms = np.resize(self.ts_ms, 2 * self._n)
             grown = np.full((2 * self._n, len(self.names)), np.nan)
@@ -44,6 +48,10 @@ class SeriesRecorder:
         self.ts_ms[self._n] = ts_ms
         self.values[self._n] = [fresh.get(n, np.nan) for n in self.names]
         self._n += 1
+
+    def view(self) -> SeriesView:
+        """The samples so far, for another thread (see the module docstring)."""
+        return SeriesView(self.names, self.ts_ms, self.values, self._n)
 
     def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(times in seconds since the epoch, values) of one metric, copies."""

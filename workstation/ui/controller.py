@@ -1,39 +1,35 @@
-"""What the replay and the live windows share: the engine pipeline for one symbol, the chart
-series, draining the engine's records into the panels, and the panels' refresh. GUI thread only
-(the engine runs on it, in bounded slices driven by the subclass's timer)."""
+"""What the replay and the live windows share: the engine host (the engine runs on its own
+thread), the 20 Hz timer that reads the host's latest snapshot and new records into the panels,
+settings, and closing. GUI thread only: it never touches engine state, it only reads snapshots
+and sends commands (``self.host.submit``)."""
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from concurrent.futures import Future
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from workstation.app.pipeline import build_pipeline
-from workstation.app.series import SeriesRecorder
-from workstation.core.clock import Clock
-from workstation.engine.engine import Engine
+from workstation.app.engine_host import EngineHost, Published
+from workstation.app.snapshot import Snapshot
 from workstation.risk.positions import PositionBook
-from workstation.rules.config import RulesConfig
+from workstation.rules.config import RulesConfig, load_rules
 from workstation.ui.about import show_about
-from workstation.ui.charts import SERIES_METRICS
-from workstation.ui.positions_panel import Market, rv_from
+from workstation.ui.positions_panel import Market
 from workstation.ui.settings_dialog import SettingsDialog, load_preferences
 from workstation.ui.theme import apply_theme
 from workstation.ui.window import MainWindow
 
 TICK_MS = 50  # 20 Hz
-CHART_EVERY = 4  # every 4th tick (5 Hz) refills the charts and does no engine work: their
-# repaint (every axis moves as data grows) would otherwise add to the engine slice in one long gap
-WORK_BUDGET_S = 0.015  # engine work per tick: with the refresh and the paint, under 50 ms
+CHART_EVERY = 4  # every 4th tick (5 Hz) refills the charts instead of the panels
 KEEP_RECORDS = 20_000  # the newest engine records kept for lookups (memory stays bounded)
 
 
 class EngineController(ABC):
-    """Subclasses build ``self.window`` and call :meth:`_start_timer`; the engine comes from
-    :meth:`_build_engine` (a fresh pipeline on ``clock``)."""
+    """Subclasses build their runner and call :meth:`_start` with it."""
 
     def __init__(
         self,
@@ -41,22 +37,19 @@ class EngineController(ABC):
         badge: str,
         book: PositionBook | None,
         rules: RulesConfig | None = None,
-        sample_every_ms: int = 60_000,
-        max_samples: int | None = None,
         settings: QSettings | None = None,
     ) -> None:
         self.symbol = symbol
-        self.rules = rules
-        self.sample_every_ms = sample_every_ms
-        self.max_samples = max_samples
+        self.rules = rules if rules is not None else load_rules(include_user_dir=False)
         self.book = book if book is not None else PositionBook()
         self.window = MainWindow(f"{badge}   |   {symbol}", self.book)
         self.records: deque[dict] = deque(maxlen=KEEP_RECORDS)
         self.alert_marks: deque[tuple[int, str]] = deque(maxlen=KEEP_RECORDS)  # (ts, severity)
-        self.alerts_fired = 0  # since the engine was built (the marks keep the newest)
-        self.verdict: dict | None = None
-        self.health: dict[str, dict] = {}  # the latest feed health record per venue (live)
         self.frame_ms = 0.0
+        self.host: EngineHost | None = None
+        self._generation = 0
+        self._shown: Snapshot | None = None
+        self._pending: list[tuple[str, Future]] = []  # commands still running, for the status
         self._ticks = 0
         self.timer = QTimer()
         self.timer.setInterval(TICK_MS)
@@ -72,35 +65,54 @@ class EngineController(ABC):
             "&About workstation", lambda: show_about(self.window)
         )
 
+    # --- the engine host -----------------------------------------------------------------------
+    def _start(self, host: EngineHost) -> None:
+        """Take ``host`` (stopping the previous one), start its thread and the timer."""
+        if self.host is not None:
+            self.host.stop()
+        self.host = host
+        self._generation = -1  # the first snapshot starts a new log
+        self._shown = None
+        self.window.charts.set_thresholds(self.rules.rules)
+        host.start()
+        self.timer.start()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The engine's latest published state (any time; it may be a few ms old)."""
+        assert self.host is not None
+        return self.host.snapshot
+
+    def command(self, label: str, fn) -> Future:
+        """Send ``fn(runner)`` to the engine thread; ``label`` shows in the status bar until done."""
+        assert self.host is not None
+        fut = self.host.submit(fn)
+        self._pending.append((label, fut))
+        return fut
+
+    def sync(self, timeout: float = 120.0) -> Snapshot:
+        """Wait for the engine to finish every command sent so far, then show its state (tests
+        and the self-test; the window itself never waits)."""
+        assert self.host is not None
+        snap = self.host.sync(timeout)
+        self._refresh()
+        return snap
+
     @property
     def alert_times(self) -> list[int]:
         """When each alert we know of fired (session ms), oldest first."""
         return [ts for ts, _ in self.alert_marks]
 
-    def _build_engine(self, clock: Clock) -> Engine:
-        self.pipe = build_pipeline(clock, rules=self.rules)
-        self.series = SeriesRecorder(
-            self.pipe.engine,
-            self.pipe.metrics,
-            ("all", self.symbol),
-            SERIES_METRICS,
-            every_ms=self.sample_every_ms,
-            max_rows=self.max_samples,
-        )
-        self.records.clear()
-        self.alert_marks.clear()
-        self.alerts_fired = 0
-        self.verdict = None
-        self.window.clear_alerts()  # a rebuilt engine starts its log again
-        self.window.charts.set_thresholds(self.pipe.rules.config.rules)
-        return self.pipe.engine
+    @property
+    def alerts_fired(self) -> int:
+        return self.snapshot.alerts_fired
 
     # --- settings ------------------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(
             self.window,
             self.settings,
-            self.pipe.rules.config,
+            self.rules,
             self.window.notifier,
             self.apply_rules,
             self.apply_display,
@@ -108,15 +120,11 @@ class EngineController(ABC):
         dialog.open()
         return dialog
 
-    def apply_rules(self, rules: RulesConfig) -> None:
-        """Put new rules to work now: the engine is rebuilt with them."""
+    def apply_rules(self, rules: RulesConfig) -> Future:
+        """Send new rules to the engine (a command: the window does not wait for it)."""
         self.rules = rules
-        self._rebuild()
-        self._refresh()
-
-    @abstractmethod
-    def _rebuild(self) -> None:
-        """A new pipeline with ``self.rules`` (the replay replays back to where it was)."""
+        self.window.charts.set_thresholds(rules.rules)
+        return self.command("applying rules", lambda r: r.set_rules(rules, self._wall_ms()))
 
     def apply_display(self, dark: bool, local_time: bool) -> None:
         app = QApplication.instance()
@@ -125,72 +133,75 @@ class EngineController(ABC):
         self.window.charts.set_theme(dark)
         self.window.charts.set_local_time(local_time)
 
+    @staticmethod
+    def _wall_ms() -> int:
+        return time.monotonic_ns() // 1_000_000
+
+    # --- the timer -----------------------------------------------------------------------------
     def tick(self) -> None:
-        """One timer tick: a chart refill every CHART_EVERY-th tick, else bounded engine work
-        (``_work`` until the deadline) and the panels."""
+        """One timer tick: every CHART_EVERY-th the charts, else the panels, from the latest
+        snapshot (nothing when the engine published nothing new)."""
         self._ticks += 1
         if self._ticks % CHART_EVERY == 0:
-            self.window.charts.refill(self.series)
+            snap = self.snapshot
+            if snap.series is not None:
+                self.window.charts.refill(snap.series)
             return
-        self._work(time.perf_counter() + WORK_BUDGET_S)
         self._refresh(charts=False, notify=True)
         self.window.notifier.flush()
 
-    @abstractmethod
-    def _work(self, deadline: float) -> None:
-        """Engine work until ``deadline`` (perf_counter s): step the replay, or pump the feeds."""
-
-    def _collect(self, notify: bool = False) -> None:
-        """Drain the engine; ``notify``: new alerts also notify (playing or live, not a seek)."""
-        new = self.pipe.engine.drain()
-        for r in new:
-            kind = r["type"]
-            if kind == "metrics":
-                continue
-            self.records.append(r)
-            if kind == "checklist" and r.get("symbol") == self.symbol:
-                self.verdict = r
-            elif kind == "alert" and r["state"] == "active":
-                self.alert_marks.append((r["ts_ms"], r["severity"]))
-                self.alerts_fired += 1
-            elif kind == "health":
-                self.health[r["venue"]] = r
+    def _take(self, snap: Snapshot, notify: bool) -> list[dict]:
+        """New records of the current generation into the log (a new generation clears it)."""
+        assert self.host is not None
+        if snap.generation != self._generation:
+            self._generation = snap.generation
+            self.records.clear()
+            self.alert_marks.clear()
+            self.window.clear_alerts()  # a rebuilt engine starts its log again
+        new: list[dict] = []
+        loud: list[dict] = []
+        for p in self.host.take_records():
+            if p.generation != self._generation:
+                if p.generation < self._generation:
+                    continue  # from an engine that has been replaced
+                self._generation = p.generation
+                self.records.clear()
+                self.alert_marks.clear()
+                self.window.clear_alerts()
+                new, loud = [], []
+            self._add(p, new, loud)
         self.window.add_records(new)
-        if notify:
-            self.window.notifier.on_records(new)
+        if notify and loud:
+            self.window.notifier.on_records(loud)
+        return new
+
+    def _add(self, p: Published, new: list[dict], loud: list[dict]) -> None:
+        r = p.record
+        self.records.append(r)
+        if r["type"] == "alert" and r["state"] == "active":
+            self.alert_marks.append((r["ts_ms"], r["severity"]))
+        new.append(r)
+        if p.notify:
+            loud.append(r)
 
     def _refresh(self, charts: bool = True, notify: bool = False) -> None:
-        """Drain the engine and fill the panels (and the charts)."""
+        """The latest snapshot and new records into the panels (and the charts)."""
         started = time.perf_counter()
-        self._collect(notify)
-        if charts:
-            self.window.charts.refill(self.series)
-        verdict = self.verdict
-        now = self.pipe.rules.ladders.get(self.symbol)
-        ladder = (
-            None
-            if now is None
-            else {"max_leverage": now.max_leverage, "reasons": list(now.reasons)}
-        )
-        fresh = self.pipe.metrics.fresh_values.get(("all", self.symbol), {})
-        self.window.show_state(fresh, verdict, ladder, self.pipe.rules.active_inputs(self.symbol))
-        self.window.positions.set_market(
-            Market(
-                self.symbol,
-                fresh.get("mark_price"),
-                rv_from(fresh, self.pipe.rules.config.ladder.rv_metric),
-                None if now is None else now.max_leverage,
-                None if verdict is None else verdict["verdict"],
-                () if verdict is None else tuple(verdict["cautions"]),
-                self.now_ms(),
-            )
-        )
-        self._show_position()
+        snap = self.snapshot
+        new = self._take(snap, notify)
+        if charts and snap.series is not None:
+            self.window.charts.refill(snap.series)
+        self._pending = [(label, f) for label, f in self._pending if not f.done()]
+        if snap is not self._shown or new:
+            self._shown = snap
+            self._show(snap)
         self.frame_ms = (time.perf_counter() - started) * 1000
+        busy = [label for label, _ in self._pending]
         self.window.status.setText(
             "  |  ".join(
                 (
-                    *self._status(),
+                    *self._status(snap),
+                    *((f"{', '.join(busy)}…",) if busy else ()),
                     f"{self.window.alerts.unacknowledged()} active alerts unacknowledged",
                     f"panel refresh {self.frame_ms:.1f} ms"
                     + (
@@ -202,20 +213,40 @@ class EngineController(ABC):
             )
         )
 
-    @abstractmethod
-    def now_ms(self) -> int:
-        """Session time (replay) or the live clock, ms."""
+    def _show(self, snap: Snapshot) -> None:
+        verdict = None if snap.verdict is None else dict(snap.verdict)
+        ladder = (
+            None
+            if snap.ladder is None
+            else {"max_leverage": snap.ladder.max_leverage, "reasons": list(snap.ladder.reasons)}
+        )
+        fresh = dict(snap.fresh)
+        self.window.show_state(fresh, verdict, ladder, snap.active_inputs)
+        self.window.positions.set_market(
+            Market(
+                snap.symbol,
+                fresh.get("mark_price"),
+                snap.rv_annual_pct,
+                None if snap.ladder is None else snap.ladder.max_leverage,
+                None if verdict is None else verdict["verdict"],
+                () if verdict is None else tuple(verdict["cautions"]),
+                snap.ts_ms,
+            )
+        )
+        self._show_position(snap)
 
     @abstractmethod
-    def _show_position(self) -> None:
+    def _show_position(self, snap: Snapshot) -> None:
         """Show where the engine is (the replay's slider, the live clock)."""
 
     @abstractmethod
-    def _status(self) -> tuple[str, ...]:
+    def _status(self, snap: Snapshot) -> tuple[str, ...]:
         """The status bar's leading parts (speed; feed health, data age, engine lag)."""
 
     def close(self) -> None:
         self.timer.stop()
+        if self.host is not None:
+            self.host.stop()
         self.window.banner.dismiss()
         self.window.close()
         self.book.close()

@@ -1,35 +1,45 @@
-"""The interactive replay window: a QTimer (20 Hz) drives the replay driver with at most 15 ms of
-work per tick (in slices of 5 s of session time), so the window stays responsive at any speed; the
-toolbar plays, pauses, changes speed, seeks and jumps to the next alert. GUI thread only (the
-engine runs on it, in slices).
+"""The interactive replay window: the engine replays on its own thread (see
+:mod:`workstation.app.engine_host`); the toolbar sends it commands (play, pause, speed, seek,
+next and previous alert) and the 20 Hz timer shows its latest snapshot, so the window stays
+responsive at any speed and during a long seek. GUI thread only.
 """
 
 from __future__ import annotations
 
-import time
+from concurrent.futures import Future
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QPushButton, QToolBar
 
+from workstation.app.engine_host import EngineHost, ReplayRunner
+from workstation.app.snapshot import Snapshot
 from workstation.core.timefmt import fmt_utc
-from workstation.engine.replay import SPEEDS, ReplayDriver
+from workstation.engine.replay import SPEEDS
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig
 from workstation.sessions.store import SessionError, SessionReader
 from workstation.ui.alert_slider import AlertSlider
+from workstation.ui.charts import SERIES_METRICS
 from workstation.ui.controller import EngineController
 from workstation.ui.window import session_badge
 
-MAX_EVENTS_PER_TICK = 20_000  # stepping to an alert: one slice
-EVENTS_PER_SLICE = 1_000
-IDLE_BUDGET_S = 0.008  # engine work per idle call at max speed: short, so input gets in between
-SLICE_MS = 5_000  # session time per slice: the 1 s rule timers cost more than the events
+START_SPEED = 60.0
+
+
+def _open(path: str) -> tuple[SessionReader, tuple[int, int]]:
+    """The session's reader and span; SessionError or ValueError (no events) otherwise."""
+    reader = SessionReader(path)
+    span = reader.time_range()
+    if span is None:
+        reader.close()
+        raise ValueError(f"{path} holds no events")
+    return reader, span
 
 
 class ReplayController(EngineController):
-    """Owns the session reader, the driver and the window. ``book``: the position book (the
-    user's own by default)."""
+    """Owns the session reader, the engine host and the window. ``book``: the position book
+    (the user's own by default)."""
 
     def __init__(
         self,
@@ -38,34 +48,20 @@ class ReplayController(EngineController):
         rules: RulesConfig | None = None,
         settings: QSettings | None = None,
     ) -> None:
-        self.reader = SessionReader(path)
-        span = self.reader.time_range()
-        if span is None:
-            self.reader.close()
-            raise ValueError(f"{path} holds no events")
+        self.reader, span = _open(path)
         meta = self.reader.meta
         super().__init__(
             (meta.symbols or ("BTCUSDT",))[0], session_badge(meta), book, rules, settings=settings
         )
-        self.driver = ReplayDriver(self.reader.events, self._build_engine, *span, speed=60.0)
-        self._t0 = time.monotonic()
-        # At max speed the engine also works whenever the event loop is idle (each call bounded
-        # like a tick), so a replay runs at what the machine can do; the 20 Hz timer still drains
-        # the outputs into the panels.
-        self.work_timer = QTimer()
-        self.work_timer.setInterval(0)
-        self.work_timer.timeout.connect(self._work_while_idle)
+        self.span = span
         self._toolbar()
-        self.timer.start()
+        self._start_replay(START_SPEED)
 
-    def _wall_ms(self) -> int:
-        return int((time.monotonic() - self._t0) * 1000)
-
-    def now_ms(self) -> int:
-        return self.driver.position_ms
-
-    def _rebuild(self) -> None:
-        self.driver.rebuild(self._wall_ms())
+    def _start_replay(self, speed: float | None) -> None:
+        runner = ReplayRunner(
+            self.reader.events, self.span, self.symbol, self.rules, SERIES_METRICS, speed=speed
+        )
+        self._start(EngineHost(runner))
 
     def _toolbar(self) -> None:
         bar = QToolBar("Replay")
@@ -80,9 +76,9 @@ class ReplayController(EngineController):
         self.open_button.setToolTip("Open a recorded or imported session (Ctrl+O)")
         self.open_button.clicked.connect(self._open_dialog)
         self.slider = AlertSlider()
-        self.slider.setRange(0, max(1, (self.driver.end_ms - self.driver.start_ms) // 60_000))
+        self.slider.setRange(0, max(1, (self.span[1] - self.span[0]) // 60_000))
         self.slider.sliderReleased.connect(
-            lambda: self.seek(self.driver.start_ms + self.slider.value() * 60_000)
+            lambda: self.seek(self.span[0] + self.slider.value() * 60_000)
         )
         self.previous_alert = QPushButton("Previous alert")
         self.previous_alert.clicked.connect(self.jump_to_previous_alert)
@@ -125,110 +121,79 @@ class ReplayController(EngineController):
         """Replay another session in this window; a file that cannot be opened leaves the
         current one as it was and says why in the status bar."""
         try:
-            reader = SessionReader(path)
-            span = reader.time_range()
-            if span is None:
-                reader.close()
-                raise ValueError(f"{path} holds no events")
+            reader, span = _open(path)
         except (SessionError, ValueError) as exc:
             self.window.statusBar().showMessage(f"not opened: {exc}", 10_000)
             return False
-        self.driver.pause()
-        self.work_timer.stop()
-        self.play_button.setText("Play")
+        speed = self.snapshot.speed
+        assert self.host is not None
+        self.host.stop()  # its thread reads the old file: stop it before closing that
         self.reader.close()
-        self.reader = reader
+        self.reader, self.span = reader, span
         meta = reader.meta
         self.symbol = (meta.symbols or ("BTCUSDT",))[0]
         self.window.badge.setText(f"{session_badge(meta)}   |   {self.symbol}")
-        speed = self.driver.speed
-        self.driver = ReplayDriver(reader.events, self._build_engine, *span, speed=speed)
+        self.play_button.setText("Play")
         self.slider.setRange(0, max(1, (span[1] - span[0]) // 60_000))
         self.window.charts.plots["price"].enableAutoRange()
+        self._start_replay(speed)
         self._refresh()
         self.window.statusBar().showMessage(f"opened {path}", 5_000)
         return True
 
-    # --- actions -------------------------------------------------------------------------------
-    def toggle(self) -> None:
-        if self.driver.playing:
-            self.driver.pause()
-        else:
-            self.driver.play(self._wall_ms())
-        self.play_button.setText("Pause" if self.driver.playing else "Play")
-        self._sync_work_timer()
+    # --- actions (commands to the engine thread) -----------------------------------------------
+    def toggle(self) -> Future:
+        """Play, or pause."""
+        playing = self._playing()
+        self.play_button.setText("Play" if playing else "Pause")
+        if playing:
+            return self.command("pausing", lambda r: r.pause())
+        return self.command("", lambda r: r.play(self._wall_ms()))
 
-    def set_speed(self, text: str) -> None:
-        self.driver.set_speed(SPEEDS[text.removeprefix("x")], self._wall_ms())
-        self._sync_work_timer()
+    def _playing(self) -> bool:
+        """Whether the last play/pause sent means playing (the snapshot may lag a few ms)."""
+        return self.play_button.text() == "Pause"
 
-    def _sync_work_timer(self) -> None:
-        if self.driver.playing and self.driver.speed is None:
-            self.work_timer.start()
-        else:
-            self.work_timer.stop()
+    def set_speed(self, text: str) -> Future:
+        speed = SPEEDS[text.removeprefix("x")]
+        return self.command("", lambda r: r.set_speed(speed, self._wall_ms()))
 
-    def _work_while_idle(self) -> None:
-        if self.driver.playing:
-            self._advance(time.perf_counter() + IDLE_BUDGET_S)
-        self._sync_work_timer()
+    def seek(self, ts_ms: int) -> Future:
+        """Jump to session time ``ts_ms`` (the engine replays to it on its thread)."""
+        return self.command(
+            f"seeking to {fmt_utc(ts_ms)}", lambda r: r.seek(ts_ms, self._wall_ms())
+        )
 
-    def seek(self, ts_ms: int) -> None:
-        self.driver.seek(ts_ms, self._wall_ms())
-        self._refresh()
-
-    def jump_to_next_alert(self) -> None:
-        """Play at max speed until the next alert (or the end), then pause there."""
-        was = self.alerts_fired
-        while not self.driver.finished and self.alerts_fired == was:
-            self.driver.run_until(self.driver.position_ms + 60_000, MAX_EVENTS_PER_TICK)
-            self._collect()
-        self.driver.pause()
+    def jump_to_next_alert(self) -> Future:
+        """Replay at max speed until the next alert (or the end), then pause there."""
         self.play_button.setText("Play")
-        self._refresh()
+        return self.command("to the next alert", lambda r: r.next_alert(self._wall_ms()))
 
-    def jump_to_previous_alert(self) -> None:
+    def jump_to_previous_alert(self) -> Future | None:
         """Seek back to the latest alert that fired more than a minute before now (the replay
         is rebuilt up to it, so the log and the panels show that moment); paused there."""
-        earlier = [t for t in self.alert_times if t < self.driver.position_ms - 60_000]
-        if earlier:
-            self.driver.pause()
-            self.play_button.setText("Play")
-            self.seek(earlier[-1])
+        position = self.snapshot.ts_ms
+        earlier = [t for t in self.alert_times if t < position - 60_000]
+        if not earlier:
+            return None
+        self.play_button.setText("Play")
+        self.command("", lambda r: r.pause())
+        return self.seek(earlier[-1])
 
     # --- the timer -----------------------------------------------------------------------------
-    def tick(self) -> None:
-        if self.driver.playing:
-            super().tick()
-
-    def _work(self, deadline: float) -> None:
-        """The timer's share; at max speed the idle worker does the engine's work instead, so a
-        tick is only the panels and never adds to a work slice."""
-        if not self.work_timer.isActive():
-            self._advance(deadline)
-
-    def _advance(self, deadline: float) -> None:
-        target = self.driver.target_ms(self._wall_ms())
-        while self.driver.position_ms < target and time.perf_counter() < deadline:
-            self.driver.run_until(min(target, self.driver.position_ms + SLICE_MS), EVENTS_PER_SLICE)
-        if self.driver.finished:  # the end: pause there with everything drawn
-            self.driver.pause()
-            self._sync_work_timer()
-            self.play_button.setText("Play")
-            self.window.charts.refill(self.series)
-
-    def _show_position(self) -> None:
+    def _show_position(self, snap: Snapshot) -> None:
+        if snap.finished or (not snap.playing and not self._pending):
+            self.play_button.setText("Play")  # the end, or paused by the engine (an alert)
+        start = self.span[0]
         self.slider.blockSignals(True)
-        self.slider.setValue((self.driver.position_ms - self.driver.start_ms) // 60_000)
+        self.slider.setValue((snap.ts_ms - start) // 60_000)
         self.slider.blockSignals(False)
-        start = self.driver.start_ms
         self.slider.set_marks([((ts - start) // 60_000, sev) for ts, sev in self.alert_marks])
-        self.position.setText(f"  {fmt_utc(self.driver.position_ms)} UTC")
+        self.position.setText(f"  {fmt_utc(snap.ts_ms)} UTC")
 
-    def _status(self) -> tuple[str, ...]:
+    def _status(self, snap: Snapshot) -> tuple[str, ...]:
         return (f"replay {self.speed_box.currentText()}",)
 
     def close(self) -> None:
-        self.work_timer.stop()
         super().close()
         self.reader.close()

@@ -27,7 +27,8 @@ def run_screenshot(args: argparse.Namespace) -> int:
     w, h = (int(x) for x in args.size.lower().split("x"))
     win = controller.window
     win.resize(w, h)
-    controller.seek(controller.driver.end_ms if args.at is None else epoch_ms(args.at))
+    controller.seek(controller.span[1] if args.at is None else epoch_ms(args.at))
+    controller.sync()  # however long the replay to that moment takes on this machine
     win.show()
     app.processEvents()
     ok = win.grab().save(args.screenshot)

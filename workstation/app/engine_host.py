@@ -1,0 +1,461 @@
+"""The engine on its own thread, live and replay alike.
+
+:class:`EngineHost` starts one thread, the *engine thread*, which owns a runner (a
+:class:`ReplayRunner` or a :class:`LiveRunner`) and with it the pipeline, the series and every
+piece of engine state. Other threads talk to it in two ways only:
+
+- commands: ``host.submit(fn)`` queues ``fn(runner)`` to run on the engine thread between two
+  slices of work and returns a :class:`concurrent.futures.Future` with its result (play, seek,
+  new rules, start recording, ...). Commands run in the order they were submitted.
+- reads: ``host.snapshot`` is the latest immutable :class:`~workstation.app.snapshot.Snapshot`
+  (replaced whole, never changed), and ``host.take_records()`` hands over the records (alerts,
+  checklist, ladder) published since the last call, each tagged with the engine's generation and
+  whether it may notify (records replayed by a seek do not).
+
+The engine itself never reads the wall clock: the runners pass ``wall_ms`` (a monotonic clock,
+injected) to the replay driver for pacing, and the live clock is the engine's own input.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from workstation.app.pipeline import Pipeline, build_pipeline
+from workstation.app.pump import LivePump
+from workstation.app.series import SeriesRecorder
+from workstation.app.snapshot import LadderView, Snapshot
+from workstation.core.clock import Clock, LiveClock
+from workstation.core.events import Event
+from workstation.engine.engine import Engine
+from workstation.engine.replay import ReplayDriver
+from workstation.rules.config import RulesConfig
+
+AGG = "all"
+WORK_SLICE_S = 0.02  # engine work between two looks at the command queue, wall seconds
+PUBLISH_EVERY_S = 0.02  # at most this often a new snapshot while working (readers poll 20 Hz)
+IDLE_WAIT_S = 0.05  # nothing to do: wait this long for a command
+KEEP_RECORDS = 100_000  # records not yet taken by a reader, at most (the oldest go first)
+
+
+def monotonic_ms() -> int:
+    return time.monotonic_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class Published:
+    """One record handed to readers: ``generation`` of the engine that emitted it, and whether
+    it may notify the trader (played or live, not replayed by a seek)."""
+
+    generation: int
+    notify: bool
+    record: dict[str, Any]
+
+
+class _Runner(ABC):
+    """What both runners share: building the pipeline and series, collecting records, and the
+    snapshot of the watched symbol. Engine thread only (built on the caller's thread, then
+    handed over before the host starts)."""
+
+    def __init__(
+        self,
+        symbol: str,
+        rules: RulesConfig | None,
+        series_names: tuple[str, ...],
+        sample_every_ms: int,
+        max_samples: int | None,
+    ) -> None:
+        self.symbol = symbol
+        self.rules = rules
+        self.series_names = series_names
+        self.sample_every_ms = sample_every_ms
+        self.max_samples = max_samples
+        self.generation = 0
+        self.alerts_fired = 0
+        self.verdict: dict[str, Any] | None = None
+        self.health: dict[str, dict[str, Any]] = {}
+        self.out: deque[Published] = deque(maxlen=KEEP_RECORDS)
+        self.pipe: Pipeline
+        self.series: SeriesRecorder
+
+    def build(self, clock: Clock) -> Engine:
+        """A fresh pipeline and series on ``clock`` (a new generation of records)."""
+        self.pipe = build_pipeline(clock, rules=self.rules)
+        self.series = SeriesRecorder(
+            self.pipe.engine,
+            self.pipe.metrics,
+            (AGG, self.symbol),
+            self.series_names,
+            every_ms=self.sample_every_ms,
+            max_rows=self.max_samples,
+        )
+        self.generation += 1
+        self.alerts_fired = 0
+        self.verdict = None
+        return self.pipe.engine
+
+    def collect(self, notify: bool) -> None:
+        """Move the engine's new records to the readers' queue (metrics lines are not kept)."""
+        for r in self.pipe.engine.drain():
+            kind = r["type"]
+            if kind == "metrics":
+                continue
+            if kind == "health":
+                self.health[r["venue"]] = r
+                continue
+            if kind == "checklist" and r.get("symbol") == self.symbol:
+                self.verdict = r
+            elif kind == "alert" and r["state"] == "active":
+                self.alerts_fired += 1
+            self.out.append(Published(self.generation, notify, r))
+
+    @abstractmethod
+    def now_ms(self) -> int:
+        """Engine time now: the replay's position, or the live clock."""
+
+    def snapshot(self, **extra: Any) -> Snapshot:
+        now = self.now_ms()
+        key = (AGG, self.symbol)
+        fresh = dict(self.pipe.metrics.fresh_values.get(key, {}))
+        updated = self.pipe.latest.updated_ms.get(key, {})
+        ages = {n: max(0, now - updated[n]) for n in fresh if n in updated}
+        ladder = self.pipe.rules.ladders.get(self.symbol)
+        rv = fresh.get(self.pipe.rules.config.ladder.rv_metric)
+        return Snapshot(
+            generation=self.generation,
+            symbol=self.symbol,
+            ts_ms=now,
+            events_processed=self.pipe.engine.events_processed,
+            fresh=MappingProxyType(fresh),
+            ages_ms=MappingProxyType(ages),
+            verdict=None if self.verdict is None else MappingProxyType(dict(self.verdict)),
+            ladder=None
+            if ladder is None
+            else LadderView(ladder.max_leverage, tuple(ladder.reasons)),
+            active_inputs=self.pipe.rules.active_inputs(self.symbol),
+            rv_annual_pct=rv if rv is not None and rv == rv else None,
+            alerts_fired=self.alerts_fired,
+            health=MappingProxyType({v: MappingProxyType(dict(h)) for v, h in self.health.items()}),
+            series=self.series.view(),
+            **extra,
+        )
+
+    # the host calls these
+    @abstractmethod
+    def work(self, wall_ms: int, deadline: float) -> bool:
+        """Engine work until ``deadline`` (perf_counter s); True while more is due now."""
+
+    def idle_wait_s(self, wall_ms: int) -> float:
+        return IDLE_WAIT_S
+
+    def close(self) -> None:  # noqa: B027 - most runners hold nothing to release
+        """End of the thread: release what the runner holds."""
+
+
+class ReplayRunner(_Runner):
+    """A recorded session, played at a speed, paused, sought, stepped to alerts."""
+
+    SLICE_MS = 5_000  # session time per driver call
+    EVENTS_PER_SLICE = 5_000
+
+    def __init__(
+        self,
+        open_events: Callable[[], Iterator[Event]],
+        span: tuple[int, int],
+        symbol: str,
+        rules: RulesConfig | None,
+        series_names: tuple[str, ...],
+        speed: float | None = 60.0,
+        sample_every_ms: int = 60_000,
+    ) -> None:
+        super().__init__(symbol, rules, series_names, sample_every_ms, None)
+        self.driver = ReplayDriver(open_events, self.build, *span, speed=speed)
+
+    def now_ms(self) -> int:
+        return self.driver.position_ms
+
+    def snapshot(self, **extra: Any) -> Snapshot:
+        d = self.driver
+        return super().snapshot(
+            start_ms=d.start_ms,
+            end_ms=d.end_ms,
+            playing=d.playing,
+            finished=d.finished,
+            speed=d.speed,
+            **extra,
+        )
+
+    def work(self, wall_ms: int, deadline: float) -> bool:
+        d = self.driver
+        if not d.playing:
+            return False
+        target = d.target_ms(wall_ms)
+        while d.position_ms < target and time.perf_counter() < deadline:
+            d.run_until(min(target, d.position_ms + self.SLICE_MS), self.EVENTS_PER_SLICE)
+        self.collect(notify=True)
+        if d.finished:
+            d.pause()
+        return d.playing and d.position_ms < d.target_ms(wall_ms)
+
+    def idle_wait_s(self, wall_ms: int) -> float:
+        due = self.driver.next_event_wall_ms()
+        if due is None:
+            return IDLE_WAIT_S
+        return min(IDLE_WAIT_S, max(0.0, (due - wall_ms) / 1000))
+
+    # --- commands (engine thread) ---------------------------------------------------------------
+    def play(self, wall_ms: int) -> None:
+        self.driver.play(wall_ms)
+
+    def pause(self) -> None:
+        self.driver.pause()
+
+    def set_speed(self, speed: float | None, wall_ms: int) -> None:
+        self.driver.set_speed(speed, wall_ms)
+
+    def seek(self, ts_ms: int, wall_ms: int) -> None:
+        """Jump to ``ts_ms``; backwards rebuilds the engine (a new generation) and replays to it.
+        Records a seek replays do not notify."""
+        self.collect(notify=True)
+        self.driver.seek(ts_ms, wall_ms)
+        self.collect(notify=False)
+
+    def next_alert(self, wall_ms: int) -> bool:
+        """Replay until the next alert fires (or the end) and pause there; True if one fired."""
+        was = self.alerts_fired
+        d = self.driver
+        d.pause()
+        while not d.finished and self.alerts_fired == was:
+            d.run_until(d.position_ms + 60_000, 20_000)
+            self.collect(notify=False)
+        return self.alerts_fired > was
+
+    def set_rules(self, rules: RulesConfig, wall_ms: int) -> None:
+        """New rules in a replay: the engine is rebuilt with them and replayed back to where it
+        was, so the alert log reads as if these rules had been in force from the start (the
+        metric windows at the current moment are the same as before: replay is deterministic)."""
+        self.rules = rules
+        self.driver.rebuild(wall_ms)
+        self.collect(notify=False)
+
+
+class LiveRunner(_Runner):
+    """The live feeds' queue pumped into the engine; recording to a session file."""
+
+    EVENTS_PER_SLICE = 2_000
+
+    def __init__(
+        self,
+        feeds: Any,  # workstation.feeds.live.LiveFeeds (started by the caller)
+        symbol: str,
+        venues: tuple[str, ...],
+        symbols: tuple[str, ...],
+        urls: dict[str, str],
+        rules: RulesConfig | None,
+        series_names: tuple[str, ...],
+        sample_every_ms: int,
+        max_samples: int | None,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(symbol, rules, series_names, sample_every_ms, max_samples)
+        self.feeds = feeds
+        self.venues, self.symbols, self.urls = venues, symbols, urls
+        self.clock = clock or LiveClock()
+        self.writer: Any = None  # a SessionWriter while recording (engine thread: its SQLite)
+        self.build(self.clock)
+        self.pump = LivePump(
+            self.pipe.engine, self.clock, feeds.queue, feeds.health, note=self._note
+        )
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    def snapshot(self, **extra: Any) -> Snapshot:
+        w = self.writer
+        return super().snapshot(
+            lag_ms=self.pump.lag_ms,
+            backlog=self.feeds.queue.qsize(),
+            recording=None
+            if w is None
+            else MappingProxyType({"path": str(w.path), "count": w.count}),
+            **extra,
+        )
+
+    def work(self, wall_ms: int, deadline: float) -> bool:
+        more = True
+        while more and time.perf_counter() < deadline:
+            more = self.pump.pump(max_events=self.EVENTS_PER_SLICE) == self.EVENTS_PER_SLICE
+        if self.writer is not None:
+            self.writer.flush_if_due()
+        self.collect(notify=True)
+        return more
+
+    def idle_wait_s(self, wall_ms: int) -> float:
+        return 0.02  # the feeds' queue is polled, not waited on: commands get in between
+
+    def _note(self, ts_ms: int, text: str) -> None:
+        if self.writer is not None:
+            self.writer.add_note(ts_ms, text)
+
+    # --- commands (engine thread) ---------------------------------------------------------------
+    def set_rules(self, rules: RulesConfig, wall_ms: int) -> None:
+        """New rules live: put to work in the running engine; its metric windows are kept, so
+        the signals do not go back to unknown."""
+        self.rules = rules
+        self.pipe.rules.set_config(rules)
+
+    def start_recording(self, path: Path) -> Path:
+        from workstation.sessions.store import SessionWriter
+
+        if self.writer is not None:
+            return Path(self.writer.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = SessionWriter(
+            path, source="live", venues=self.venues, symbols=self.symbols, extra={"urls": self.urls}
+        )
+        self.pipe.engine.add_tap(self.writer.append)
+        return path
+
+    def stop_recording(self) -> tuple[Path, int] | None:
+        """Close the recording; (its path, events written), or None when not recording."""
+        w = self.writer
+        if w is None:
+            return None
+        self.pipe.engine.remove_tap(w.append)
+        w.close()
+        self.writer = None
+        return Path(w.path), w.count
+
+    def close(self) -> None:
+        self.pump.pump()  # what the feeds queued before they stopped
+        self.stop_recording()
+
+
+class EngineHost:
+    """Runs ``runner`` on the engine thread (see the module docstring). ``wall_ms`` is the
+    monotonic clock the runner paces a replay by (injectable for tests)."""
+
+    def __init__(self, runner: _Runner, wall_ms: Callable[[], int] = monotonic_ms) -> None:
+        self.runner = runner
+        self.wall_ms = wall_ms
+        self._commands: queue.SimpleQueue[tuple[Callable[[Any], Any], Future]] = queue.SimpleQueue()
+        self._stopping = False
+        self.error: BaseException | None = None
+        self.snapshot: Snapshot = runner.snapshot()
+        self.publishes = 0
+        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
+
+    # --- any thread -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, fn: Callable[[Any], Any]) -> Future:
+        """Run ``fn(runner)`` on the engine thread; its result (or exception) in the future."""
+        fut: Future = Future()
+        if self._stopping or not self._thread.is_alive():
+            fut.set_exception(RuntimeError("the engine thread is not running"))
+            return fut
+        self._commands.put((fn, fut))
+        return fut
+
+    def sync(self, timeout: float = 60.0) -> Snapshot:
+        """Wait until every command submitted so far has run and a snapshot after them is
+        published; returns it (tests and the self-test use this; the window never blocks)."""
+        self.submit(lambda _r: None).result(timeout)
+        return self.snapshot
+
+    def take_records(self) -> list[Published]:
+        """The records published since the last call, oldest first."""
+        out = self.runner.out
+        taken = []
+        while out:
+            try:
+                taken.append(out.popleft())
+            except IndexError:  # emptied between the check and the pop
+                break
+        return taken
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after its current slice; the runner closes on it."""
+        self._stopping = True
+        self._commands.put((lambda _r: None, Future()))  # wake it
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # --- the engine thread ----------------------------------------------------------------------
+    def _run(self) -> None:
+        r = self.runner
+        try:
+            last_publish = 0.0
+            while not self._stopping:
+                ran = self._run_commands()
+                now = time.perf_counter()
+                more = r.work(self.wall_ms(), now + WORK_SLICE_S)
+                now = time.perf_counter()
+                if ran or now - last_publish >= PUBLISH_EVERY_S or not more:
+                    self._publish()
+                    last_publish = now
+                if not more and not ran:
+                    self._wait(r.idle_wait_s(self.wall_ms()))
+        except BaseException as exc:  # kept for the reader, who shows it
+            self.error = exc
+            raise
+        finally:
+            try:
+                r.close()
+            finally:
+                self._fail_pending()
+
+    def _run_commands(self) -> bool:
+        ran = False
+        while True:
+            try:
+                fn, fut = self._commands.get_nowait()
+            except queue.Empty:
+                return ran
+            ran = True
+            self._execute(fn, fut)
+
+    def _execute(self, fn: Callable[[Any], Any], fut: Future) -> None:
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            result = fn(self.runner)
+        except Exception as exc:  # a failed command is the caller's to see, not the thread's end
+            fut.set_exception(exc)
+            return
+        self._publish()  # the command's effect is visible before its future resolves
+        fut.set_result(result)
+
+    def _wait(self, seconds: float) -> None:
+        try:
+            fn, fut = self._commands.get(timeout=max(0.0, seconds))
+        except queue.Empty:
+            return
+        self._execute(fn, fut)
+
+    def _publish(self) -> None:
+        self.snapshot = self.runner.snapshot()
+        self.publishes += 1
+
+    def _fail_pending(self) -> None:
+        while True:
+            try:
+                _fn, fut = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if fut.set_running_or_notify_cancel():
+                fut.set_exception(RuntimeError("the engine thread stopped"))
