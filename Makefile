@@ -26,6 +26,7 @@ bench: setup
 lint: setup
 	$(VENV)/bin/ruff check workstation tests bench
 	$(VENV)/bin/ruff format --check workstation tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 format: setup
 	$(VENV)/bin/ruff format workstation tests bench

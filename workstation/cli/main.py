@@ -285,7 +285,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         return run_screenshot(args)
     from workstation.ui.app import run_window
 
-    return run_window(args)
+    return run_window(args, record_cmd.url_overrides(args))
 
 
 def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks",)) -> list[str]:

@@ -8,7 +8,9 @@ import os
 import sys
 
 
-def run_window(args: argparse.Namespace) -> int:
+def run_window(args: argparse.Namespace, url_overrides: dict[str, str | None]) -> int:
+    """The window for ``workstation gui``'s arguments; ``url_overrides``: the URL options
+    given (live mode)."""
     headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if (
         sys.platform.startswith("linux")
@@ -33,7 +35,9 @@ def run_window(args: argparse.Namespace) -> int:
     try:
         rules = load_rules([args.rules] if args.rules else [])
         controller = (
-            _live(args, book, rules) if args.live else ReplayController(args.session, book, rules)
+            _live(args, url_overrides, book, rules)
+            if args.live
+            else ReplayController(args.session, book, rules)
         )
     except (SessionError, ValueError, RulesError) as exc:
         print(f"workstation gui: {exc}", file=sys.stderr)
@@ -50,14 +54,13 @@ def run_window(args: argparse.Namespace) -> int:
     return code
 
 
-def _live(args: argparse.Namespace, book, rules):  # -> LiveController
+def _live(args: argparse.Namespace, url_overrides: dict[str, str | None], book, rules):
     from PySide6.QtCore import QSettings
 
     from workstation.app.feed_config import feed_config
-    from workstation.cli.record_cmd import url_overrides
     from workstation.ui.live_window import LiveController
     from workstation.ui.settings_dialog import live_preferences
 
     venues, symbols = live_preferences(QSettings("workstation", "workstation"))
-    cfg = feed_config(args.venues or venues, args.symbols or symbols, url_overrides(args))
+    cfg = feed_config(args.venues or venues, args.symbols or symbols, url_overrides)
     return LiveController(cfg, book, rules)
