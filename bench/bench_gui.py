@@ -92,18 +92,29 @@ def event_loop_under_replay(app, path: Path, n_events: int, apply_rules: bool) -
     c.timer.timeout.connect(tick)
     c.speed_box.setCurrentText("max")
     app.processEvents()
+    applied: list[int] = []
+    third = c.span[0] + (c.span[1] - c.span[0]) // 3
+
+    def watch() -> None:  # the window's own event loop runs; this only looks, 10 times a second
+        snap = c.snapshot
+        if snap.finished:
+            app.quit()
+        elif apply_rules and not applied and snap.ts_ms >= third:
+            applied.append(len(probe_ticks))
+            c.apply_rules(replace(c.rules, eval_interval_ms=c.rules.eval_interval_ms))
+
+    watcher = QTimer()
+    watcher.setInterval(100)
+    watcher.timeout.connect(watch)
     probe.start()
+    watcher.start()
     t0 = time.perf_counter()
     c.toggle()
-    applied_at = None
-    third = c.span[0] + (c.span[1] - c.span[0]) // 3
-    while not c.snapshot.finished:
-        app.processEvents()
-        if apply_rules and applied_at is None and c.snapshot.ts_ms >= third:
-            applied_at = len(probe_ticks)
-            c.apply_rules(replace(c.rules, eval_interval_ms=c.rules.eval_interval_ms))
+    app.exec()
     elapsed = time.perf_counter() - t0
+    watcher.stop()
     probe.stop()
+    applied_at = applied[0] if applied else None
     refresh_ms = c.frame_ms
     c.close()
     book.close()

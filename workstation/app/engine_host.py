@@ -42,6 +42,8 @@ from workstation.rules.config import RulesConfig
 
 AGG = "all"
 WORK_SLICE_S = 0.02  # engine work between two looks at the command queue, wall seconds
+YIELD_MAX_S = 0.03  # a reader holding the engine gets it back after this long at the most
+FORCED_SLICE_S = 0.01  # the work done then, before it looks at the gate again
 PUBLISH_EVERY_S = 0.02  # at most this often a new snapshot while working (readers poll 20 Hz)
 IDLE_WAIT_S = 0.05  # nothing to do: wait this long for a command
 KEEP_RECORDS = 100_000  # records not yet taken by a reader, at most (the oldest go first)
@@ -151,8 +153,8 @@ class _Runner(ABC):
 
     # the host calls these
     @abstractmethod
-    def work(self, wall_ms: int, deadline: float) -> bool:
-        """Engine work until ``deadline`` (perf_counter s); True while more is due now."""
+    def work(self, wall_ms: int, stop: Callable[[], bool]) -> bool:
+        """Engine work in short slices until ``stop()`` says so; True while more is due now."""
 
     def idle_wait_s(self, wall_ms: int) -> float:
         return IDLE_WAIT_S
@@ -194,12 +196,12 @@ class ReplayRunner(_Runner):
             **extra,
         )
 
-    def work(self, wall_ms: int, deadline: float) -> bool:
+    def work(self, wall_ms: int, stop: Callable[[], bool]) -> bool:
         d = self.driver
         if not d.playing:
             return False
         target = d.target_ms(wall_ms)
-        while d.position_ms < target and time.perf_counter() < deadline:
+        while d.position_ms < target and not stop():
             d.run_until(min(target, d.position_ms + self.SLICE_MS), self.EVENTS_PER_SLICE)
         self.collect(notify=True)
         if d.finished:
@@ -290,9 +292,9 @@ class LiveRunner(_Runner):
             **extra,
         )
 
-    def work(self, wall_ms: int, deadline: float) -> bool:
+    def work(self, wall_ms: int, stop: Callable[[], bool]) -> bool:
         more = True
-        while more and time.perf_counter() < deadline:
+        while more and not stop():
             more = self.pump.pump(max_events=self.EVENTS_PER_SLICE) == self.EVENTS_PER_SLICE
         if self.writer is not None:
             self.writer.flush_if_due()
@@ -349,6 +351,11 @@ class EngineHost:
         self.wall_ms = wall_ms
         self._commands: queue.SimpleQueue[tuple[Callable[[Any], Any], Future]] = queue.SimpleQueue()
         self._stopping = False
+        # Set while the engine may work. A reader clears it while its own thread is busy (the
+        # window: from the event loop's wake-up to its going back to sleep) so that the engine
+        # does not hold the interpreter lock against it; the engine waits at most YIELD_MAX_S.
+        self.gate = threading.Event()
+        self.gate.set()
         self.error: BaseException | None = None
         self.snapshot: Snapshot = runner.snapshot()
         self.publishes = 0
@@ -391,6 +398,14 @@ class EngineHost:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
+    def hold(self) -> None:
+        """The reader's thread is busy: the engine pauses after its current slice."""
+        self.gate.clear()
+
+    def release(self) -> None:
+        """The reader's thread is idle again: the engine goes on."""
+        self.gate.set()
+
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
@@ -402,8 +417,7 @@ class EngineHost:
             last_publish = 0.0
             while not self._stopping:
                 ran = self._run_commands()
-                now = time.perf_counter()
-                more = r.work(self.wall_ms(), now + WORK_SLICE_S)
+                more = r.work(self.wall_ms(), self._slice_stop())
                 now = time.perf_counter()
                 if ran or now - last_publish >= PUBLISH_EVERY_S or not more:
                     self._publish()
@@ -418,6 +432,16 @@ class EngineHost:
                 r.close()
             finally:
                 self._fail_pending()
+
+    def _slice_stop(self) -> Callable[[], bool]:
+        """Wait for the gate (at most YIELD_MAX_S), then the test that ends this slice: its
+        time is up, or a reader took the gate back."""
+        gate = self.gate
+        if not gate.wait(YIELD_MAX_S):  # held too long: a short slice all the same
+            deadline = time.perf_counter() + FORCED_SLICE_S
+            return lambda: time.perf_counter() >= deadline
+        deadline = time.perf_counter() + WORK_SLICE_S
+        return lambda: not gate.is_set() or time.perf_counter() >= deadline
 
     def _run_commands(self) -> bool:
         ran = False

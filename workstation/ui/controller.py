@@ -5,12 +5,13 @@ and sends commands (``self.host.submit``)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from abc import ABC, abstractmethod
 from collections import deque
 from concurrent.futures import Future
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from workstation.app.engine_host import EngineHost, Published
@@ -25,6 +26,7 @@ from workstation.ui.window import MainWindow
 
 TICK_MS = 50  # 20 Hz
 CHART_EVERY = 4  # every 4th tick (5 Hz) refills the charts instead of the panels
+SWITCH_INTERVAL_S = 0.001  # the interpreter lock changes hands at most this late (default 5 ms)
 KEEP_RECORDS = 20_000  # the newest engine records kept for lookups (memory stays bounded)
 
 
@@ -47,6 +49,7 @@ class EngineController(ABC):
         self.alert_marks: deque[tuple[int, str]] = deque(maxlen=KEEP_RECORDS)  # (ts, severity)
         self.frame_ms = 0.0
         self.host: EngineHost | None = None
+        self._gate_links: tuple = ()  # the event loop's wake/sleep -> the engine's gate
         self._generation = 0
         self._shown: Snapshot | None = None
         self._pending: list[tuple[str, Future]] = []  # commands still running, for the status
@@ -68,9 +71,22 @@ class EngineController(ABC):
     # --- the engine host -----------------------------------------------------------------------
     def _start(self, host: EngineHost) -> None:
         """Take ``host`` (stopping the previous one), start its thread and the timer."""
-        if self.host is not None:
-            self.host.stop()
+        self._stop_host()
         self.host = host
+        # The engine works while this thread sleeps in its event loop and pauses (after its
+        # current slice, a few ms) while this thread runs: both need the interpreter lock, and
+        # the window's latency is what a trader feels. A short switch interval makes the hand-
+        # over quick when both do run.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        dispatcher = QAbstractEventDispatcher.instance()
+        self._gate_links = (
+            ()
+            if dispatcher is None
+            else (
+                dispatcher.awake.connect(host.hold),
+                dispatcher.aboutToBlock.connect(host.release),
+            )
+        )
         self._generation = -1  # the first snapshot starts a new log
         self._shown = None
         self.window.charts.set_thresholds(self.rules.rules)
@@ -90,11 +106,18 @@ class EngineController(ABC):
         self._pending.append((label, fut))
         return fut
 
+    def wait(self, fut: Future, timeout: float = 120.0):
+        """The result of a command, waiting for it (the engine works meanwhile)."""
+        assert self.host is not None
+        self.host.release()  # this thread is not busy while it waits
+        return fut.result(timeout)
+
     def sync(self, timeout: float = 120.0) -> Snapshot:
         """Wait for the engine to finish every command sent so far, then show its state (tests
         and the self-test; the window itself never waits)."""
         assert self.host is not None
-        snap = self.host.sync(timeout)
+        self.wait(self.host.submit(lambda _r: None), timeout)
+        snap = self.host.snapshot
         self._refresh()
         return snap
 
@@ -243,10 +266,19 @@ class EngineController(ABC):
     def _status(self, snap: Snapshot) -> tuple[str, ...]:
         """The status bar's leading parts (speed; feed health, data age, engine lag)."""
 
+    def _stop_host(self) -> None:
+        host = self.host
+        if host is None:
+            return
+        for link in self._gate_links:
+            QObject.disconnect(link)
+        self._gate_links = ()
+        host.release()
+        host.stop()
+
     def close(self) -> None:
         self.timer.stop()
-        if self.host is not None:
-            self.host.stop()
+        self._stop_host()
         self.window.banner.dismiss()
         self.window.close()
         self.book.close()

@@ -114,7 +114,7 @@ class LiveController(EngineController):
         if self.recording_path is None:
             return
         self.recording_path = None
-        done = self.command("closing the recording", lambda r: r.stop_recording()).result(30)
+        done = self.wait(self.command("closing the recording", lambda r: r.stop_recording()), 30)
         self.record_button.setText("● Record")
         if done is not None:
             path, count = done

@@ -126,8 +126,7 @@ class ReplayController(EngineController):
             self.window.statusBar().showMessage(f"not opened: {exc}", 10_000)
             return False
         speed = self.snapshot.speed
-        assert self.host is not None
-        self.host.stop()  # its thread reads the old file: stop it before closing that
+        self._stop_host()  # its thread reads the old file: stop it before closing that
         self.reader.close()
         self.reader, self.span = reader, span
         meta = reader.meta
