@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`. Each sets up what it needs first.
 VENV := .venv
 PY := $(VENV)/bin/python
-DEMO := resources/demo/feb-2026-selloff.session
+DEMO := workstation/resources/demo/feb-2026-selloff.session
 
 .PHONY: setup run test bench lint format demo clean bundle bundle-test
 

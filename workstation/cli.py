@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workstation import __version__
+from workstation.core.resources import demo_session_path
 from workstation.core.timefmt import fmt_utc
 from workstation.risk.commands import UsageError
 from workstation.rules.config import RulesError
 from workstation.sessions.store import SessionError
 
-DEMO_SESSION = (
-    Path(__file__).resolve().parent.parent / "resources" / "demo" / ("feb-2026-selloff.session")
-)
+DEMO_SESSION = demo_session_path()
 
 
 # --- argument validators: each raises ArgumentTypeError with the expected form ------------------
