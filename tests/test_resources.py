@@ -1,9 +1,11 @@
-"""The shipped files are package data, found through workstation.core.resources wherever the
-package is: this checkout, or a zip archive (temporary copies that outlive the caller)."""
+"""The shipped files are package data: in every wheel built from the project, and found through
+workstation.core.resources wherever the package is: this checkout, or a zip archive (temporary
+copies that outlive the caller)."""
 
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -93,3 +95,39 @@ def test_from_a_zip_archive_the_resources_are_real_files_until_exit(tmp_path: Pa
     copy = Path(res.stdout.strip())
     assert copy.name.endswith("feb-2026-selloff.session") and not copy.is_relative_to(REPO)
     assert not copy.exists()  # removed at exit
+
+
+def test_a_wheel_built_from_the_project_holds_every_resource(tmp_path: Path) -> None:
+    """Fails when the package-data declaration in pyproject.toml misses a file. Built from a
+    clean copy: a build/ or *.egg-info left in the checkout by an earlier build would put the
+    files in the wheel whatever pyproject.toml says."""
+    src = tmp_path / "src"
+    shutil.copytree(PKG, src / "workstation", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(src)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert res.returncode == 0, res.stderr
+    (wheel,) = tmp_path.glob("workstation-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {
+        f"workstation/resources/{f.relative_to(RESOURCES)}"
+        for f in RESOURCES.rglob("*")
+        if f.is_file() and f.suffix != ".py" and "__pycache__" not in f.parts
+    }
+    named = {
+        "rules/default.toml",
+        "demo/feb-2026-selloff.session",
+        *(f"brackets/{v}.json" for v in VENUES),
+        "icons/workstation.svg",
+        "icons/workstation.ico",
+        "icons/workstation.icns",
+        *(f"icons/workstation-{n}.png" for n in (16, 24, 32, 48, 64, 128, 256, 512)),
+    }
+    assert {f"workstation/resources/{n}" for n in named} <= shipped
+    assert sorted(shipped - names) == []
