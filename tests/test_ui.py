@@ -180,3 +180,15 @@ def test_self_test_replays_the_demo_and_passes(tmp_path: Path, capsys) -> None:
     text = capsys.readouterr().out
     assert "self-test: OK" in text and out.stat().st_size > 20_000
     assert "first paint" in text and " alerts; verdict: " in text
+
+
+def test_self_test_fails_without_the_shipped_files(tmp_path: Path, capsys, monkeypatch) -> None:
+    import workstation.core.resources as resources
+    import workstation.ui.window as window
+    from workstation.cli import main
+
+    monkeypatch.setattr(window, "ICON", tmp_path / "missing.svg")
+    monkeypatch.setattr(resources, "shipped_brackets", lambda venue: tmp_path / f"{venue}.json")
+    assert main(["--self-test", "--self-test-out", str(tmp_path / "shot.png")]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED: the window icon" in err and "FAILED: the bracket tables" in err

@@ -1,8 +1,9 @@
 """``workstation --self-test [--self-test-out OUT.png]``: proves an installed build works. It opens
 the window offscreen, replays the bundled demo at max speed through the real engine for a few
-seconds, saves a screenshot and checks the panels filled (alerts, verdict, charts, signals).
-Prints one line per finding; exit 0 when everything holds, 1 with the reasons otherwise. Uses a
-temporary folder for settings and the position book: the user's own are never touched."""
+seconds, saves a screenshot and checks the panels filled (alerts, verdict, charts, signals) and
+the shipped files the demo leaves unread load (the window icon, the bracket tables). Prints one
+line per finding; exit 0 when everything holds, 1 with the reasons otherwise. Uses a temporary
+folder for settings and the position book: the user's own are never touched."""
 
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ def run_self_test(session: str, out: str | None) -> int:
         "a signal table": c.window.signals.rowCount() == 8,
         "chart data": len(x) > 100,
         "a screenshot": saved and shot.stat().st_size > 20_000,
+        "the window icon": not c.window.windowIcon().pixmap(32, 32).isNull(),
+        "the bracket tables": _shipped_brackets_load(),
     }
     from workstation.core.timefmt import fmt_utc
 
@@ -84,6 +87,17 @@ def run_self_test(session: str, out: str | None) -> int:
         print(f"self-test: FAILED: {name}", file=sys.stderr)
     print("self-test: OK" if not failed else f"self-test: {len(failed)} check(s) failed")
     return 0 if not failed else 1
+
+
+def _shipped_brackets_load() -> bool:
+    """Every venue's shipped bracket table reads and has BTCUSDT."""
+    from workstation.core.resources import shipped_brackets
+    from workstation.risk.brackets import VENUES, BracketError, load_table
+
+    try:
+        return all(load_table(v, "BTCUSDT", shipped_brackets(v).parent).brackets for v in VENUES)
+    except BracketError:
+        return False
 
 
 def _qt_version() -> str:
