@@ -18,8 +18,9 @@ from functools import cache
 from importlib.resources import as_file, files
 from pathlib import Path
 
-# The package object rather than its name: PyInstaller's analysis then sees the import and puts
-# ``workstation.resources`` in the bundle (``files()`` would import a name it never saw).
+# The package object, not its name: PyInstaller's analysis sees this import and bundles the
+# package (given only the name, the frozen app finds it merely as a namespace package over its
+# data folder).
 import workstation.resources
 
 _copies = ExitStack()  # the temporary copies made by as_file (zip imports only)
