@@ -1,9 +1,9 @@
 # The two commands of the README: `make run` and `make test`. Each sets up what it needs first.
 VENV := .venv
 PY := $(VENV)/bin/python
-DEMO := resources/demo/feb-2026-selloff.session
+DEMO := workstation/resources/demo/feb-2026-selloff.session
 
-.PHONY: setup run test bench lint format demo clean bundle bundle-test
+.PHONY: setup run test wheel-test bench lint format demo clean bundle bundle-test
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -19,6 +19,10 @@ run: setup
 
 test: setup
 	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(PY) -m pytest -q
+
+# A wheel of the project, installed in a fresh venv, passes its --self-test away from this checkout.
+wheel-test: setup
+	bash scripts/wheel_selftest.sh
 
 bench: setup
 	$(PY) bench/run_all.py

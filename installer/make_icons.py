@@ -1,5 +1,6 @@
-"""Render resources/icons/workstation.svg to the usual PNG sizes and a Windows .ico and macOS
-.icns (Qt's image plugins). Run after editing the SVG: python installer/make_icons.py"""
+"""Render workstation/resources/icons/workstation.svg to the usual PNG sizes and a Windows .ico
+and macOS .icns (Qt's image plugins), next to it in this checkout (not in an installed copy of the
+package). Run after editing the SVG: python installer/make_icons.py"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-HERE = Path(__file__).resolve().parent.parent / "resources" / "icons"
+HERE = Path(__file__).resolve().parent.parent / "workstation" / "resources" / "icons"
 
 
 def render(size: int) -> QImage:

@@ -15,7 +15,7 @@ os.environ.setdefault("LANG", "C.UTF-8")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
-DEMO = REPO / "resources" / "demo" / "feb-2026-selloff.session"
+DEMO = REPO / "workstation" / "resources" / "demo" / "feb-2026-selloff.session"
 
 
 @pytest.fixture(autouse=True)

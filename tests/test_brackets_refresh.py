@@ -6,6 +6,7 @@ import pytest
 from json_server import JsonServer
 
 from workstation.cli import main
+from workstation.core.resources import shipped_brackets
 from workstation.risk.brackets import from_binance, load_table
 
 BYBIT = {
@@ -53,7 +54,7 @@ def test_bybit_refresh_writes_the_users_table(capsys) -> None:
         assert main(["brackets", "refresh", "--venue", "bybit", "--url", srv.url]) == 0
     assert "category=linear" in srv.queries[0] and "symbol=BTCUSDT" in srv.queries[0]
     t = load_table("bybit", "BTCUSDT")
-    assert "xdg" in t.source and "resources" not in t.source  # the user data folder now
+    assert "xdg" in t.source and str(shipped_brackets("bybit")) not in t.source  # the user's now
     assert [(b.cap_usd, b.mmr) for b in t.brackets] == [
         (2e6, 0.005),
         (2.6e6, 0.0056),
@@ -111,7 +112,7 @@ def test_a_failed_refresh_changes_nothing(capsys) -> None:
     with JsonServer({}) as srv:
         assert main(["brackets", "refresh", "--venue", "bybit", "--url", srv.url]) == 1
     assert "brackets refresh" in capsys.readouterr().err
-    assert "resources" in load_table("bybit", "BTCUSDT").source
+    assert load_table("bybit", "BTCUSDT").source.startswith(f"{shipped_brackets('bybit')} (")
 
 
 def test_binance_bracket_response_is_parsed() -> None:

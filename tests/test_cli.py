@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEMO
+from conftest import DEMO, REPO
 
 from workstation.sessions.store import SessionReader
 
@@ -180,7 +180,7 @@ def test_simulate_refuses_existing_file_and_missing_folder(tmp_path: Path) -> No
 def test_demo_session_is_what_make_demo_makes(tmp_path: Path) -> None:
     """The bundled demo is the simulator's output for the Makefile's arguments (not a copy of
     anyone's data), labelled simulated, and small enough for the repository."""
-    makefile = (DEMO.parent.parent.parent / "Makefile").read_text()
+    makefile = (REPO / "Makefile").read_text()
     line = next(x for x in makefile.splitlines() if "--scenario feb-2026-selloff" in x)
     assert "--seed 7 --hours 120" in line
     out = tmp_path / "demo.session"

@@ -180,3 +180,39 @@ def test_self_test_replays_the_demo_and_passes(tmp_path: Path, capsys) -> None:
     text = capsys.readouterr().out
     assert "self-test: OK" in text and out.stat().st_size > 20_000
     assert "first paint" in text and " alerts; verdict: " in text
+
+
+def test_self_test_checks_a_fixed_session_moment_at_any_speed(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The engine is slowed (a short sleep every tenth event); the self-test still checks the same
+    moment (the cascade), not whatever a few seconds of wall time reached."""
+    import time
+
+    import workstation.ui.selftest as selftest
+    from workstation.cli import main
+    from workstation.engine.engine import Engine
+
+    process = Engine.process
+
+    def slow(self, ev) -> None:
+        time.sleep(0.0002 if ev.seq % 10 == 0 else 0)
+        process(self, ev)
+
+    monkeypatch.setattr(Engine, "process", slow)
+    assert main(["--self-test", "--self-test-out", str(tmp_path / "shot.png")]) == 0
+    text = capsys.readouterr().out
+    assert "to 2026-02-02 06:00:00 UTC" in text and "verdict: WAIT" in text
+    assert selftest.AT_MS == 1_770_012_000_000
+
+
+def test_self_test_fails_without_the_shipped_files(tmp_path: Path, capsys, monkeypatch) -> None:
+    import workstation.core.resources as resources
+    import workstation.ui.window as window
+    from workstation.cli import main
+
+    monkeypatch.setattr(window, "ICON", tmp_path / "missing.svg")
+    monkeypatch.setattr(resources, "shipped_brackets", lambda venue: tmp_path / f"{venue}.json")
+    assert main(["--self-test", "--self-test-out", str(tmp_path / "shot.png")]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED: the window icon" in err and "FAILED: the bracket tables" in err

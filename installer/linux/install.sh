@@ -10,7 +10,7 @@ mkdir -p "$DATA/applications" "$BIN"
 ln -sf "$HERE/workstation" "$BIN/workstation"
 sed "s#^Exec=.*#Exec=$HERE/workstation#" "$HERE/workstation.desktop" \
   > "$DATA/applications/workstation.desktop"
-ICONS="$HERE/_internal/resources/icons"
+ICONS="$HERE/_internal/workstation/resources/icons"
 for size in 16 24 32 48 64 128 256 512; do
   dir="$DATA/icons/hicolor/${size}x${size}/apps"
   mkdir -p "$dir"

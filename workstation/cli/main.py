@@ -22,13 +22,12 @@ from workstation.cli.validators import (
     positive_float,
     speed,
 )
+from workstation.core.resources import demo_session_path
 from workstation.core.timefmt import fmt_utc
 from workstation.rules.config import RulesError
 from workstation.sessions.store import SessionError
 
-DEMO_SESSION = (
-    Path(__file__).resolve().parents[2] / "resources" / "demo" / "feb-2026-selloff.session"
-)
+DEMO_SESSION = demo_session_path()
 
 
 # --- commands ----------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Maintenance-margin brackets (Binance leverage brackets, Bybit risk-limit tiers, OKX position
 tiers) as data: maintenance margin = notional × ``mmr`` − ``maint_amount_usd``.
 
-Shipped tables live in ``resources/brackets/<venue>.json``; a table refreshed from the venue is
-written to the user data folder and takes precedence. The parsers turn each venue's REST response
-into the same rows. Pure functions and immutable tables; any thread may call them.
+Shipped tables are package data (``workstation/resources/brackets/<venue>.json``); a table
+refreshed from the venue is written to the user data folder and takes precedence. The parsers
+turn each venue's REST response into the same rows. Pure functions and immutable tables; any
+thread may call them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SHIPPED = Path(__file__).resolve().parent.parent.parent / "resources" / "brackets"
+from workstation.core.resources import shipped_brackets
+
 VENUES = ("binance", "bybit", "okx")
 
 
@@ -128,12 +130,14 @@ def load_table(
     else the shipped one."""
     if venue not in VENUES:
         raise BracketError(f"unknown venue {venue!r} (expected one of {', '.join(VENUES)})")
-    candidates = [Path(folder)] if folder else [user_brackets_dir(), SHIPPED]
-    for base in candidates:
-        path = base / f"{venue}.json"
+    name = f"{venue}.json"
+    candidates = (
+        [Path(folder) / name] if folder else [user_brackets_dir() / name, shipped_brackets(venue)]
+    )
+    for path in candidates:
         if path.is_file():
             data = _read_json(path)
-            if symbol in data.get("symbols", {}) or base == candidates[-1]:
+            if symbol in data.get("symbols", {}) or path == candidates[-1]:
                 return _table_from_json(venue, data, symbol, str(path))
     raise BracketError(f"no bracket data for {venue}")
 

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workstation.core.resources import default_rules_path
 from workstation.metrics.market import DEFAULT_STALENESS_S, METRIC_NAMES, MetricsConfig
 
-DEFAULT_RULES = (
-    Path(__file__).resolve().parent.parent.parent / "resources" / "rules" / "default.toml"
-)
+DEFAULT_RULES = default_rules_path()
 SEVERITIES = ("info", "warning", "critical")
 CHECKLIST_ITEMS = ("oi", "funding", "liquidations", "skew", "price_structure")
 _FUNCS = {"abs": abs, "min": min, "max": max}

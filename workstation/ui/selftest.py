@@ -2,7 +2,8 @@
 the window offscreen, replays the bundled demo through the real engine (on its thread) to a fixed
 session moment, 2026-02-02 06:00 UTC in the cascade, however long that takes on this machine
 (under a generous limit), saves a screenshot and checks what the panels show there: the first
-alerts in the log, the checklist's WAIT, the ladder, the signal table and the charts.
+alerts in the log, the checklist's WAIT, the ladder, the signal table and the charts, and that
+the shipped files the demo leaves unread load (the window icon, the bracket tables).
 Prints one line per finding; exit 0 when everything holds, 1 with the reasons otherwise. Uses a
 temporary folder for settings and the position book: the user's own are never touched."""
 
@@ -69,6 +70,8 @@ def run_self_test(session: str, out: str | None) -> int:
         "a signal table": c.window.signals.rowCount() == 8,
         "chart data": len(x) > 100,
         "a screenshot": saved and shot.stat().st_size > 20_000,
+        "the window icon": not c.window.windowIcon().pixmap(32, 32).isNull(),
+        "the bracket tables": _shipped_brackets_load(),
     }
     from workstation.core.timefmt import fmt_utc
 
@@ -83,6 +86,17 @@ def run_self_test(session: str, out: str | None) -> int:
         print(f"self-test: FAILED: {name}", file=sys.stderr)
     print("self-test: OK" if not failed else f"self-test: {len(failed)} check(s) failed")
     return 0 if not failed else 1
+
+
+def _shipped_brackets_load() -> bool:
+    """Every venue's shipped bracket table reads and has BTCUSDT."""
+    from workstation.core.resources import shipped_brackets
+    from workstation.risk.brackets import VENUES, BracketError, load_table
+
+    try:
+        return all(load_table(v, "BTCUSDT", shipped_brackets(v).parent).brackets for v in VENUES)
+    except BracketError:
+        return False
 
 
 def _qt_version() -> str:

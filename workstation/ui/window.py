@@ -4,7 +4,6 @@ docks. GUI thread only."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.core.resources import icon_path
 from workstation.risk.positions import PositionBook
 from workstation.ui.charts import PANES, ChartStack
 from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
@@ -40,7 +40,7 @@ VERDICT_STYLE = {
     "REDUCE_SIZE": "background:#d68910;color:black;",
     "WAIT": "background:#c0392b;color:white;",
 }
-ICON = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "workstation.svg"
+ICON = icon_path("workstation.svg")
 LAYOUT_VERSION = 2  # bump when docks or toolbars change, so an old saved layout is ignored
 
 
