@@ -330,6 +330,21 @@ def fire(rule, values: dict[str, float], cleared: dict[str, float] | None = None
     return [f"{r['state']}: {r['message']}" for r in engine.drain()]
 
 
+def test_messages_take_their_thresholds_from_the_rule() -> None:
+    from workstation.rules.thresholds import with_thresholds
+
+    base = load_rules(include_user_dir=False)
+    fear = next(r for r in base.rules if r.id == "skew_fear")
+    assert fire(fear, {"skew_25d_30d_volpts": 6.5}) == [
+        "active: 25d skew 6.5 vol pts > 6: steep downside premium"
+    ]
+    mine = next(r for r in with_thresholds(base, {"skew_fear": (7, 5)}).rules if r.id == fear.id)
+    assert fire(mine, {"skew_25d_30d_volpts": 6.5}) == []  # below the new level
+    assert fire(mine, {"skew_25d_30d_volpts": 7.5}) == [
+        "active: 25d skew 7.5 vol pts > 7: steep downside premium"
+    ]
+
+
 def test_compound_messages_name_each_conditions_thresholds(tmp_path: Path) -> None:
     body = """message = "OI {oi_change_4h_pct:.1f}% > {enter_oi_change_4h_pct:g}% (clears at \
 {exit_oi_change_4h_pct:g}), price {price_change_4h_pct:+.1f}% < {enter_price_change_4h_pct:.1f}%"
@@ -340,6 +355,19 @@ all = [ { metric = "oi_change_4h_pct", op = ">", enter = 5, exit = 3 },
     rule = next(r for r in cfg.rules if r.id == "r")
     fired = fire(rule, {"oi_change_4h_pct": 6.0, "price_change_4h_pct": -2.0}, {})
     assert fired[0] == "active: OI 6.0% > 5% (clears at 3), price -2.0% < -1.0%"
+
+
+def test_no_default_message_copies_a_threshold() -> None:
+    """A number the rule holds is shown from the rule ({enter}, {exit}), never written again."""
+    import re
+    import string
+
+    for rule in load_rules(include_user_dir=False).rules:
+        text = "".join(lit for lit, *_ in string.Formatter().parse(rule.message))
+        for c in rule.conditions:
+            for number in (c.enter, c.exit):
+                copy = re.search(rf"(?<![\d.]){re.escape(f'{number:g}')}(?![\d.])", text)
+                assert copy is None, f"{rule.id}: {rule.message!r} repeats {number:g}"
 
 
 @settings(max_examples=150, deadline=None)
