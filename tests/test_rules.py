@@ -353,8 +353,15 @@ all = [ { metric = "oi_change_4h_pct", op = ">", enter = 5, exit = 3 },
 """
     cfg = load_rules([write(tmp_path, '[[rule]]\nid = "r"\n' + body)], include_user_dir=False)
     rule = next(r for r in cfg.rules if r.id == "r")
-    fired = fire(rule, {"oi_change_4h_pct": 6.0, "price_change_4h_pct": -2.0}, {})
-    assert fired[0] == "active: OI 6.0% > 5% (clears at 3), price -2.0% < -1.0%"
+    fired = fire(
+        rule,
+        {"oi_change_4h_pct": 6.0, "price_change_4h_pct": -2.0},
+        {"oi_change_4h_pct": 2.0, "price_change_4h_pct": 0.5},
+    )
+    assert fired == [
+        "active: OI 6.0% > 5% (clears at 3), price -2.0% < -1.0%",
+        "cleared: OI 2.0% > 5% (clears at 3), price +0.5% < -1.0%",  # the same template
+    ]
 
 
 def test_no_default_message_copies_a_threshold() -> None:
