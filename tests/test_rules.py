@@ -154,6 +154,26 @@ def test_the_settings_folder_file_is_read(tmp_path: Path, monkeypatch: pytest.Mo
             "cooldown_s",
             "0 or more",
         ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">"\nenter = 1\nmessage = "OI {nope:.1f}"\n',
+            6,
+            "message",
+            "unknown field {nope} (a metric name, or the rule's {enter}, {exit}",
+        ),
+        (
+            '[[rule]]\nid = "x"\nmessage = "OI {oi_usd:,.0f} > {enter}"\nall = [\n'
+            '  { metric = "oi_usd", op = ">", enter = 1 },\n'
+            '  { metric = "price_change_4h_pct", op = "<", enter = -1 },\n]\n',
+            3,
+            "message",
+            "{enter} is for a rule with one condition: name it, e.g. {enter_oi_usd}",
+        ),
+        (
+            '[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">"\nenter = 1\nmessage = "OI {oi_usd"\n',
+            6,
+            "message",
+            "not a valid template",
+        ),
         ("[ladder]\nbase_leverage = 0\n", 2, "base_leverage", "greater than 0"),
         ('[ladder]\nrv_metric = "rv_2h_pct"\n', 2, "rv_metric", "rv_24h_pct"),
         ('[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">\nenter = 1\n', 4, "syntax", ""),
@@ -297,6 +317,64 @@ any = [ { metric = "oi_change_4h_pct", op = ">", enter = 5 },
     assert [(r["rule"], r["state"]) for r in engine.drain()] == [("either", "cleared")]
     ev.evaluate(3, {("all", "X"): {"oi_change_4h_pct": 2.0, "price_change_4h_pct": -0.5}})
     assert [(r["rule"], r["state"]) for r in engine.drain()] == [("both", "cleared")]
+
+
+def fire(rule, values: dict[str, float], cleared: dict[str, float] | None = None) -> list[str]:
+    """The messages of ``rule`` held on ``values`` past its min_duration, then on ``cleared``."""
+    engine = Engine(ReplayClock())
+    ev = AlertEvaluator(engine.emit, (rule,))
+    hold = rule.min_duration_ms
+    for ts, vals in ((0, values), (hold, values), (hold + rule.min_clear_ms + 1, cleared)):
+        if vals is not None:
+            ev.evaluate(ts, {("all", "BTCUSDT"): vals})
+    return [f"{r['state']}: {r['message']}" for r in engine.drain()]
+
+
+def test_messages_take_their_thresholds_from_the_rule() -> None:
+    from workstation.rules.thresholds import with_thresholds
+
+    base = load_rules(include_user_dir=False)
+    fear = next(r for r in base.rules if r.id == "skew_fear")
+    assert fire(fear, {"skew_25d_30d_volpts": 6.5}) == [
+        "active: 25d skew 6.5 vol pts > 6: steep downside premium"
+    ]
+    mine = next(r for r in with_thresholds(base, {"skew_fear": (7, 5)}).rules if r.id == fear.id)
+    assert fire(mine, {"skew_25d_30d_volpts": 6.5}) == []  # below the new level
+    assert fire(mine, {"skew_25d_30d_volpts": 7.5}) == [
+        "active: 25d skew 7.5 vol pts > 7: steep downside premium"
+    ]
+
+
+def test_compound_messages_name_each_conditions_thresholds(tmp_path: Path) -> None:
+    body = """message = "OI {oi_change_4h_pct:.1f}% > {enter_oi_change_4h_pct:g}% (clears at \
+{exit_oi_change_4h_pct:g}), price {price_change_4h_pct:+.1f}% < {enter_price_change_4h_pct:.1f}%"
+all = [ { metric = "oi_change_4h_pct", op = ">", enter = 5, exit = 3 },
+        { metric = "price_change_4h_pct", op = "<", enter = -1, exit = 0 } ]
+"""
+    cfg = load_rules([write(tmp_path, '[[rule]]\nid = "r"\n' + body)], include_user_dir=False)
+    rule = next(r for r in cfg.rules if r.id == "r")
+    fired = fire(
+        rule,
+        {"oi_change_4h_pct": 6.0, "price_change_4h_pct": -2.0},
+        {"oi_change_4h_pct": 2.0, "price_change_4h_pct": 0.5},
+    )
+    assert fired == [
+        "active: OI 6.0% > 5% (clears at 3), price -2.0% < -1.0%",
+        "cleared: OI 2.0% > 5% (clears at 3), price +0.5% < -1.0%",  # the same template
+    ]
+
+
+def test_no_default_message_copies_a_threshold() -> None:
+    """A number the rule holds is shown from the rule ({enter}, {exit}), never written again."""
+    import re
+    import string
+
+    for rule in load_rules(include_user_dir=False).rules:
+        text = "".join(lit for lit, *_ in string.Formatter().parse(rule.message))
+        for c in rule.conditions:
+            for number in (c.enter, c.exit):
+                copy = re.search(rf"(?<![\d.]){re.escape(f'{number:g}')}(?![\d.])", text)
+                assert copy is None, f"{rule.id}: {rule.message!r} repeats {number:g}"
 
 
 @settings(max_examples=150, deadline=None)

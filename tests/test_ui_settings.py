@@ -66,6 +66,20 @@ def test_thresholds_apply_to_the_running_replay_and_save(replay, tmp_path: Path)
     dialog.close()
 
 
+def test_a_rules_file_that_cannot_be_saved_says_so(replay, tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]]\nid = "skew_fear\n', encoding="utf-8")  # not TOML
+    dialog = replay.open_settings()
+    dialog._rules_path = str(path)
+    dialog.table.item(_row(dialog, "skew_fear"), 3).setText("10")
+    assert dialog.apply_thresholds(save=True)  # applied to the replay, not saved
+    fear = next(r for r in replay.rules.rules if r.id == "skew_fear")
+    assert fear.conditions[0].enter == 10.0
+    assert f"Applied 1 change(s); not saved: {path}:2: syntax:" in dialog.rules_message.text()
+    assert path.read_text(encoding="utf-8") == '[[rule]]\nid = "skew_fear\n'
+    dialog.close()
+
+
 def test_notifications_and_display_are_kept(replay, tmp_path: Path) -> None:
     from workstation.risk.positions import PositionBook
     from workstation.ui.replay_window import ReplayController

@@ -9,7 +9,8 @@ from pathlib import Path
 RULES_TEMPLATE = """\
 # Your rules: this file overrides the shipped defaults (see the README, "Rules").
 # Tables merge key by key; a [[rule]] with the id of a default rule replaces it, and
-# `enabled = false` turns one off. The Settings dialog writes thresholds here too. Example:
+# `enabled = false` turns one off. The Settings dialog writes thresholds here too (only the
+# numbers change; your comments stay). Example ({enter} shows the rule's own level):
 #
 # [[rule]]
 # id = "skew_fear"
@@ -18,7 +19,7 @@ RULES_TEMPLATE = """\
 # enter = 7.0
 # exit = 5.5
 # severity = "warning"
-# message = "25d skew {skew_25d_30d_volpts:.1f} vol pts > 7: puts bid"
+# message = "25d skew {skew_25d_30d_volpts:.1f} vol pts > {enter:g}: puts bid"
 # action = "Hedge or smaller gross exposure."
 # checklist = "skew"
 

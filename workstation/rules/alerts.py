@@ -17,6 +17,7 @@ Engine thread only.
 from __future__ import annotations
 
 import string
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ UNKNOWN, INACTIVE, PENDING, ACTIVE = "unknown", "inactive", "pending", "active"
 
 
 class _Formatter(string.Formatter):
-    """Fills ``{name:spec}`` from metric values; a missing value shows as ``?``."""
+    """Fills ``{name:spec}`` from metric values and thresholds; a missing value shows as ``?``."""
 
     def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
         return kwargs.get(key) if isinstance(key, str) else None
@@ -44,12 +45,14 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
-def format_message(template: str, values: Mapping[str, float | None]) -> str:
-    """The rule's message with metric values filled in; a value that is missing shows as ``?``."""
+def format_message(rule: RuleDef, values: Mapping[str, float | None]) -> str:
+    """The rule's message with metric ``values`` and the rule's own thresholds (``{enter}``,
+    ``{exit_<metric>}``: see :mod:`workstation.rules.config`) filled in; a value that is missing
+    shows as ``?``."""
     try:
-        return _FORMATTER.vformat(template, (), values)
+        return _FORMATTER.vformat(rule.message, (), ChainMap(rule.threshold_fields(), values))
     except (ValueError, IndexError, KeyError, AttributeError):  # a malformed template
-        return template
+        return rule.message
 
 
 @dataclass
@@ -145,7 +148,7 @@ class AlertEvaluator:
             st.announced = True
             st.last_alert_ms = now
             st.fired.append(now)
-            self._emit(st, now, ACTIVE, inputs, format_message(rule.message, vals))
+            self._emit(st, now, ACTIVE, inputs, format_message(rule, vals))
         else:
             st.announced = False
             st.suppressed += 1
@@ -165,7 +168,7 @@ class AlertEvaluator:
         start, _ = st.intervals[-1]
         st.intervals[-1] = (start, now)
         if st.announced and announce:
-            self._emit(st, now, "cleared", values, format_message(st.rule.message, stream))
+            self._emit(st, now, "cleared", values, format_message(st.rule, stream))
         st.announced = False
         st.active_since = None
 

@@ -3,6 +3,15 @@
 Every problem is a :class:`RulesError` that names the file, the line and the key, e.g.
 ``rules.toml:42: rule 'skew_fear', key 'exit': for op '>' exit must be <= enter (6.0)``.
 Any thread may load; the result is immutable.
+
+A rule's ``message`` is a template of ``{field:format}`` fields (Python format specs, e.g.
+``{skew_25d_30d_volpts:.1f}``, ``{enter:g}``). A field is a metric name (its value when the alert
+is sent; ``?`` when missing) or one of the rule's own thresholds, so a message never repeats a
+number the rule holds: ``{enter}`` and ``{exit}`` in a rule with one condition (``metric`` or
+``expr``), and, in any rule, ``{enter_<metric>}`` and ``{exit_<metric>}`` of the condition on
+that metric: the way to name one condition of a compound rule (``all``/``any``), e.g.
+``{enter_oi_change_4h_pct}`` (a metric compared in two conditions of one rule has none). Any
+other field is refused at load, with the message's line; ``{{`` and ``}}`` are literal braces.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +79,19 @@ class RuleDef:
     def __post_init__(self) -> None:
         names = tuple(dict.fromkeys(n for c in self.conditions for n in c.names))
         object.__setattr__(self, "inputs", names)
+
+    def threshold_fields(self) -> dict[str, float]:
+        """The thresholds a message may show, by field name: ``enter`` and ``exit`` of a rule
+        with one condition, ``enter_<metric>`` and ``exit_<metric>`` of each condition on a
+        metric compared once in the rule."""
+        out: dict[str, float] = {}
+        if len(self.conditions) == 1:
+            out["enter"], out["exit"] = self.conditions[0].enter, self.conditions[0].exit
+        sources = [c.source for c in self.conditions]
+        for c in self.conditions:
+            if c.source in METRIC_NAMES and sources.count(c.source) == 1:
+                out[f"enter_{c.source}"], out[f"exit_{c.source}"] = c.enter, c.exit
+        return out
 
 
 @dataclass(frozen=True)
@@ -296,7 +319,7 @@ def _rule(
     for key in ("message", "action"):
         if not isinstance(raw.get(key, ""), str):
             raise err(key, "must be a string")
-    return RuleDef(
+    rule = RuleDef(
         id=raw["id"],
         conditions=conditions,
         mode=mode,
@@ -309,6 +332,32 @@ def _rule(
         checklist=checklist,
         scope=scope,
     )
+    _check_message(rule.message, rule, err)
+    return rule
+
+
+def _check_message(template: str, rule: RuleDef, err: Callable[[str, str], RulesError]) -> None:
+    """Every field of the template (and of its format specs) is a metric or a threshold field."""
+    numbers = rule.threshold_fields()
+    try:
+        fields = [
+            (n, spec) for _, n, spec, _ in string.Formatter().parse(template) if n is not None
+        ]
+    except ValueError as exc:
+        raise err(
+            "message", f"not a valid template ({exc}); write {{{{ or }}}} for a literal brace"
+        ) from None
+    for name, spec in fields:
+        if name in ("enter", "exit") and name not in numbers:
+            named = [k for k in numbers if k.startswith(f"{name}_")]
+            example = f"{{{named[0]}}}" if named else f"{{{name}_<metric>}}"
+            raise err(
+                "message", f"{{{name}}} is for a rule with one condition: name it, e.g. {example}"
+            )
+        if name not in METRIC_NAMES and name not in numbers:
+            own = f", or the rule's {', '.join(f'{{{k}}}' for k in numbers)}" if numbers else ""
+            raise err("message", f"unknown field {{{name}}} (a metric name{own})")
+        _check_message(spec, rule, err)
 
 
 def user_rules_path() -> Path:

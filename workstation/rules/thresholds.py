@@ -1,20 +1,24 @@
 """Changing the thresholds of single-metric rules (the settings dialog): a new configuration
-applied at once, and the user's rules.toml rewritten so the change outlives the session.
+applied at once, and the numbers written into the user's rules.toml (edited in place, its
+comments kept) so the change outlives the session.
 
 Validation follows the rules file's: finite numbers, and hysteresis in the right direction (for
 ">" exit <= enter, for "<" exit >= enter); a bad value raises :class:`RulesError` naming the rule
-and the key. Pure functions, any thread."""
+and the key. Any thread; only :func:`save_user_thresholds` touches a file."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+from tomlkit.exceptions import ParseError
+from tomlkit.items import AoT
+
+from workstation.core.userdirs import RULES_TEMPLATE
 from workstation.rules.config import DEFAULT_RULES, RulesConfig, RulesError, user_rules_path
 
 Thresholds = dict[str, tuple[float, float]]  # rule id -> (enter, exit)
@@ -71,51 +75,42 @@ def with_thresholds(config: RulesConfig, changes: Thresholds) -> RulesConfig:
 
 
 def save_user_thresholds(changes: Thresholds, path: str | os.PathLike[str] | None = None) -> Path:
-    """Write these thresholds into the user's rules.toml (created if absent): each changed rule
-    is written whole (a rule with the same id replaces the default one), the file's other tables
-    and rules are kept."""
+    """Write these thresholds into the user's rules.toml, edited in place (tomlkit): only the
+    ``enter`` and ``exit`` numbers change; comments, key order, blank lines and the file's other
+    tables and rules stay as written. A rule not in the file yet is appended whole, copied from
+    the default one (a rule with the same id replaces it); a missing file starts as the first-run
+    template. A file that is not TOML, or a rule with more than one condition, is a RulesError
+    and nothing is written."""
     path = Path(path) if path else user_rules_path()
-    user = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    defaults = {r["id"]: r for r in tomllib.loads(DEFAULT_RULES.read_text("utf-8"))["rule"]}
-    rules = {r["id"]: r for r in user.get("rule", [])}
+    doc = _parse(path.read_text(encoding="utf-8") if path.is_file() else RULES_TEMPLATE, path)
+    rules = doc.get("rule", [])
+    if not isinstance(rules, list):
+        raise RulesError(str(path), None, "rule", "use [[rule]] tables")
+    mine = {t.get("id"): t for t in rules if isinstance(t, dict)}  # the last of an id wins
+    defaults = {t["id"]: t for t in _parse(DEFAULT_RULES.read_text("utf-8"), DEFAULT_RULES)["rule"]}
+    added = tomlkit.aot()
     for rid, (enter, exit_) in changes.items():
-        base = dict(rules.get(rid) or defaults.get(rid) or {})
-        if "metric" not in base:
+        table = mine.get(rid)
+        if table is None and rid in defaults:
+            table = defaults[rid]
+            added.append(table)
+        if table is None or not ("metric" in table or "expr" in table):
             raise RulesError(str(path), None, rid, "only single-metric rules are edited here")
-        base["enter"], base["exit"] = enter, exit_
-        rules[rid] = base
-    user["rule"] = list(rules.values())
-    user.setdefault("version", 1)
+        table["enter"], table["exit"] = enter, exit_
+    text = doc.as_string()
+    if added:
+        if "rule" in doc and not isinstance(rules, AoT):
+            raise RulesError(str(path), None, "rule", "use [[rule]] tables to add rules here")
+        text += "\n" if text and not text.endswith("\n") else ""
+        text += "\n" if text.strip() and not text.endswith("\n\n") else ""
+        text += tomlkit.dumps({"rule": added}).rstrip("\n") + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_toml(user), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)  # a TOML basic string: the same escapes
-    if isinstance(v, list):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def to_toml(data: dict[str, Any]) -> str:
-    """The rules file's shapes: top-level values, tables of values, and [[rule]] tables."""
-    lines = [f"{k} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict | list)]
-    lines += [f"{k} = {_value(v)}" for k, v in data.items() if isinstance(v, list) and k != "rule"]
-    for name, table in data.items():
-        if isinstance(table, dict):
-            lines += ["", f"[{name}]"] + [f"{_key(k)} = {_value(v)}" for k, v in table.items()]
-    for rule in data.get("rule", []):
-        lines += ["", "[[rule]]"] + [f"{k} = {_value(v)}" for k, v in rule.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _key(k: str) -> str:
-    return k if k.replace("_", "").isalnum() else json.dumps(k)
+def _parse(text: str, path: Path) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        raise RulesError(str(path), exc.line, "syntax", str(exc)) from None

@@ -129,7 +129,8 @@ class SettingsDialog(QDialog):
         return changes
 
     def apply_thresholds(self, save: bool) -> bool:
-        """Check every edited row; apply (and save) all of them, or none with the reason."""
+        """Check every edited row; apply (and save) all of them, or none with the reason. Returns
+        whether they were applied (a file that cannot be saved is said in the message)."""
         changes = self._changes()
         try:
             new = with_thresholds(self.rules, changes)
@@ -145,10 +146,13 @@ class SettingsDialog(QDialog):
         self.rules = new
         self._apply_rules(new)
         text = f"Applied {len(changes)} change(s)" if changes else "Nothing changed"
+        colour = "#1e8449"
         if save and changes:
-            path = save_user_thresholds(checked, self._rules_path)
-            text += f"; saved to {path}"
-        self.rules_message.setStyleSheet("color:#1e8449;")
+            try:
+                text += f"; saved to {save_user_thresholds(checked, self._rules_path)}"
+            except RulesError as exc:  # the file is left as it was
+                text, colour = f"{text}; not saved: {exc}", "#c0392b"
+        self.rules_message.setStyleSheet(f"color:{colour};")
         self.rules_message.setText(text + ".")
         return True
 
