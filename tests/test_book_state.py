@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from workstation.core.events import PositionCommand
+from workstation.app.pipeline import build_pipeline
+from workstation.app.run import run_session
+from workstation.core.clock import ReplayClock
+from workstation.core.events import MarkPrice, PositionCommand
+from workstation.engine.replay import ReplayDriver
 from workstation.risk.book_state import BookState, apply_to_book, commands_for_book
 from workstation.risk.live import MarketState
 from workstation.risk.positions import PositionBook, PositionError, position_fields, validate
 from workstation.risk.stress import stress_summary
+from workstation.sessions.store import SessionReader, SessionWriter
 
 T0 = 1_769_731_200_000  # 2026-01-30 00:00 UTC
 BTC = {
@@ -41,12 +46,91 @@ def cmd(seq: int, action: str, pid: int, fields: dict | None = None, price=None,
     return PositionCommand(ts, ts, seq, venue, symbol, action, pid, tuple(f.items()), price)
 
 
+def mark(ts: int, seq: int, px: float) -> MarkPrice:
+    return MarkPrice(ts, ts, seq, "binance", "BTCUSDT", px, px, 0.0001, 8.0, None)
+
+
 def book_of(*commands: PositionCommand) -> BookState:
     state = BookState()
     apply = state.handlers()[PositionCommand]
     for c in commands:
         apply(c)
     return state
+
+
+# --- the replay -------------------------------------------------------------------------------------
+# (ts_recv_ms offset, event, open positions after it as (id, qty))
+TIMELINE = [
+    (0, mark(T0, 1, 70_000.0), []),
+    (10_000, cmd(2, "open", 1, BTC, ts=T0 + 10_000), [(1, 1.0)]),
+    (60_000, mark(T0 + 60_000, 3, 66_000.0), [(1, 1.0)]),
+    (70_000, cmd(4, "open", 2, {**BTC, "qty": "abc"}, ts=T0 + 70_000), [(1, 1.0)]),
+    (120_000, cmd(5, "edit", 1, {"qty": 0.5}, ts=T0 + 120_000), [(1, 0.5)]),
+    (180_000, mark(T0 + 180_000, 6, 66_000.0), [(1, 0.5)]),
+    (240_000, cmd(7, "close", 1, price=69_000.0, ts=T0 + 240_000), []),
+    (300_000, mark(T0 + 300_000, 8, 69_000.0), []),
+]
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Path:
+    path = tmp_path / "book.session"
+    with SessionWriter(path, source="live", venues=["binance"], symbols=["BTCUSDT"]) as w:
+        for _, ev, _ in TIMELINE:
+            w.append(ev)
+    return path
+
+
+def test_a_replay_holds_exactly_the_positions_open_at_each_moment(session: Path) -> None:
+    pipe = build_pipeline(ReplayClock(T0))
+    seen, risks = [], {}
+    with SessionReader(session) as reader:
+        for ev in reader.events():
+            pipe.engine.process(ev)  # a malformed command must not raise here
+            seen.append([(p.id, p.qty) for p in pipe.book.positions])
+            mark_now = pipe.latest.values[("binance", "BTCUSDT")]["mark_price"]
+            risks[ev.seq] = pipe.book.risk({}, {"BTCUSDT": mark_now})
+    assert seen == [after for _, _, after in TIMELINE]
+    # After the open, at 66,000: 1 BTC isolated 5x -> margin 70,000 / 5 = 14,000; PnL -4,000.
+    # Notional 70,000 is in Binance's 2nd BTCUSDT bracket (50k-600k: MMR 0.5%, cum 50), so
+    # LP = (14,000 + 50 - 70,000) / (1 x 0.005 - 1) = 55,950 / 0.995 = 56,231.1558 (56,231 of
+    # notional: still the 2nd bracket).
+    opened = risks[3].rows[0].risk
+    assert opened.pnl_usd == pytest.approx(-4_000.0)
+    assert opened.pnl_pct_of_margin == pytest.approx(-4_000 / 14_000 * 100)
+    assert opened.liquidation_price == pytest.approx(56_231.1558, abs=1e-4)
+    # After the edit to 0.5 BTC: margin 35,000 / 5 = 7,000; PnL 0.5 x -4,000 = -2,000; notional
+    # 35,000 is in the 1st bracket (MMR 0.4%, cum 0): LP = (7,000 - 35,000) / (0.5 x 0.004 - 0.5)
+    # = 28,000 / 0.498 = 56,224.8996 (28,112 of notional: still the 1st).
+    edited = risks[6].rows[0].risk
+    assert edited.position.qty == 0.5 and edited.pnl_usd == pytest.approx(-2_000.0)
+    assert edited.liquidation_price == pytest.approx(56_224.8996, abs=1e-4)
+    assert risks[8].rows == () and risks[8].stress == ()
+    assert len(pipe.book.errors) == 1 and "qty" in pipe.book.errors[0]
+    assert "'abc'" in pipe.book.errors[0]
+
+
+def test_seeking_and_the_headless_run_give_the_book_of_that_moment(session: Path) -> None:
+    built = []
+
+    def factory(clock: ReplayClock):
+        built.append(build_pipeline(clock))
+        return built[-1].engine
+
+    def held() -> list[tuple]:
+        return [(p.id, p.qty, p.journal.thesis) for p in built[-1].book.positions]
+
+    with SessionReader(session) as reader:
+        driver = ReplayDriver(reader.events, factory, T0, T0 + 300_000)
+        driver.seek(T0 + 200_000)
+        assert held() == [(1, 0.5, BTC["thesis"])]
+        driver.seek(T0 + 300_000)
+        assert held() == []
+        driver.seek(T0 + 100_000)  # backwards: a fresh engine, replayed from the start
+        assert len(built) == 2 and held() == [(1, 1.0, BTC["thesis"])]
+    with SessionReader(session) as reader:
+        book = run_session(reader).pipeline.book
+    assert book.positions == () and len(book.errors) == 1
 
 
 # --- risk of the book -------------------------------------------------------------------------------
