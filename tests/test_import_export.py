@@ -21,9 +21,11 @@ from workstation.core.events import (
     Liquidation,
     OpenInterest,
     OptionChain,
+    PositionCommand,
     VolIndex,
 )
-from workstation.sessions.store import SessionReader
+from workstation.sessions.info import format_info, session_info
+from workstation.sessions.store import SessionReader, SessionWriter
 
 DATA = SHARED / "datasets"
 PAYLOADS = SHARED / "payloads"
@@ -496,3 +498,28 @@ def test_export_parquet_and_csv_read_back_with_pandas(tmp_path: Path, capsys) ->
     oi = pd.read_csv(tmp_path / "csv" / "open_interest.csv", parse_dates=["ts_event"])
     assert len(oi) == by_kind["open_interest"] and str(oi["ts_event"].dt.tz) == "UTC"
     assert counts
+
+
+def test_position_commands_are_counted_and_exported(tmp_path: Path) -> None:
+    fields = (("venue", "binance"), ("qty", 1.0), ("margin_usd", None), ("thesis", "多头 → ✓"))
+    cmds = [
+        PositionCommand(1_000, 1_001, 1, "binance", "BTCUSDT", "open", 3, fields, None),
+        PositionCommand(2_000, 2_001, 2, "binance", "BTCUSDT", "close", 3, (), 69_000.0),
+    ]
+    path = tmp_path / "c.session"
+    with SessionWriter(path, source="live") as w:
+        for c in cmds:
+            w.append(c)
+    info = session_info(path)
+    assert info["events"] == 2
+    assert info["counts"][0]["kind"] == "position_command" and info["counts"][0]["events"] == 2
+    line = format_info(info).splitlines()[-1]
+    assert line.split()[:4] == ["position_command", "binance", "BTCUSDT", "2"]
+    for fmt in ("csv", "parquet"):
+        assert main(["export", str(path), "--format", fmt, "--out", str(tmp_path / fmt)]) == 0
+        f = tmp_path / fmt / f"position_command.{fmt}"
+        df = pd.read_csv(f) if fmt == "csv" else pd.read_parquet(f)
+        assert list(df["action"]) == ["open", "close"] and list(df["position_id"]) == [3, 3]
+        assert pd.isna(df["price_usd"][0]) and df["price_usd"][1] == 69_000.0
+        assert json.loads(df["fields_json"][0]) == dict(fields)
+        assert pd.isna(df["fields_json"][1]) or json.loads(df["fields_json"][1]) == {}

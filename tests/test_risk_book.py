@@ -10,7 +10,7 @@ import pytest
 from workstation.risk.live import MarketState, position_risk, sigma_h_pct
 from workstation.risk.positions import PositionBook, PositionError, read_positions_csv, validate
 from workstation.risk.sizing import SizingRequest, size_position
-from workstation.risk.stress import parse_shocks, stress
+from workstation.risk.stress import SHOCKS_PCT, parse_shocks, stress, stress_summary
 
 ETH_8X = {
     "venue": "bybit",
@@ -174,6 +174,21 @@ def test_stress_isolated_and_cross() -> None:
     assert cross[-19.0].liquidated and "binance BTCUSDT long 20" in res[-19.0].liquidated
     assert res[0.0].equity_usd == pytest.approx(9_750 + 260_000)
     assert res[-12.0].equity_usd == pytest.approx(0 + 260_000 - 168_000)
+
+
+def test_stress_summary_says_where_it_breaks_each_way() -> None:
+    results = stress(
+        [validate(ETH_8X), validate(BTC_CROSS)],
+        {"ETHUSDT": 2600.0, "BTCUSDT": 70_000.0},
+        SHOCKS_PCT,
+    )
+    assert [r.shock_pct for r in results] == list(range(-40, 41))  # 1% steps, as the chart
+    # Down: ETH's 2288 is 12% under 2600; the cross ratio is 81.4% at -18% (worked above).
+    # Up: both are long, nothing is liquidated and the cross ratio only falls.
+    assert stress_summary(results) == (
+        "down: at -12% bybit ETHUSDT long 30 liquidated; at -18% the binance cross margin ratio "
+        "passes 80%   |   up: nothing liquidated to +40%"
+    )
 
 
 def test_parse_shocks() -> None:

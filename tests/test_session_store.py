@@ -19,8 +19,10 @@ from workstation.core.events import (
     OpenInterest,
     OptionChain,
     OptionQuote,
+    PositionCommand,
     Volume24h,
 )
+from workstation.sessions.codec import encode, values_encoder
 from workstation.sessions.store import SCHEMA_VERSION, SessionError, SessionReader, SessionWriter
 
 EXPIRY = 1_774_598_400_000  # 2026-03-27 08:00 UTC
@@ -93,6 +95,82 @@ def test_mark_price_round_trip_property(mark, rate, interval, ts) -> None:
     import tempfile
 
     ev = MarkPrice(ts, ts, 1, "bybit", "SOLUSDT", mark, mark * 0.999, rate, interval, ts + 8)
+    with tempfile.TemporaryDirectory() as d:
+        write(Path(d) / "p.session", [ev])
+        with SessionReader(Path(d) / "p.session") as r:
+            assert list(r.events()) == [ev]
+
+
+# --- position commands --------------------------------------------------------------------------
+BTC_FIELDS = (
+    ("venue", "binance"),
+    ("symbol", "BTCUSDT"),
+    ("side", "long"),
+    ("qty", 1.0),
+    ("entry_usd", 70_000.0),
+    ("leverage", 5.0),
+    ("margin_mode", "isolated"),
+    ("margin_usd", None),
+    ("wallet_usd", None),
+    ("max_drawdown_pct", 30.0),
+    ("max_leverage", None),
+    ("reduce_price_usd", 66_500.0),
+    ("thesis", 'range → breakout, "quoted", 多头 ✓\nsecond line'),
+    ("risk_invalidation", ""),
+)
+
+
+def commands(ts: int = 1_769_731_200_000) -> list[PositionCommand]:
+    """Open (every field, unicode thesis, None fields), a partial edit, a close with its price, a
+    malformed open (carried as given: the engine judges it, not the file)."""
+    return [
+        PositionCommand(ts, ts + 1, 1, "binance", "BTCUSDT", "open", 1, BTC_FIELDS, None),
+        PositionCommand(ts, ts + 2, 2, "binance", "BTCUSDT", "edit", 1, (("qty", 0.5),), None),
+        PositionCommand(ts, ts + 3, 3, "okx", "ETHUSDT", "open", 7, (("qty", "abc"),), None),
+        PositionCommand(ts, ts + 4, 4, "binance", "BTCUSDT", "close", 1, (), 69_000.5),
+    ]
+
+
+def test_position_commands_round_trip_exactly(tmp_path: Path) -> None:
+    events = [*one_of_each(), *commands(1_769_731_300_000)]
+    write(tmp_path / "s.session", events)
+    with SessionReader(tmp_path / "s.session") as r:
+        assert list(r.events()) == events
+        counts = {(k, v, s): n for k, v, s, n, _, _ in r.counts()}
+    assert counts[("position_command", "binance", "BTCUSDT")] == 3
+    assert counts[("position_command", "okx", "ETHUSDT")] == 1
+    con = sqlite3.connect(tmp_path / "s.session")
+    assert con.execute("SELECT name FROM kinds WHERE kind = 12").fetchone() == ("position_command",)
+    x1, x2, txt = con.execute(
+        "SELECT x1, x2, txt FROM events WHERE kind = 12 AND seq = 4"
+    ).fetchone()
+    con.close()
+    assert (x1, x2) == (1, 69_000.5)  # the id stays an integer
+    assert txt == '{"action":"close","fields":{}}'
+
+
+def test_position_command_values_encoder_writes_the_same_row() -> None:
+    for ev in commands():
+        values = (ev.action, ev.position_id, ev.fields, ev.price_usd)
+        assert values_encoder(PositionCommand)(values, ev.symbol) == encode(ev, 1)[5:]
+
+
+FIELD_VALUES = st.one_of(
+    st.none(), st.floats(allow_nan=False), st.integers(-(2**53), 2**53), st.text()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    action=st.sampled_from(["open", "edit", "close", "bogus"]),
+    pid=st.integers(1, 2**62),
+    fields=st.dictionaries(st.text(), FIELD_VALUES, max_size=16),
+    price=st.none() | st.floats(allow_nan=False),
+)
+def test_position_command_round_trip_property(action, pid, fields, price) -> None:
+    import tempfile
+
+    ev = PositionCommand(5, 6, 1, "bybit", "SOLUSDT", action, pid, tuple(fields.items()), price)
     with tempfile.TemporaryDirectory() as d:
         write(Path(d) / "p.session", [ev])
         with SessionReader(Path(d) / "p.session") as r:

@@ -10,6 +10,7 @@ from workstation.core.clock import Clock
 from workstation.engine.engine import Engine
 from workstation.metrics.latest import LatestValues
 from workstation.metrics.market import MarketMetrics
+from workstation.risk.book_state import BookState
 from workstation.rules.config import RulesConfig, load_rules
 from workstation.rules.runner import RulesRunner
 
@@ -22,13 +23,15 @@ class Pipeline:
     latest: LatestValues
     metrics: MarketMetrics
     rules: RulesRunner
+    book: BookState
 
 
 def build_pipeline(
     clock: Clock, *, rules: RulesConfig | None = None, report_every_ms: int | None = None
 ) -> Pipeline:
-    """Latest values, metrics, rules, checklist and ladder; ``report_every_ms`` adds periodic
-    metrics lines. ``rules`` defaults to the shipped defaults (no user files)."""
+    """Latest values, metrics, rules, checklist, ladder and the position book (position commands);
+    ``report_every_ms`` adds periodic metrics lines. ``rules`` defaults to the shipped defaults
+    (no user files)."""
     config = rules or load_rules(include_user_dir=False)
     engine = Engine(clock)
     latest = LatestValues()
@@ -36,6 +39,8 @@ def build_pipeline(
     metrics = MarketMetrics(latest, config.metrics, config.eval_interval_ms)
     engine.add_component(metrics)
     runner = RulesRunner(engine.emit, config)
+    book = BookState()
+    engine.add_component(book)
 
     def evaluate(now_ms: int) -> None:  # the one evaluation timer: metrics, then rules
         if metrics.tick(now_ms):
@@ -44,4 +49,4 @@ def build_pipeline(
     engine.add_timer(config.eval_interval_ms, evaluate)
     if report_every_ms:
         MetricsReporter(engine, latest, report_every_ms, metrics)
-    return Pipeline(engine=engine, latest=latest, metrics=metrics, rules=runner)
+    return Pipeline(engine=engine, latest=latest, metrics=metrics, rules=runner, book=book)

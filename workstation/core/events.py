@@ -1,4 +1,5 @@
-"""Market events: the only input the engine understands.
+"""Events: the only input the engine understands — market data, and the trader's position
+commands (so that a replay holds the book the trader held).
 
 Every event is an immutable (frozen, slotted) dataclass with the same five header fields:
 
@@ -22,6 +23,8 @@ from typing import ClassVar, Literal
 LiqSide = Literal["long", "short"]
 OptionType = Literal["C", "P"]
 VolumeMarket = Literal["spot", "perp"]
+PositionAction = Literal["open", "edit", "close"]
+FieldValue = str | float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,28 @@ class VolIndex(EventHeader):
     close_pct: float
 
 
+@dataclass(frozen=True, slots=True)
+class PositionCommand(EventHeader):
+    """The trader opened, edited or closed position ``position_id`` (the position book's id).
+
+    ``venue`` and ``symbol`` are the position's. ``fields`` are the position's fields as the book
+    takes them (``risk.positions.position_fields``: venue, symbol, side, qty coin, entry_usd,
+    leverage ×, margin_mode, margin_usd and wallet_usd USD, and the journal's max_drawdown_pct
+    (% of the margin), max_leverage ×, reduce_price_usd USD, thesis, risk_invalidation) as
+    (name, value) pairs, names unique: loosely typed, as a form gives them, and validated by the
+    engine, not here. An ``open`` carries every field, an ``edit`` those it changes (or all), a
+    ``close`` none. ``price_usd`` is the close price (USD), None for open and edit.
+    ``ts_event_ms`` is when the trader gave the command (for a book loaded at a session's start,
+    when the book opened the position).
+    """
+
+    KIND: ClassVar[str] = "position_command"
+    action: PositionAction
+    position_id: int
+    fields: tuple[tuple[str, FieldValue], ...]
+    price_usd: float | None
+
+
 Event = (
     MarkPrice
     | OpenInterest
@@ -180,6 +205,7 @@ Event = (
     | FundingRate
     | PremiumIndex
     | VolIndex
+    | PositionCommand
 )
 
 EVENT_TYPES: tuple[type, ...] = (
@@ -194,4 +220,5 @@ EVENT_TYPES: tuple[type, ...] = (
     FundingRate,
     PremiumIndex,
     VolIndex,
+    PositionCommand,
 )

@@ -202,16 +202,27 @@ class PositionBook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add(self, pos: Position, opened_ms: int) -> Position:
-        with self._con:
-            cur = self._con.execute(
-                f"INSERT INTO positions ({', '.join(_POS_COLS)}, opened_ms) VALUES "
-                f"({', '.join('?' * (len(_POS_COLS) + 1))})",
-                (*(getattr(pos, c) for c in _POS_COLS), opened_ms),
-            )
-            pid = int(cur.lastrowid)
-            self._write_journal(pid, pos.journal)
+    def add(self, pos: Position, opened_ms: int, pid: int | None = None) -> Position:
+        """Store ``pos`` under the next id, or under ``pid`` (an engine command's id: refused
+        with :class:`PositionError` if the book already has it)."""
+        try:
+            with self._con:
+                cur = self._con.execute(
+                    f"INSERT INTO positions (id, {', '.join(_POS_COLS)}, opened_ms) VALUES "
+                    f"({', '.join('?' * (len(_POS_COLS) + 2))})",
+                    (pid, *(getattr(pos, c) for c in _POS_COLS), opened_ms),
+                )
+                pid = int(cur.lastrowid)
+                self._write_journal(pid, pos.journal)
+        except sqlite3.IntegrityError:
+            raise PositionError("id", f"position #{pid} already exists") from None
         return replace(pos, id=pid, opened_ms=opened_ms)
+
+    def next_id(self) -> int:
+        """The id :meth:`add` gives the next position (one past the highest in the book)."""
+        return int(
+            self._con.execute("SELECT coalesce(max(id), 0) + 1 FROM positions").fetchone()[0]
+        )
 
     def _write_journal(self, pid: int, j: Journal) -> None:
         self._con.execute(

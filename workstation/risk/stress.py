@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from workstation.risk.margin import liquidation, maintenance_margin, table_for
 from workstation.risk.positions import Position, PositionError
 
+SHOCKS_PCT = tuple(float(s) for s in range(-40, 41))  # the book's stress curve, % of the mark
+MARGIN_RATIO_WARN_PCT = 80.0  # a cross account's margin ratio worth a warning
+
 
 def parse_shocks(text: str) -> list[float]:
     """``"-30:30:5"`` -> [-30, -25, ..., 30] (percent). Raises ValueError naming the form."""
@@ -130,3 +133,35 @@ def stress(
                 ]
         results.append(ShockResult(shock, equity, tuple(rows), tuple(accounts)))
     return results
+
+
+def stress_summary(results: Sequence[ShockResult]) -> str:
+    """Where, going down and going up from zero, the first position is liquidated and a cross
+    account's margin ratio passes 80%."""
+    parts = []
+    for label, order in (
+        ("down", sorted((r for r in results if r.shock_pct < 0), key=lambda r: -r.shock_pct)),
+        ("up", sorted((r for r in results if r.shock_pct > 0), key=lambda r: r.shock_pct)),
+    ):
+        liq = next((r for r in order if r.liquidated), None)
+        ratio = next(
+            (
+                (r, a)
+                for r in order
+                for a in r.cross_accounts
+                if a.margin_ratio_pct >= MARGIN_RATIO_WARN_PCT
+            ),
+            None,
+        )
+        text = (
+            f"{label}: nothing liquidated to {order[-1].shock_pct:+g}%"
+            if liq is None and order
+            else f"{label}: at {liq.shock_pct:+g}% {', '.join(liq.liquidated)} liquidated"
+            if liq is not None
+            else ""
+        )
+        if ratio is not None:
+            r, a = ratio
+            text += f"; at {r.shock_pct:+g}% the {a.venue} cross margin ratio passes {MARGIN_RATIO_WARN_PCT:g}%"
+        parts.append(text)
+    return "   |   ".join(p for p in parts if p)

@@ -24,6 +24,7 @@ from workstation.core.events import (
     OpenInterest,
     OptionChain,
     OptionQuote,
+    PositionCommand,
     PremiumIndex,
     VolIndex,
     Volume24h,
@@ -53,6 +54,11 @@ LAYOUT: dict[int, tuple[type, tuple[str, ...], str | None]] = {
     9: (FundingRate, ("funding_rate", "funding_interval_h"), None),
     10: (PremiumIndex, ("premium_index",), None),
     11: (VolIndex, ("open_pct", "high_pct", "low_pct", "close_pct"), None),
+    12: (
+        PositionCommand,
+        ("position_id", "price_usd"),
+        "action and fields (JSON, see encode_command)",
+    ),
 }
 KIND_CODE: dict[type, int] = {cls: code for code, (cls, _, _) in LAYOUT.items()}
 KIND_NAME: dict[int, str] = {code: cls.KIND for code, (cls, _, _) in LAYOUT.items()}
@@ -115,6 +121,19 @@ def decode_chain(txt: str, symbol: str) -> tuple[OptionQuote, ...]:
             name = names[i] if names else deribit_option_name(coin, expiry, strike, typ)
             quotes.append(OptionQuote(name, int(expiry), float(strike), typ, float(iv), float(und)))
     return tuple(quotes)
+
+
+def encode_command(action: str, fields: tuple[tuple[str, Any], ...]) -> str:
+    """A position command's action and fields as JSON ``{"action": ..., "fields": {name: value}}``
+    (unicode kept as is, fields in their order)."""
+    return json.dumps(
+        {"action": action, "fields": dict(fields)}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def decode_command(txt: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    d = json.loads(txt)
+    return d["action"], tuple(d["fields"].items())
 
 
 def _f(x: float | None) -> float | None:
@@ -215,6 +234,16 @@ def encode(ev: Event, stream: int) -> Row:
                 None,
                 None,
             )
+        case PositionCommand():
+            return (
+                *head,
+                int(ev.position_id),
+                _f(ev.price_usd),
+                None,
+                None,
+                None,
+                encode_command(ev.action, ev.fields),
+            )
     raise TypeError(f"not an event: {type(ev).__name__}")
 
 
@@ -226,9 +255,10 @@ def values_encoder(cls: type) -> Callable[[tuple, str], tuple]:
     _, xs, txt = LAYOUT[code]
     names = [f.name for f in dataclasses.fields(cls)][5:]
     x_pos = [names.index(n) for n in xs]
-    ints = {i for i, n in enumerate(xs) if n.endswith("_ts_ms")}
+    ints = {i for i, n in enumerate(xs) if n.endswith(("_ts_ms", "_id"))}
     t_pos = None if txt is None else names.index(txt.split(" ")[0])
     chain = cls is OptionChain
+    command = cls is PositionCommand
 
     def enc(values: tuple, symbol: str) -> tuple:
         x: list[Any] = [None] * 5
@@ -238,6 +268,8 @@ def values_encoder(cls: type) -> Callable[[tuple, str], tuple]:
         t = None if t_pos is None else values[t_pos]
         if chain:
             t = encode_chain(t, symbol)
+        elif command:
+            t = encode_command(t, values[names.index("fields")])
         return (*x, t)
 
     return enc
@@ -269,6 +301,11 @@ def _fast_constructor(cls: type, exprs: list[str], extra: dict[str, Any] | None 
     return ns["make"]
 
 
+def _decode_position_command(r: Row, v: str, s: str) -> PositionCommand:
+    action, fields = decode_command(r[10])
+    return PositionCommand(r[1], r[2], r[3], v, s, action, r[5], fields, r[6])
+
+
 _HEAD = ["r[1]", "r[2]", "r[3]", "v", "s"]
 DECODERS: dict[int, Decoder] = {
     1: _fast_constructor(MarkPrice, [*_HEAD, "r[5]", "r[6]", "r[7]", "r[8]", "r[9]"]),
@@ -282,4 +319,5 @@ DECODERS: dict[int, Decoder] = {
     9: _fast_constructor(FundingRate, [*_HEAD, "r[5]", "r[6]"]),
     10: _fast_constructor(PremiumIndex, [*_HEAD, "r[5]"]),
     11: _fast_constructor(VolIndex, [*_HEAD, "r[5]", "r[6]", "r[7]", "r[8]"]),
+    12: _decode_position_command,  # rare: the plain constructor is fast enough
 }

@@ -3,20 +3,23 @@
 Columns: ``ts_event`` and ``ts_recv`` (timestamps, UTC), ``ts_event_ms``, ``ts_recv_ms``, ``seq``,
 ``venue``, ``symbol``, then the kind's own fields with their units in their names. Option chains
 become one row per quote (``instrument, expiry, strike_usd, option_type, mark_iv_pct,
-underlying_price_usd`` with the snapshot's times). Parquet (pyarrow) or CSV; pandas and DuckDB
-read either without any code of ours. Written in chunks: memory stays bounded.
+underlying_price_usd`` with the snapshot's times); position commands become one row each
+(``action, position_id, price_usd, fields_json``: the fields as one JSON object). Parquet (pyarrow)
+or CSV; pandas and DuckDB read either without any code of ours. Written in chunks: memory stays
+bounded.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from workstation.core.events import OptionChain
+from workstation.core.events import OptionChain, PositionCommand
 from workstation.sessions.store import SessionReader
 
 CHUNK = 200_000
@@ -43,6 +46,16 @@ def _rows(ev: Any) -> list[dict[str, Any]]:
             }
             for q in ev.quotes
         ]
+    if isinstance(ev, PositionCommand):
+        return [
+            {
+                **head,
+                "action": ev.action,
+                "position_id": ev.position_id,
+                "price_usd": ev.price_usd,
+                "fields_json": json.dumps(dict(ev.fields), ensure_ascii=False),
+            }
+        ]
     fields = {f.name: getattr(ev, f.name) for f in dataclasses.fields(ev)[5:]}
     return [{**head, **fields}]
 
@@ -53,7 +66,17 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df.insert(0, "ts_event", pd.to_datetime(df["ts_event_ms"], unit="ms", utc=True))
     if "expiry_ts_ms" in df:
         df["expiry"] = pd.to_datetime(df["expiry_ts_ms"], unit="ms", utc=True)
-    for col in ("venue", "symbol", "side", "market", "option_type", "instrument"):
+    text = (
+        "venue",
+        "symbol",
+        "side",
+        "market",
+        "option_type",
+        "instrument",
+        "action",
+        "fields_json",
+    )
+    for col in text:
         if col in df:
             df[col] = df[col].astype("string")
     for col in df.columns:

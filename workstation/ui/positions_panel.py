@@ -22,13 +22,10 @@ from PySide6.QtWidgets import (
 
 from workstation.risk.live import MarketState, position_risk
 from workstation.risk.positions import Position, PositionBook, PositionError, position_fields
-from workstation.risk.stress import ShockResult, stress
+from workstation.risk.stress import SHOCKS_PCT, ShockResult, stress, stress_summary
 from workstation.ui.position_dialog import PositionDialog
 from workstation.ui.positions_model import PositionsModel
 from workstation.ui.sizing_dialog import SizingDialog
-
-SHOCKS_PCT = tuple(float(s) for s in range(-40, 41))  # the stress chart's x axis, % of the mark
-MARGIN_RATIO_WARN_PCT = 80.0
 
 
 @dataclass(frozen=True)
@@ -42,38 +39,6 @@ class Market:
     verdict: str | None
     cautions: tuple[str, ...]
     ts_ms: int
-
-
-def stress_summary(results: list[ShockResult]) -> str:
-    """Where, going down and going up from zero, the first position is liquidated and a cross
-    account's margin ratio passes 80%."""
-    parts = []
-    for label, order in (
-        ("down", sorted((r for r in results if r.shock_pct < 0), key=lambda r: -r.shock_pct)),
-        ("up", sorted((r for r in results if r.shock_pct > 0), key=lambda r: r.shock_pct)),
-    ):
-        liq = next((r for r in order if r.liquidated), None)
-        ratio = next(
-            (
-                (r, a)
-                for r in order
-                for a in r.cross_accounts
-                if a.margin_ratio_pct >= MARGIN_RATIO_WARN_PCT
-            ),
-            None,
-        )
-        text = (
-            f"{label}: nothing liquidated to {order[-1].shock_pct:+g}%"
-            if liq is None and order
-            else f"{label}: at {liq.shock_pct:+g}% {', '.join(liq.liquidated)} liquidated"
-            if liq is not None
-            else ""
-        )
-        if ratio is not None:
-            r, a = ratio
-            text += f"; at {r.shock_pct:+g}% the {a.venue} cross margin ratio passes {MARGIN_RATIO_WARN_PCT:g}%"
-        parts.append(text)
-    return "   |   ".join(p for p in parts if p)
 
 
 def _more_liquidated(results: list[ShockResult], i: int) -> bool:
