@@ -10,6 +10,7 @@ import pytest
 from conftest import DEMO
 from PySide6.QtCore import Qt
 
+from workstation.core.events import PositionCommand
 from workstation.risk.positions import PositionBook, validate
 from workstation.ui.position_dialog import PositionDialog
 from workstation.ui.positions_model import EXIT_COLOURS, PositionsModel
@@ -28,20 +29,46 @@ def _book(tmp_path: Path, *rows: dict) -> PositionBook:
 LONG_10X = dict(venue="binance", symbol="BTCUSDT", side="long", qty=1, entry_usd=60000, leverage=10)
 
 
+def _engine(panel: PositionsPanel, market: Market) -> None:
+    """What the engine does for the panel: the book file's open positions loaded by their
+    commands into a BookState, and its risk at ``market`` (the panel computes none itself)."""
+    from workstation.risk.book_state import BookState, commands_for_book
+    from workstation.risk.live import MarketState
+
+    panel.set_market(market)
+    state = BookState()
+    apply = state.handlers()[PositionCommand]
+    for cmd in commands_for_book(panel.book, 0, 0):
+        apply(cmd)
+    marks = {} if market.mark_usd is None else {market.symbol: market.mark_usd}
+    states = {
+        s: MarketState(m, market.rv_annual_pct, market.ladder_max_leverage, market.verdict,
+                       market.cautions)
+        for s, m in marks.items()
+    }  # fmt: skip
+    panel.set_book_risk(state.risk(states, marks) if state.positions else None)
+
+
+def _wired(panel: PositionsPanel) -> PositionsPanel:
+    """A change the panel sends goes to the (stand-in) engine, which answers with new risk."""
+    panel.send = lambda _cmd: _engine(panel, panel.market)
+    return panel
+
+
 def _text(model: PositionsModel, row: int, header: str) -> str:
     return model.data(model.index(row, model.HEADERS.index(header)), DISPLAY)
 
 
 @pytest.fixture
 def panel(qtbot, tmp_path: Path) -> PositionsPanel:
-    p = PositionsPanel(_book(tmp_path, LONG_10X))
+    p = _wired(PositionsPanel(_book(tmp_path, LONG_10X)))
     qtbot.addWidget(p)
     yield p
     p.book.close()
 
 
 def test_model_passes_qtmodeltester(qtmodeltester, panel: PositionsPanel) -> None:
-    panel.set_market(Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
+    _engine(panel, Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
     qtmodeltester.check(panel.model, force_py=True)
 
 
@@ -49,7 +76,7 @@ def test_live_risk_of_a_10x_long_by_hand(panel: PositionsPanel) -> None:
     # Binance isolated long, 1 BTC at 60,000, 10x: wallet 6,000; the liquidation notional sits in
     # the 50k-600k bracket (mmr 0.5%, cum = 50,000 x (0.5% - 0.4%) = 50):
     # LP = (6000 + 50 - 60000) / (0.005 - 1) = 54,221.11.
-    panel.set_market(Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
+    _engine(panel, Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
     m = panel.model
     lp = (6000 + 50 - 60000) / (0.005 - 1)
     distance = (57000 - lp) / 57000 * 100  # 4.80%
@@ -69,23 +96,23 @@ def test_live_risk_of_a_10x_long_by_hand(panel: PositionsPanel) -> None:
     assert m.data(exit_index, Qt.ItemDataRole.BackgroundRole) == EXIT_COLOURS["HEDGE"]
     assert "2-sigma" in m.data(exit_index, Qt.ItemDataRole.ToolTipRole)
     # the mark recovers to 64,000: 6.7% in profit... every check passes, HOLD
-    panel.set_market(Market("BTCUSDT", 64000.0, 60.0, 15.0, "PROCEED", (), 0))
+    _engine(panel, Market("BTCUSDT", 64000.0, 60.0, 15.0, "PROCEED", (), 0))
     assert _text(m, 0, "PnL (USD)") == "+4,000.00"
     assert _text(m, 0, "Exit") == "HOLD"
     assert _text(m, 0, "2σ buffer") == "pass"
 
 
 def test_unknown_inputs_never_read_as_safe(panel: PositionsPanel) -> None:
-    panel.set_market(Market("BTCUSDT", 64000.0, None, None, None, (), 0))
+    _engine(panel, Market("BTCUSDT", 64000.0, None, None, None, (), 0))
     m = panel.model
     assert _text(m, 0, "2σ buffer") == "unknown"
     assert _text(m, 0, "Exit") == "TRIM"  # unknown ladder and verdict move the ladder
-    panel.set_market(Market("ETHUSDT", 3000.0, 60.0, 5.0, "PROCEED", (), 0))
+    _engine(panel, Market("ETHUSDT", 3000.0, 60.0, 5.0, "PROCEED", (), 0))
     assert _text(m, 0, "Exit") == "NO MARK" and _text(m, 0, "PnL (USD)") == "—"
 
 
 def test_in_place_edit_is_validated_by_the_book(qtbot, panel: PositionsPanel) -> None:
-    panel.set_market(Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
+    _engine(panel, Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
     m = panel.model
     lev = m.index(0, m.HEADERS.index("Lev"))
     with qtbot.waitSignal(m.error) as refused:
@@ -102,9 +129,9 @@ def test_in_place_edit_is_validated_by_the_book(qtbot, panel: PositionsPanel) ->
 
 
 def test_position_dialog_refuses_bad_input_and_names_the_field(qtbot, tmp_path: Path) -> None:
-    panel = PositionsPanel(_book(tmp_path))
+    panel = _wired(PositionsPanel(_book(tmp_path)))
     qtbot.addWidget(panel)
-    panel.set_market(Market("BTCUSDT", 66800.0, 60.0, 2.5, "PROCEED", (), 0))
+    _engine(panel, Market("BTCUSDT", 66800.0, 60.0, 2.5, "PROCEED", (), 0))
     dialog = panel.add_position()
     assert dialog.widgets["entry_usd"].text() == "66800"  # the mark, pre-filled
     dialog.widgets["qty"].setText("1,5x")
@@ -134,7 +161,7 @@ def test_position_dialog_refuses_bad_input_and_names_the_field(qtbot, tmp_path: 
 
 
 def test_edit_and_close_at_mark(qtbot, panel: PositionsPanel) -> None:
-    panel.set_market(Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
+    _engine(panel, Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
     dialog = panel.edit_position(0)
     assert dialog.widgets["leverage"].text() == "10"
     dialog.widgets["reduce_price_usd"].setText("58000")
@@ -150,9 +177,9 @@ def test_edit_and_close_at_mark(qtbot, panel: PositionsPanel) -> None:
 
 def test_sizing_dialog_follows_the_journey(qtbot, tmp_path: Path) -> None:
     """JOURNEYS 10:40: equity 250k, risk 1%, entry 66,800, stop 64,900, ladder 2.5x."""
-    panel = PositionsPanel(_book(tmp_path))
+    panel = _wired(PositionsPanel(_book(tmp_path)))
     qtbot.addWidget(panel)
-    panel.set_market(Market("BTCUSDT", 66800.0, 60.0, 2.5, "REDUCE_SIZE", ("oi",), 0))
+    _engine(panel, Market("BTCUSDT", 66800.0, 60.0, 2.5, "REDUCE_SIZE", ("oi",), 0))
     dialog = panel.open_sizing()
     dialog.set_inputs(equity_usd="250,000", risk_pct="1", stop_usd="64900")
     r = dialog.result
@@ -188,9 +215,9 @@ def test_sizing_dialog_follows_the_journey(qtbot, tmp_path: Path) -> None:
 
 def test_stress_chart_marks_where_each_position_is_liquidated(qtbot, tmp_path: Path) -> None:
     book = _book(tmp_path, LONG_10X, dict(LONG_10X, side="short", leverage=5))
-    panel = PositionsPanel(book)
+    panel = _wired(PositionsPanel(book))
     qtbot.addWidget(panel)
-    panel.set_market(Market("BTCUSDT", 60000.0, 60.0, 5.0, "PROCEED", (), 0))
+    _engine(panel, Market("BTCUSDT", 60000.0, 60.0, 5.0, "PROCEED", (), 0))
     # the long liquidates at 54,221.11: -9.63% from the mark, so at the -10% step;
     # the short (5x, wallet 12,000): LP = (12000 + 50 + 60000) / (0.005 + 1) = 71,691.54, +19.5%,
     # so at the +20% step

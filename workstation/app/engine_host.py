@@ -25,7 +25,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -34,10 +34,13 @@ from workstation.app.pipeline import Pipeline, build_pipeline
 from workstation.app.pump import LivePump
 from workstation.app.series import SeriesRecorder
 from workstation.app.snapshot import LadderView, Snapshot
-from workstation.core.clock import Clock, LiveClock
-from workstation.core.events import Event
+from workstation.core.clock import Clock, LiveClock, ReplayClock
+from workstation.core.events import Event, PositionCommand
 from workstation.engine.engine import Engine
 from workstation.engine.replay import ReplayDriver
+from workstation.risk.book_state import BookRisk
+from workstation.risk.live import MarketState
+from workstation.risk.positions import position_fields
 from workstation.rules.config import RulesConfig
 
 AGG = "all"
@@ -47,6 +50,7 @@ FORCED_SLICE_S = 0.01  # the work done then, before it looks at the gate again
 PUBLISH_EVERY_S = 0.02  # at most this often a new snapshot while working (readers poll 20 Hz)
 IDLE_WAIT_S = 0.05  # nothing to do: wait this long for a command
 KEEP_RECORDS = 100_000  # records not yet taken by a reader, at most (the oldest go first)
+RISK_EVERY_S = 0.1  # the book's risk and stress are recomputed at most this often while working
 
 
 def monotonic_ms() -> int:
@@ -86,6 +90,10 @@ class _Runner(ABC):
         self.verdict: dict[str, Any] | None = None
         self.health: dict[str, dict[str, Any]] = {}
         self.out: deque[Published] = deque(maxlen=KEEP_RECORDS)
+        self._risk: BookRisk | None = None
+        self._risk_key: tuple | None = None
+        self._risk_at = -1.0
+        self._risk_ts = 0  # engine time of the book's risk
         self.pipe: Pipeline
         self.series: SeriesRecorder
 
@@ -103,6 +111,7 @@ class _Runner(ABC):
         self.generation += 1
         self.alerts_fired = 0
         self.verdict = None
+        self._risk, self._risk_key = None, None
         return self.pipe.engine
 
     def collect(self, notify: bool) -> None:
@@ -124,8 +133,11 @@ class _Runner(ABC):
     def now_ms(self) -> int:
         """Engine time now: the replay's position, or the live clock."""
 
-    def snapshot(self, **extra: Any) -> Snapshot:
+    def snapshot(self, exact: bool = True, **extra: Any) -> Snapshot:
+        """The state now. ``exact``: the book's risk is computed at this moment; otherwise it
+        may be reused from up to RISK_EVERY_S ago while marks move (a max-speed replay)."""
         now = self.now_ms()
+        positions = self._book_risk(exact)
         key = (AGG, self.symbol)
         fresh = dict(self.pipe.metrics.fresh_values.get(key, {}))
         updated = self.pipe.latest.updated_ms.get(key, {})
@@ -148,7 +160,56 @@ class _Runner(ABC):
             alerts_fired=self.alerts_fired,
             health=MappingProxyType({v: MappingProxyType(dict(h)) for v, h in self.health.items()}),
             series=self.series.view(),
+            positions=positions,
+            positions_ts_ms=self._risk_ts if positions is not None else None,
             **extra,
+        )
+
+    def _book_risk(self, exact: bool) -> BookRisk | None:
+        """The book's risk at engine time (``_risk_ts``), recomputed when its inputs changed
+        (the book, a mark, a symbol's vol, ladder or verdict); unless ``exact``, at most every
+        RISK_EVERY_S while the same positions' inputs move."""
+        book = self.pipe.book
+        if not book.positions:
+            self._risk, self._risk_key = None, None
+            return None
+        fresh = self.pipe.metrics.fresh_values
+        symbols = sorted({p.symbol for p in book.positions})
+        marks = {
+            s: fresh[(AGG, s)]["mark_price"]
+            for s in symbols
+            if "mark_price" in fresh.get((AGG, s), {})
+        }
+        markets = {s: self._market(s, marks) for s in marks}
+        key = (book.positions, tuple(sorted(markets.items())))
+        now = time.perf_counter()
+        if key == self._risk_key:
+            return self._risk
+        if (
+            not exact
+            and self._risk_key is not None
+            and key[0] == self._risk_key[0]
+            and now - self._risk_at < RISK_EVERY_S
+        ):
+            return self._risk
+        self._risk = book.risk(markets, marks)
+        self._risk_key, self._risk_at, self._risk_ts = key, now, self.now_ms()
+        return self._risk
+
+    def _market(self, symbol: str, marks: dict[str, float]) -> MarketState:
+        """What the engine knows now for ``symbol``, as position risk reads it."""
+        rules = self.pipe.rules
+        fresh = self.pipe.metrics.fresh_values.get((AGG, symbol), {})
+        rv = fresh.get(rules.config.ladder.rv_metric)
+        ladder = rules.ladders.get(symbol)
+        verdict = rules.verdicts.get(symbol)
+        return MarketState(
+            marks[symbol],
+            rv if rv is not None and rv == rv else None,
+            None if ladder is None else ladder.max_leverage,
+            None if verdict is None else verdict.verdict,
+            () if verdict is None else tuple(verdict.cautions),
+            rules.config.ladder.holding_horizon_h,
         )
 
     # the host calls these
@@ -178,16 +239,28 @@ class ReplayRunner(_Runner):
         series_names: tuple[str, ...],
         speed: float | None = 60.0,
         sample_every_ms: int = 60_000,
+        initial_commands: tuple[PositionCommand, ...] = (),
     ) -> None:
         super().__init__(symbol, rules, series_names, sample_every_ms, None)
-        self.driver = ReplayDriver(open_events, self.build, *span, speed=speed)
+        # the trader's book at the start (when the session records none of its own), then every
+        # command given during this replay: a rebuilt engine gets them all again, in order
+        self.user_commands: list[PositionCommand] = list(initial_commands)
+        self.driver = ReplayDriver(open_events, self._build_with_book, *span, speed=speed)
+
+    def _build_with_book(self, clock: ReplayClock) -> Engine:
+        engine = self.build(clock)
+        start = clock.now_ms()
+        for cmd in self.user_commands:
+            engine.process(replace(cmd, ts_recv_ms=start, seq=0))
+        return engine
 
     def now_ms(self) -> int:
         return self.driver.position_ms
 
-    def snapshot(self, **extra: Any) -> Snapshot:
+    def snapshot(self, exact: bool = True, **extra: Any) -> Snapshot:
         d = self.driver
         return super().snapshot(
+            exact,
             start_ms=d.start_ms,
             end_ms=d.end_ms,
             playing=d.playing,
@@ -241,6 +314,13 @@ class ReplayRunner(_Runner):
             self.collect(notify=False)
         return self.alerts_fired > was
 
+    def position_command(self, cmd: PositionCommand) -> None:
+        """The trader changed the book: applied now (at the replay's moment) and kept, so a
+        rebuilt engine has it too."""
+        self.user_commands.append(cmd)
+        now = self.driver.position_ms
+        self.pipe.engine.process(replace(cmd, ts_event_ms=now, ts_recv_ms=now, seq=0))
+
     def set_rules(self, rules: RulesConfig, wall_ms: int) -> None:
         """New rules in a replay: the engine is rebuilt with them and replayed back to where it
         was, so the alert log reads as if these rules had been in force from the start (the
@@ -267,6 +347,7 @@ class LiveRunner(_Runner):
         sample_every_ms: int,
         max_samples: int | None,
         clock: Clock | None = None,
+        initial_commands: tuple[PositionCommand, ...] = (),
     ) -> None:
         super().__init__(symbol, rules, series_names, sample_every_ms, max_samples)
         self.feeds = feeds
@@ -277,13 +358,19 @@ class LiveRunner(_Runner):
         self.pump = LivePump(
             self.pipe.engine, self.clock, feeds.queue, feeds.health, note=self._note
         )
+        for cmd in initial_commands:  # the trader's book, before any market data
+            self.position_command(cmd)
 
     def now_ms(self) -> int:
-        return self.clock.now_ms()
+        """Engine time (the live clock as of the engine's last step): the moment the snapshot
+        shows, which a replay of the recording reaches by seeking to it."""
+        now = self.pipe.engine.now_ms
+        return self.clock.now_ms() if now is None else now
 
-    def snapshot(self, **extra: Any) -> Snapshot:
+    def snapshot(self, exact: bool = True, **extra: Any) -> Snapshot:
         w = self.writer
         return super().snapshot(
+            exact,
             lag_ms=self.pump.lag_ms,
             backlog=self.feeds.queue.qsize(),
             recording=None
@@ -315,7 +402,14 @@ class LiveRunner(_Runner):
         self.rules = rules
         self.pipe.rules.set_config(rules)
 
+    def position_command(self, cmd: PositionCommand) -> None:
+        """The trader changed the book: stamped into the live sequence, processed, recorded."""
+        ts, seq = self.pump.stamp()
+        self.pipe.engine.process(replace(cmd, ts_event_ms=ts, ts_recv_ms=ts, seq=seq))
+
     def start_recording(self, path: Path) -> Path:
+        """A new session file; it starts with the book as it is (an open command per open
+        position), so that its replay holds the positions the trader had."""
         from workstation.sessions.store import SessionWriter
 
         if self.writer is not None:
@@ -324,6 +418,14 @@ class LiveRunner(_Runner):
         self.writer = SessionWriter(
             path, source="live", venues=self.venues, symbols=self.symbols, extra={"urls": self.urls}
         )
+        for p in self.pipe.book.positions:
+            ts, seq = self.pump.stamp()
+            fields = tuple(position_fields(p).items())
+            self.writer.append(
+                PositionCommand(
+                    p.opened_ms or ts, ts, seq, p.venue, p.symbol, "open", p.id, fields, None
+                )
+            )
         self.pipe.engine.add_tap(self.writer.append)
         return path
 
@@ -420,7 +522,7 @@ class EngineHost:
                 more = r.work(self.wall_ms(), self._slice_stop())
                 now = time.perf_counter()
                 if ran or now - last_publish >= PUBLISH_EVERY_S or not more:
-                    self._publish()
+                    self._publish(exact=not more)
                     last_publish = now
                 if not more and not ran:
                     self._wait(r.idle_wait_s(self.wall_ms()))
@@ -471,8 +573,8 @@ class EngineHost:
             return
         self._execute(fn, fut)
 
-    def _publish(self) -> None:
-        self.snapshot = self.runner.snapshot()
+    def _publish(self, exact: bool = True) -> None:
+        self.snapshot = self.runner.snapshot(exact)
         self.publishes += 1
 
     def _fail_pending(self) -> None:

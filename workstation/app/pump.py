@@ -49,6 +49,14 @@ class LivePump:
             now = self._last_ts  # the wall clock stepped back: time still only moves forward
         return now
 
+    def stamp(self) -> tuple[int, int]:
+        """The next (ts_recv_ms, seq) of this pump's sequence, for an event it did not queue
+        (a user command, the book written at a recording's start)."""
+        ts = self._now()
+        self._last_ts = ts
+        self._seq += 1
+        return ts, self._seq
+
     def pump(self, max_events: int = 10_000, wait_s: float = 0.0) -> int:
         """Process the drafts waiting (at most ``max_events``), then advance engine time."""
         n, freshest = 0, 0

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from workstation.risk.book_state import BookRisk
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -64,6 +66,8 @@ class Snapshot:
     alerts_fired: int = 0  # active alerts since the engine was built
     health: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)  # per venue
     series: SeriesView | None = None
+    positions: BookRisk | None = None  # every open position's risk and the stress, None: no book
+    positions_ts_ms: int | None = None  # the engine time that risk was computed at
     # replay
     start_ms: int | None = None
     end_ms: int | None = None

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication
 
 from workstation.app.engine_host import EngineHost, Published
 from workstation.app.snapshot import Snapshot
+from workstation.core.events import PositionCommand
+from workstation.risk.book_state import commands_for_book
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig, load_rules
 from workstation.ui.about import show_about
@@ -61,6 +63,7 @@ class EngineController(ABC):
         self.settings = (
             settings if settings is not None else QSettings("workstation", "workstation")
         )
+        self.window.positions.send = self.send_position_command
         prefs = load_preferences(self.settings, self.window.notifier)
         self.apply_display(bool(prefs["dark"]), bool(prefs["local_time"]))
         self.window.menuBar().addAction("&Settings…", self.open_settings)
@@ -120,6 +123,15 @@ class EngineController(ABC):
         snap = self.host.snapshot
         self._refresh()
         return snap
+
+    def send_position_command(self, cmd: PositionCommand) -> Future:
+        """A change the trader made to the book (already saved in the book file) goes to the
+        engine, which applies it (live: into the recording too) and computes the new risk."""
+        return self.command("", lambda r: r.position_command(cmd))
+
+    def book_commands(self) -> tuple[PositionCommand, ...]:
+        """The book file's open positions as the commands that load them into an engine."""
+        return tuple(commands_for_book(self.book, 0, 0))
 
     @property
     def alert_times(self) -> list[int]:
@@ -245,6 +257,7 @@ class EngineController(ABC):
         )
         fresh = dict(snap.fresh)
         self.window.show_state(fresh, verdict, ladder, snap.active_inputs)
+        self.window.positions.set_book_risk(snap.positions)
         self.window.positions.set_market(
             Market(
                 snap.symbol,

@@ -77,6 +77,7 @@ class LiveController(EngineController):
             SERIES_METRICS,
             sample_every_ms=LIVE_SAMPLE_MS,
             max_samples=LIVE_MAX_SAMPLES,
+            initial_commands=self.book_commands(),
         )
         self._toolbar()
         self.feeds.start()

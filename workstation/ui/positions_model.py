@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
+from workstation.risk.book_state import RiskRow
 from workstation.risk.live import PositionRisk
 from workstation.risk.positions import Position, PositionBook, PositionError
 from workstation.ui.models import Index, RowsModel
@@ -31,7 +32,8 @@ def _num(value: float | None, fmt: str) -> str:
 
 
 class PositionsModel(RowsModel):
-    """Rows are ``(Position, PositionRisk | None)``; ``None`` when the symbol has no mark yet."""
+    """Rows are the engine's :class:`RiskRow` per open position; a row without risk says why
+    (no mark yet, no bracket table, ...), never a number."""
 
     HEADERS = ("#", "Venue", "Symbol", "Side", "Qty", "Entry", "Lev", "Mark", "PnL (USD)",
                "PnL % margin", "Liq price", "To liq", "σ to liq", "2σ buffer", "10% move",
@@ -43,10 +45,10 @@ class PositionsModel(RowsModel):
         super().__init__()
         self.book = book
 
-    def set_rows(self, rows: list[tuple[Position, PositionRisk | None]]) -> None:
+    def set_rows(self, rows: list[RiskRow]) -> None:
         """Replace the rows; the same positions in the same order only repaint (the selection
         and an open editor survive a live update)."""
-        same = [p.id for p, _ in rows] == [p.id for p, _ in self._rows]
+        same = [r.position.id for r in rows] == [r.position.id for r in self._rows]
         if same:
             self._rows = rows
             if rows:
@@ -59,7 +61,7 @@ class PositionsModel(RowsModel):
         self.endResetModel()
 
     def position(self, row: int) -> Position:
-        return self._rows[row][0]
+        return self._rows[row].position
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
@@ -76,37 +78,39 @@ class PositionsModel(RowsModel):
         except PositionError as exc:
             self.error.emit(f"{pos.label}: {exc}")
             return False
-        self._rows[index.row()] = (updated, None)
+        self._rows[index.row()] = RiskRow(updated, None, None, "recomputing")
         self.dataChanged.emit(
             self.index(index.row(), 0), self.index(index.row(), len(self.HEADERS) - 1)
         )
         self.edited.emit(updated.id)
         return True
 
-    def cell(self, row: tuple[Position, PositionRisk | None], column: int, role: int) -> Any:
-        p, r = row
+    def cell(self, row: RiskRow, column: int, role: int) -> Any:
+        p, r = row.position, row.risk
         if role == Qt.ItemDataRole.EditRole and column in _EDITABLE:
             return f"{getattr(p, _EDITABLE[column]):g}"
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(p, r, column)
+            return self._text(p, r, column, row.error)
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(p, r, column)
         if role == Qt.ItemDataRole.BackgroundRole and column == 16:
             return UNKNOWN if r is None else EXIT_COLOURS[r.exit_state]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "no mark yet for this symbol" if r is None else "\n".join(r.reasons)
+            return (row.error or "not computed yet") if r is None else "\n".join(r.reasons)
         if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= column <= 12:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     @staticmethod
-    def _text(p: Position, r: PositionRisk | None, column: int) -> str:
+    def _text(p: Position, r: PositionRisk | None, column: int, error: str | None) -> str:
         fixed = (str(p.id), p.venue, p.symbol, p.side, f"{p.qty:g}", f"{p.entry_usd:,.2f}",
                  f"{p.leverage:g}x")  # fmt: skip
         if column < len(fixed):
             return fixed[column]
         if r is None:
-            return "NO MARK" if column == 16 else "—"
+            if column == 16:
+                return "NO MARK" if error and error.startswith("no mark") else "UNKNOWN"
+            return "unknown" if column == 10 and error else "—"
         ladder = _num(r.ladder_max_leverage, "{:g}x")
         return (
             f"{r.mark_usd:,.2f}",

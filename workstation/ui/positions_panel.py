@@ -1,10 +1,13 @@
-"""The positions dock: the book's open positions with live risk, add / edit / close, the sizing
-calculator, and the stress panel (book equity against a price shock, where each position is
-liquidated). Fed the engine's state by the controller; GUI thread only."""
+"""The positions dock: the book's open positions with the risk the engine computed (liquidation,
+distances, checks, exit ladder), add / edit / close, the sizing calculator, and the stress panel
+(book equity against a price shock, where each position is liquidated). A change to the book is
+saved into the trader's book file and sent to the engine as a :class:`PositionCommand` (so it is
+recorded and replayed); the panel computes no risk itself. GUI thread only."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation.risk.live import MarketState, position_risk
+from workstation.core.events import PositionCommand
+from workstation.risk.book_state import BookRisk, RiskRow, apply_to_book
 from workstation.risk.positions import Position, PositionBook, PositionError, position_fields
-from workstation.risk.stress import SHOCKS_PCT, ShockResult, stress, stress_summary
+from workstation.risk.stress import ShockResult, stress_summary
 from workstation.ui.position_dialog import PositionDialog
 from workstation.ui.positions_model import PositionsModel
 from workstation.ui.sizing_dialog import SizingDialog
@@ -56,7 +60,7 @@ class PositionsPanel(QWidget):
         self.market: Market | None = None
         self.model = PositionsModel(book)
         self.model.error.connect(self._show_error)
-        self.model.edited.connect(lambda _pid: self.reload())
+        self.model.edited.connect(self._edited_in_place)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -100,61 +104,61 @@ class PositionsPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.view)
         self.positions: list[Position] = []
-        self._stress_key: tuple | None = None
+        self.book_risk: BookRisk | None = None
+        # where a change to the book goes: the engine (the controller sets it)
+        self.send: Callable[[PositionCommand], object] = lambda _cmd: None
         self.reload()
 
     # --- data ----------------------------------------------------------------------------------
     def reload(self) -> None:
-        """Read the open positions from the book again (after an add, an edit or a close)."""
-        self.positions = self.book.open_positions()
-        self.refresh()
+        """The book changed here: show the book file's positions until the engine's risk of
+        them arrives (a row says so meanwhile)."""
+        if self.book_risk is None or {r.position.id for r in self.book_risk.rows} != {
+            p.id for p in self.book.open_positions()
+        }:
+            self.model.set_rows(
+                [RiskRow(p, None, None, "recomputing") for p in self.book.open_positions()]
+            )
 
     def set_market(self, market: Market) -> None:
         self.market = market
-        self.refresh()
+
+    def set_book_risk(self, risk: BookRisk | None) -> None:
+        """The engine's risk of the book (None: no open position in the engine)."""
+        if risk is self.book_risk:
+            return
+        self.book_risk = risk
+        self.positions = [] if risk is None else [r.position for r in risk.rows]
+        self.model.set_rows([] if risk is None else list(risk.rows))
+        self._stress(risk)
 
     def marks(self) -> dict[str, float]:
         m = self.market
         return {} if m is None or m.mark_usd is None else {m.symbol: m.mark_usd}
 
-    def refresh(self) -> None:
-        """Recompute every position's risk and the stress curve from the latest market."""
-        marks, rows = self.marks(), []
-        m = self.market
-        for p in self.positions:
-            if p.symbol not in marks or m is None:
-                rows.append((p, None))
-                continue
-            state = MarketState(
-                marks[p.symbol], m.rv_annual_pct, m.ladder_max_leverage, m.verdict, m.cautions
-            )
-            rows.append((p, position_risk(p, state, marks, self.positions)))
-        self.model.set_rows(rows)
-        self._stress(marks)
-
-    def _stress(self, marks: dict[str, float]) -> None:
-        key = (tuple(self.positions), tuple(sorted((k, round(v, 2)) for k, v in marks.items())))
-        if key == self._stress_key:  # same book, same marks (to the cent): nothing to redraw
-            return
-        self._stress_key = key
-        if not self.positions:
+    def _stress(self, risk: BookRisk | None) -> None:
+        if risk is None or not risk.rows:
             self.stress_curve.setData([], [])
             self.stress_liq.setData([], [])
             self.stress_text.setText("No open positions.")
             return
-        try:
-            results = stress(self.positions, marks, SHOCKS_PCT)
-        except PositionError as exc:
-            self.stress_text.setText(f"Stress cannot run: {exc}")
+        if risk.stress_error is not None or not risk.stress:
+            self.stress_curve.setData([], [])
+            self.stress_liq.setData([], [])
+            self.stress_text.setText(
+                f"Stress cannot run: {risk.stress_error or 'no position has a bracket table'}"
+            )
             return
+        results = list(risk.stress)
         x = np.array([r.shock_pct for r in results])
         y = np.array([r.equity_usd for r in results])
         self.stress_curve.setData(x, y)
         first = [i for i in range(len(results)) if _more_liquidated(results, i)]
         self.stress_liq.setData(x[first], y[first])
-        no_mark = sorted({p.symbol for p in self.positions} - set(marks))
+        no_mark = sorted({r.position.symbol for r in risk.rows if r.mark_usd is None})
         note = f"   (no mark for {', '.join(no_mark)}: shocked from entry)" if no_mark else ""
-        self.stress_text.setText(stress_summary(results) + note)
+        left = f"   (left out: {'; '.join(risk.stress_excluded)})" if risk.stress_excluded else ""
+        self.stress_text.setText(stress_summary(results) + note + left)
 
     # --- actions -------------------------------------------------------------------------------
     def _selected(self) -> int:
@@ -180,10 +184,36 @@ class PositionsPanel(QWidget):
         dialog.open()
         return dialog
 
-    def _added(self, dialog: PositionDialog) -> None:
-        pos = self.book.add(dialog.result_position, self._now_ms())
-        self._show_info(f"added {pos.label}")
+    def _command(
+        self, action: str, pos: Position, pid: int, fields: dict, price: float | None = None
+    ) -> Position | None:
+        """Save the change into the book file, then send it to the engine; a refused change
+        is said in the panel (naming the field) and nothing is sent."""
+        now = self._now_ms()
+        cmd = PositionCommand(
+            now, now, 0, pos.venue, pos.symbol, action, pid, tuple(fields.items()), price
+        )
+        try:
+            stored = apply_to_book(self.book, cmd)
+        except PositionError as exc:
+            self._show_error(f"{pos.label}: {exc}")
+            return None
+        self.send(cmd)
         self.reload()
+        return stored
+
+    def _added(self, dialog: PositionDialog) -> None:
+        new = dialog.result_position
+        pos = self._command("open", new, self.book.next_id(), position_fields(new))
+        if pos is not None:
+            self._show_info(f"added {pos.label}")
+
+    def _edited_in_place(self, pid: int) -> None:
+        """The table saved an edit into the book file: the engine gets the new fields."""
+        pos = self.book.get(pid)
+        now = self._now_ms()
+        fields = tuple(position_fields(pos).items())
+        self.send(PositionCommand(now, now, 0, pos.venue, pos.symbol, "edit", pid, fields, None))
 
     def edit_position(self, row: int) -> PositionDialog | None:
         if row < 0:
@@ -196,9 +226,8 @@ class PositionsPanel(QWidget):
         return dialog
 
     def _edited(self, pos: Position, dialog: PositionDialog) -> None:
-        self.book.edit(pos.id, position_fields(dialog.result_position))
-        self._show_info(f"saved #{pos.id}")
-        self.reload()
+        if self._command("edit", pos, pos.id, position_fields(dialog.result_position)):
+            self._show_info(f"saved #{pos.id}")
 
     def close_at_mark(self, row: int) -> None:
         if row < 0:
@@ -211,9 +240,8 @@ class PositionsPanel(QWidget):
                 f"no mark for {pos.symbol}: close it from the command line with a price"
             )
             return
-        self.book.close_position(pos.id, mark, self._now_ms())
-        self._show_info(f"closed {pos.label} at {mark:,.2f}")
-        self.reload()
+        if self._command("close", pos, pos.id, {}, mark):
+            self._show_info(f"closed {pos.label} at {mark:,.2f}")
 
     def open_sizing(self) -> SizingDialog:
         m = self.market

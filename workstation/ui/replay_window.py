@@ -58,8 +58,17 @@ class ReplayController(EngineController):
         self._start_replay(START_SPEED)
 
     def _start_replay(self, speed: float | None) -> None:
+        """A session that records a book of its own replays it (the positions the trader had
+        then); any other replays with the trader's book."""
+        recorded_book = any(row[0] == "position_command" for row in self.reader.counts())
         runner = ReplayRunner(
-            self.reader.events, self.span, self.symbol, self.rules, SERIES_METRICS, speed=speed
+            self.reader.events,
+            self.span,
+            self.symbol,
+            self.rules,
+            SERIES_METRICS,
+            speed=speed,
+            initial_commands=() if recorded_book else self.book_commands(),
         )
         self._start(EngineHost(runner))
 
