@@ -162,7 +162,7 @@ def test_seek_back_and_forward_match_a_straight_replay(selloff_session: Path) ->
     d.play(0)
     d.step(0)
     after = d.engine.drain()
-    assert after == [r for r in expected if r["ts_ms"] > target]
+    assert after == [r for r in expected if r.ts_ms > target]
     assert after  # the comparison was not vacuous
 
 

@@ -80,7 +80,7 @@ def run_live(
                 fake.faults[venue] = fault
             pump.pump(wait_s=0.02)
             writer.flush_if_due()
-            outputs += pipe.engine.drain()
+            outputs += [r.to_json() for r in pipe.engine.drain()]
             if probe is not None and t >= next_probe:
                 probe(t, pipe, feeds)
                 next_probe = t + 0.25
@@ -212,7 +212,7 @@ message = "mark {mark_price:,.2f}"
         )
         d.play(0)
         d.step(0)
-        replayed = d.engine.drain()
+        replayed = [r.to_json() for r in d.engine.drain()]
 
     def judged(records: list[dict]) -> list[dict]:
         return [

@@ -231,7 +231,7 @@ def run(
     for ts, value in series:
         fresh = {} if value is None else {"skew_25d_30d_volpts": value}
         ev.evaluate(ts, {("all", "BTCUSDT"): fresh})
-        out += [(r["ts_ms"], r["state"]) for r in engine.drain()]
+        out += [(r.ts_ms, r.state) for r in engine.drain()]
     return out
 
 
@@ -309,14 +309,14 @@ any = [ { metric = "oi_change_4h_pct", op = ">", enter = 5 },
     engine = Engine(ReplayClock())
     ev = AlertEvaluator(engine.emit, rules)
     ev.evaluate(0, {("all", "X"): {"oi_change_4h_pct": 6.0, "price_change_4h_pct": 0.5}})
-    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("either", "active")]
+    assert [(r.rule, r.state) for r in engine.drain()] == [("either", "active")]
     ev.evaluate(1, {("all", "X"): {"oi_change_4h_pct": 6.0, "price_change_4h_pct": -2.0}})
-    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("both", "active")]
+    assert [(r.rule, r.state) for r in engine.drain()] == [("both", "active")]
     # "both" stays within its exits; "either" has no exit levels: neither condition holds
     ev.evaluate(2, {("all", "X"): {"oi_change_4h_pct": 4.0, "price_change_4h_pct": -0.5}})
-    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("either", "cleared")]
+    assert [(r.rule, r.state) for r in engine.drain()] == [("either", "cleared")]
     ev.evaluate(3, {("all", "X"): {"oi_change_4h_pct": 2.0, "price_change_4h_pct": -0.5}})
-    assert [(r["rule"], r["state"]) for r in engine.drain()] == [("both", "cleared")]
+    assert [(r.rule, r.state) for r in engine.drain()] == [("both", "cleared")]
 
 
 def fire(rule, values: dict[str, float], cleared: dict[str, float] | None = None) -> list[str]:
@@ -327,7 +327,7 @@ def fire(rule, values: dict[str, float], cleared: dict[str, float] | None = None
     for ts, vals in ((0, values), (hold, values), (hold + rule.min_clear_ms + 1, cleared)):
         if vals is not None:
             ev.evaluate(ts, {("all", "BTCUSDT"): vals})
-    return [f"{r['state']}: {r['message']}" for r in engine.drain()]
+    return [f"{r.state}: {r.message}" for r in engine.drain()]
 
 
 def test_messages_take_their_thresholds_from_the_rule() -> None:

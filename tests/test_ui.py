@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import DEMO
 
+from workstation.core.records import AlertRecord, MetricsRecord
+
 pytest.importorskip("PySide6")
 
 
@@ -43,29 +45,21 @@ def test_alerts_model(qtmodeltester) -> None:
     qtmodeltester.check(m)
     m.add(
         [
-            {
-                "type": "alert",
-                "ts_ms": 1769940000000,
-                "severity": "warning",
-                "rule": "skew_fear",
-                "state": "active",
-                "message": "25d skew 6.1",
-            },
-            {"type": "metrics", "ts_ms": 1},
+            AlertRecord(
+                1769940000000, "skew_fear", "all", "BTCUSDT", "active", "warning",
+                message="25d skew 6.1",
+            ),
+            MetricsRecord(1, "all", "BTCUSDT"),  # not an alert: not in the log
         ]
-    )
+    )  # fmt: skip
     m.add(
         [
-            {
-                "type": "alert",
-                "ts_ms": 1769950000000,
-                "severity": "critical",
-                "rule": "skew_panic",
-                "state": "active",
-                "message": "panic",
-            }
+            AlertRecord(
+                1769950000000, "skew_panic", "all", "BTCUSDT", "active", "critical",
+                message="panic",
+            )
         ]
-    )
+    )  # fmt: skip
     qtmodeltester.check(m)
     assert m.rowCount() == 2 and m.index(0, 2).data() == "skew_panic"  # newest first
     assert m.unacknowledged() == 2 and m.index(1, 4).data() == ""
@@ -80,10 +74,8 @@ def test_alert_log_keeps_the_newest_max_rows(qtmodeltester) -> None:
     model = AlertsModel()
     model.MAX_ROWS = 100
     batch = [
-        {"type": "alert", "ts_ms": i, "rule": "r", "state": "active", "severity": "info",
-         "message": f"m{i}"}
-        for i in range(130)
-    ]  # fmt: skip
+        AlertRecord(i, "r", "all", "BTCUSDT", "active", "info", message=f"m{i}") for i in range(130)
+    ]
     model.add(batch[:60])
     model.add(batch[60:])
     assert model.rowCount() == 100
@@ -97,7 +89,7 @@ def test_alerts_filter_and_csv(qtmodeltester, tmp_path: Path) -> None:
     from workstation.ui.models import AlertsFilter, AlertsModel
 
     m = AlertsModel()
-    base = {"type": "alert", "state": "active", "venue": "binance", "symbol": "BTCUSDT"}
+    base = {"state": "active", "venue": "binance", "symbol": "BTCUSDT"}
     table = (  # ts_ms, severity, rule, message, values
         (1769940000000, "warning", "skew_fear", "25d skew 6.1", {"skew_25d_30d_volpts": 6.1}),
         (
@@ -110,7 +102,7 @@ def test_alerts_filter_and_csv(qtmodeltester, tmp_path: Path) -> None:
         (1769947200000, "warning", "oi_build", "OI +6.2% in 4h", {"oi_change_4h_pct": 6.2}),
     )
     keys = ("ts_ms", "severity", "rule", "message", "values")
-    m.add([dict(base, **dict(zip(keys, row, strict=True))) for row in table])
+    m.add([AlertRecord(**base, **dict(zip(keys, row, strict=True))) for row in table])
     f = AlertsFilter()
     f.setSourceModel(m)
     qtmodeltester.check(f)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import DEMO
 
+from workstation.core.records import AlertRecord
 from workstation.ui.charts import bucket_for, bucket_sums, candles
 
 T0 = 1_769_731_200  # 2026-01-30 00:00 UTC, an hour boundary
@@ -78,10 +79,10 @@ def test_threshold_lines_come_from_the_rules(cascade) -> None:
 
 def test_active_rules_are_shaded_where_they_held(cascade) -> None:
     charts = cascade.window.charts
-    fired = [r for r in cascade.records if r["type"] == "alert" and r["rule"] == "skew_fear"]
-    assert fired and fired[0]["state"] == "active"
+    fired = [r for r in cascade.records if isinstance(r, AlertRecord) and r.rule == "skew_fear"]
+    assert fired and fired[0].state == "active"
     (region,) = [r for r in charts.regions("skew") if r[0] == "skew_fear"]
-    assert region[1] == fired[0]["ts_ms"] / 1000
+    assert region[1] == fired[0].ts_ms / 1000
     # skew is still above 6 at 06:00: the region is open and reaches the newest sample
     x, _ = cascade.snapshot.series.column("mark_price")
     assert region[2] == x[-1]

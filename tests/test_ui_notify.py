@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from conftest import DEMO
 
+from workstation.core.records import AlertRecord
 from workstation.ui.notify import COALESCE_S, Banner, Notifier
 
 
 def _alert(ts: int, severity: str = "warning", rule: str = "skew_fear", state: str = "active"):
-    return {"type": "alert", "ts_ms": ts, "rule": rule, "severity": severity, "state": state,
-            "message": f"message {ts}"}  # fmt: skip
+    return AlertRecord(ts, rule, "all", "BTCUSDT", state, severity, message=f"message {ts}")
 
 
 class Clock:

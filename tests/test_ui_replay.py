@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import DEMO
 
+from workstation.core.records import AlertRecord
+
 pytest.importorskip("PySide6")
 
 
@@ -85,7 +87,7 @@ def test_alert_log_acknowledge_filter_export_and_go_to(controller, tmp_path) -> 
     controller.jump_to_next_alert()
     controller.sync()
     window = controller.window
-    active = [r for r in controller.records if r["type"] == "alert" and r["state"] == "active"]
+    active = [r for r in controller.records if isinstance(r, AlertRecord) and r.state == "active"]
     assert len(active) >= 2 and window.alerts.unacknowledged() == len(active)
     assert f"{len(active)} active alerts unacknowledged" in window.status.text()
     window.alerts_view.selectRow(0)
@@ -147,11 +149,11 @@ def test_slider_ticks_keys_and_opening_another_session(
     c = controller
     c.seek(c.span[0] + 60 * 3_600_000)
     c.sync()
-    active = [r for r in c.records if r["type"] == "alert" and r["state"] == "active"]
+    active = [r for r in c.records if isinstance(r, AlertRecord) and r.state == "active"]
     assert active and len(c.slider.marks) == len(active)
     first_value, first_severity = c.slider.marks[0]
-    assert first_value == (active[0]["ts_ms"] - c.span[0]) // 60_000
-    assert first_severity == active[0]["severity"]
+    assert first_value == (active[0].ts_ms - c.span[0]) // 60_000
+    assert first_severity == active[0].severity
     xs = [c.slider.mark_x(v) for v, _ in c.slider.marks]
     assert xs == sorted(xs) and xs[0] < xs[-1]  # ticks run left to right with time
     # one key: N replays to the next alert, P goes back to the one before

@@ -11,6 +11,7 @@ import pytest
 from conftest import DEMO
 from PySide6.QtCore import QSettings
 
+from workstation.core.records import AlertRecord
 from workstation.rules.config import load_rules
 
 
@@ -34,8 +35,8 @@ def _row(dialog, rule_id: str) -> int:
 
 
 def _fear_alerts(c) -> list[int]:
-    return [r["ts_ms"] for r in c.records if r["type"] == "alert" and r["rule"] == "skew_fear"
-            and r["state"] == "active"]  # fmt: skip
+    return [r.ts_ms for r in c.records if isinstance(r, AlertRecord) and r.rule == "skew_fear"
+            and r.state == "active"]  # fmt: skip
 
 
 def test_thresholds_apply_to_the_running_replay_and_save(replay, tmp_path: Path) -> None:

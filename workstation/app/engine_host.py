@@ -36,6 +36,13 @@ from workstation.app.series import SeriesRecorder
 from workstation.app.snapshot import LadderView, Snapshot
 from workstation.core.clock import Clock, LiveClock, ReplayClock
 from workstation.core.events import Event, PositionCommand
+from workstation.core.records import (
+    AlertRecord,
+    ChecklistRecord,
+    HealthRecord,
+    MetricsRecord,
+    Record,
+)
 from workstation.engine.engine import Engine
 from workstation.engine.replay import ReplayDriver
 from workstation.risk.book_state import BookRisk
@@ -64,7 +71,7 @@ class Published:
 
     generation: int
     notify: bool
-    record: dict[str, Any]
+    record: Record
 
 
 class _Runner(ABC):
@@ -87,8 +94,8 @@ class _Runner(ABC):
         self.max_samples = max_samples
         self.generation = 0
         self.alerts_fired = 0
-        self.verdict: dict[str, Any] | None = None
-        self.health: dict[str, dict[str, Any]] = {}
+        self.verdict: ChecklistRecord | None = None
+        self.health: dict[str, HealthRecord] = {}
         self.out: deque[Published] = deque(maxlen=KEEP_RECORDS)
         self._risk: BookRisk | None = None
         self._risk_key: tuple | None = None
@@ -117,16 +124,16 @@ class _Runner(ABC):
     def collect(self, notify: bool) -> None:
         """Move the engine's new records to the readers' queue (metrics lines are not kept)."""
         for r in self.pipe.engine.drain():
-            kind = r["type"]
-            if kind == "metrics":
-                continue
-            if kind == "health":
-                self.health[r["venue"]] = r
-                continue
-            if kind == "checklist" and r.get("symbol") == self.symbol:
-                self.verdict = r
-            elif kind == "alert" and r["state"] == "active":
-                self.alerts_fired += 1
+            match r:
+                case MetricsRecord():
+                    continue
+                case HealthRecord():
+                    self.health[r.venue] = r
+                    continue
+                case ChecklistRecord() if r.symbol == self.symbol:
+                    self.verdict = r
+                case AlertRecord() if r.state == "active":
+                    self.alerts_fired += 1
             self.out.append(Published(self.generation, notify, r))
 
     @abstractmethod
@@ -151,14 +158,14 @@ class _Runner(ABC):
             events_processed=self.pipe.engine.events_processed,
             fresh=MappingProxyType(fresh),
             ages_ms=MappingProxyType(ages),
-            verdict=None if self.verdict is None else MappingProxyType(dict(self.verdict)),
+            verdict=self.verdict,
             ladder=None
             if ladder is None
             else LadderView(ladder.max_leverage, tuple(ladder.reasons)),
             active_inputs=self.pipe.rules.active_inputs(self.symbol),
             rv_annual_pct=rv if rv is not None and rv == rv else None,
             alerts_fired=self.alerts_fired,
-            health=MappingProxyType({v: MappingProxyType(dict(h)) for v, h in self.health.items()}),
+            health=MappingProxyType(dict(self.health)),
             series=self.series.view(),
             positions=positions,
             positions_ts_ms=self._risk_ts if positions is not None else None,

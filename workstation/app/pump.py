@@ -14,6 +14,7 @@ import queue
 from collections.abc import Callable
 
 from workstation.core.clock import Clock
+from workstation.core.records import HealthRecord
 from workstation.engine.engine import Engine
 from workstation.feeds.health import HealthBoard, VenueHealth
 
@@ -102,16 +103,15 @@ class LivePump:
             self._connected[venue] = h.connected
 
     @staticmethod
-    def _record(now: int, h: VenueHealth) -> dict:
-        return {
-            "type": "health",
-            "ts_ms": now,
-            "venue": h.venue,
-            "connected": h.connected,
-            "age_ms": None if h.last_message_ms is None else max(0, now - h.last_message_ms),
-            "reconnects": h.reconnects,
-            "errors": h.errors,
-            "dropped_payloads": h.dropped_payloads,
-            "rest_backoff_s": h.rest_backoff_s,
-            "last_error": h.last_error,
-        }
+    def _record(now: int, h: VenueHealth) -> HealthRecord:
+        return HealthRecord(
+            ts_ms=now,
+            venue=h.venue,
+            connected=h.connected,
+            age_ms=None if h.last_message_ms is None else max(0, now - h.last_message_ms),
+            reconnects=h.reconnects,
+            errors=h.errors,
+            dropped_payloads=h.dropped_payloads,
+            rest_backoff_s=h.rest_backoff_s,
+            last_error=h.last_error,
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from workstation.core.records import MetricsRecord
 from workstation.engine.engine import Engine
 from workstation.metrics.latest import LatestValues
 
@@ -15,8 +16,8 @@ class _Staleness(Protocol):
 
 
 class MetricsReporter:
-    """Emits ``{"type": "metrics", "ts_ms", "venue", "symbol", <metric>: value, ...,
-    "stale": [names]}`` (``stale`` lists metrics past their staleness limit, values kept)."""
+    """Emits a :class:`MetricsRecord` per stream (its ``stale`` lists metrics past their
+    staleness limit, values kept)."""
 
     def __init__(
         self, engine: Engine, latest: LatestValues, every_ms: int, staleness: _Staleness
@@ -29,12 +30,12 @@ class MetricsReporter:
     def _on_boundary(self, ts_ms: int) -> None:
         values = self._latest.values
         for venue, symbol in sorted(values):
-            record: dict[str, object] = {
-                "type": "metrics",
-                "ts_ms": ts_ms,
-                "venue": venue,
-                "symbol": symbol,
-            }
-            record.update(sorted(values[(venue, symbol)].items()))
-            record["stale"] = self._staleness.stale_names(venue, symbol, ts_ms)
-            self._engine.emit(record)
+            self._engine.emit(
+                MetricsRecord(
+                    ts_ms=ts_ms,
+                    venue=venue,
+                    symbol=symbol,
+                    values=values[(venue, symbol)],
+                    stale=tuple(self._staleness.stale_names(venue, symbol, ts_ms)),
+                )
+            )

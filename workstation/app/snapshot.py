@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from workstation.core.records import ChecklistRecord, HealthRecord
 from workstation.risk.book_state import BookRisk
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -59,12 +60,12 @@ class Snapshot:
     events_processed: int
     fresh: Mapping[str, float] = field(default_factory=lambda: EMPTY)
     ages_ms: Mapping[str, int] = field(default_factory=lambda: EMPTY)
-    verdict: Mapping[str, Any] | None = None  # the latest checklist record of the symbol
+    verdict: ChecklistRecord | None = None  # the latest checklist record of the symbol
     ladder: LadderView | None = None
     active_inputs: frozenset[str] = frozenset()
     rv_annual_pct: float | None = None  # the ladder's realized-vol metric, None when stale
     alerts_fired: int = 0  # active alerts since the engine was built
-    health: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)  # per venue
+    health: Mapping[str, HealthRecord] = field(default_factory=lambda: EMPTY)  # per venue
     series: SeriesView | None = None
     positions: BookRisk | None = None  # every open position's risk and the stress, None: no book
     positions_ts_ms: int | None = None  # the engine time that risk was computed at

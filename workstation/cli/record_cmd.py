@@ -15,6 +15,7 @@ import time
 
 from workstation.app.feed_config import URL_OPTIONS, feed_config
 from workstation.cli.validators import csv_choice, positive_float
+from workstation.core.records import MetricsRecord
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -55,8 +56,8 @@ def cmd_record(args: argparse.Namespace) -> int:
             pump.pump(wait_s=0.05)
             writer.flush_if_due()
             for rec in pipe.engine.drain():
-                if not args.quiet and rec["type"] != "metrics":
-                    print(json.dumps(rec, separators=(",", ":")), flush=True)
+                if not args.quiet and not isinstance(rec, MetricsRecord):
+                    print(json.dumps(rec.to_json(), separators=(",", ":")), flush=True)
     finally:
         feeds.stop()
         pump.pump()

@@ -20,8 +20,9 @@ from typing import Any, Protocol
 
 from workstation.core.clock import Clock
 from workstation.core.events import EVENT_TYPES, Event
+from workstation.core.records import Record
 
-Output = dict[str, Any]
+Output = Record  # typed output records (workstation.core.records)
 
 
 class Component(Protocol):
@@ -80,7 +81,7 @@ class Engine:
         self._recompute_next_due()
 
     def emit(self, record: Output) -> None:
-        """Components call this to publish an output record (``type`` and ``ts_ms`` first)."""
+        """Components call this to publish an output record."""
         self._outputs.append(record)
 
     def drain(self) -> list[Output]:

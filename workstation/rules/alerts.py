@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workstation.core.records import AlertRecord
 from workstation.rules.config import RuleDef
 
 UNKNOWN, INACTIVE, PENDING, ACTIVE = "unknown", "inactive", "pending", "active"
@@ -77,7 +78,7 @@ class AlertEvaluator:
     """Runs every rule instance on the metrics it is given; hands alert records to ``emit``.
     Owned by the engine thread (the pipeline calls it after each metrics evaluation)."""
 
-    def __init__(self, emit: Callable[[dict[str, Any]], None], rules: tuple[RuleDef, ...]) -> None:
+    def __init__(self, emit: Callable[[AlertRecord], None], rules: tuple[RuleDef, ...]) -> None:
         self._emit_record = emit
         self.rules = rules
         self.states: dict[tuple[str, str, str], RuleState] = {}
@@ -176,16 +177,15 @@ class AlertEvaluator:
         self, st: RuleState, now: int, state: str, values: Mapping[str, Any], message: str
     ) -> None:
         self._emit_record(
-            {
-                "type": "alert",
-                "ts_ms": now,
-                "rule": st.rule.id,
-                "venue": st.venue,
-                "symbol": st.symbol,
-                "state": state,
-                "severity": st.rule.severity,
-                "values": {k: v for k, v in values.items() if v is not None},
-                "message": message,
-                "action": st.rule.action if state == ACTIVE else "",
-            }
+            AlertRecord(
+                ts_ms=now,
+                rule=st.rule.id,
+                venue=st.venue,
+                symbol=st.symbol,
+                state=state,
+                severity=st.rule.severity,
+                values={k: v for k, v in values.items() if v is not None},
+                message=message,
+                action=st.rule.action if state == ACTIVE else "",
+            )
         )

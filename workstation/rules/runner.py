@@ -5,8 +5,8 @@ engine: the pipeline calls :meth:`RulesRunner.evaluate`. Engine thread only."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
+from workstation.core.records import ChecklistRecord, LadderRecord, Record
 from workstation.metrics.market import AGG
 from workstation.rules.alerts import AlertEvaluator
 from workstation.rules.checklist import Verdict, checklist_verdict
@@ -15,7 +15,7 @@ from workstation.rules.ladder import LadderResult, ladder
 
 
 class RulesRunner:
-    def __init__(self, emit: Callable[[dict[str, Any]], None], config: RulesConfig) -> None:
+    def __init__(self, emit: Callable[[Record], None], config: RulesConfig) -> None:
         self._emit = emit
         self.config = config
         self.alerts = AlertEvaluator(emit, config.rules)
@@ -66,15 +66,14 @@ class RulesRunner:
             if self.verdicts.get(symbol) != verdict:
                 self.verdicts[symbol] = verdict
                 self._emit(
-                    {
-                        "type": "checklist",
-                        "ts_ms": now,
-                        "symbol": symbol,
-                        "verdict": verdict.verdict,
-                        "cautions": list(verdict.cautions),
-                        "unknown": list(verdict.unknown),
-                        "details": list(verdict.details),
-                    }
+                    ChecklistRecord(
+                        ts_ms=now,
+                        symbol=symbol,
+                        verdict=verdict.verdict,
+                        cautions=tuple(verdict.cautions),
+                        unknown=tuple(verdict.unknown),
+                        details=tuple(verdict.details),
+                    )
                 )
             fresh = fresh_values.get((AGG, symbol), {})
             prev = self.ladders.get(symbol)
@@ -84,11 +83,10 @@ class RulesRunner:
             if self._ladder_kinds.get(symbol) != key:
                 self._ladder_kinds[symbol] = key
                 self._emit(
-                    {
-                        "type": "ladder",
-                        "ts_ms": now,
-                        "symbol": symbol,
-                        "max_leverage": result.max_leverage,
-                        "reasons": list(result.reasons),
-                    }
+                    LadderRecord(
+                        ts_ms=now,
+                        symbol=symbol,
+                        max_leverage=result.max_leverage,
+                        reasons=tuple(result.reasons),
+                    )
                 )

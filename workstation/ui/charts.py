@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPicture
 
+from workstation.core.records import AlertRecord, Record
 from workstation.core.timefmt import fmt_local, fmt_utc
 from workstation.ui.theme import chart_colours
 
@@ -442,16 +443,16 @@ class ChartStack(pg.GraphicsLayoutWidget):
                 return pane.key
         return None
 
-    def add_alerts(self, records: Iterable[dict[str, Any]]) -> None:
+    def add_alerts(self, records: Iterable[Record]) -> None:
         """Shade each rule's active interval in the pane of the metric it reads (price for
         metrics not charted)."""
         for r in records:
-            if r.get("type") != "alert":
+            if not isinstance(r, AlertRecord):
                 continue
-            key = (r["rule"], r.get("venue", "all"))
-            t = r["ts_ms"] / 1000
-            if r["state"] == "active" and key not in self._open:
-                pane = self._pane_of(r.get("values", {})) or "price"
+            key = (r.rule, r.venue)
+            t = r.ts_ms / 1000
+            if r.state == "active" and key not in self._open:
+                pane = self._pane_of(r.values) or "price"
                 item = pg.LinearRegionItem(
                     values=(t, t), movable=False, brush=pg.mkBrush(236, 112, 99, 40)
                 )
@@ -460,13 +461,13 @@ class ChartStack(pg.GraphicsLayoutWidget):
                     line.setPen(pg.mkPen(None))
                 self.plots[pane].addItem(item, ignoreBounds=True)
                 self._open[key] = item
-                self._regions.append((item, r["rule"], True))
+                self._regions.append((item, r.rule, True))
                 if len(self._regions) > MAX_REGIONS:  # a long live run: the oldest closed go
                     old = next((x for x in self._regions if not x[2]), None)
                     if old is not None:
                         old[0].getViewBox().removeItem(old[0])
                         self._regions.remove(old)
-            elif r["state"] == "cleared" and key in self._open:
+            elif r.state == "cleared" and key in self._open:
                 item = self._open.pop(key)
                 item.setRegion((item.getRegion()[0], t))
                 self._regions = [(i, rule, i is not item and o) for i, rule, o in self._regions]

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from workstation.app.engine_host import EngineHost, Published
 from workstation.app.snapshot import Snapshot
 from workstation.core.events import PositionCommand
+from workstation.core.records import AlertRecord, Record
 from workstation.risk.book_state import commands_for_book
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig, load_rules
@@ -47,7 +48,7 @@ class EngineController(ABC):
         self.rules = rules if rules is not None else load_rules(include_user_dir=False)
         self.book = book if book is not None else PositionBook()
         self.window = MainWindow(f"{badge}   |   {symbol}", self.book)
-        self.records: deque[dict] = deque(maxlen=KEEP_RECORDS)
+        self.records: deque[Record] = deque(maxlen=KEEP_RECORDS)
         self.alert_marks: deque[tuple[int, str]] = deque(maxlen=KEEP_RECORDS)  # (ts, severity)
         self.frame_ms = 0.0
         self.host: EngineHost | None = None
@@ -185,7 +186,7 @@ class EngineController(ABC):
         self._refresh(charts=False, notify=True)
         self.window.notifier.flush()
 
-    def _take(self, snap: Snapshot, notify: bool) -> list[dict]:
+    def _take(self, snap: Snapshot, notify: bool) -> list[Record]:
         """New records of the current generation into the log (a new generation clears it)."""
         assert self.host is not None
         if snap.generation != self._generation:
@@ -193,8 +194,8 @@ class EngineController(ABC):
             self.records.clear()
             self.alert_marks.clear()
             self.window.clear_alerts()  # a rebuilt engine starts its log again
-        new: list[dict] = []
-        loud: list[dict] = []
+        new: list[Record] = []
+        loud: list[Record] = []
         for p in self.host.take_records():
             if p.generation != self._generation:
                 if p.generation < self._generation:
@@ -210,11 +211,11 @@ class EngineController(ABC):
             self.window.notifier.on_records(loud)
         return new
 
-    def _add(self, p: Published, new: list[dict], loud: list[dict]) -> None:
+    def _add(self, p: Published, new: list[Record], loud: list[Record]) -> None:
         r = p.record
         self.records.append(r)
-        if r["type"] == "alert" and r["state"] == "active":
-            self.alert_marks.append((r["ts_ms"], r["severity"]))
+        if isinstance(r, AlertRecord) and r.state == "active":
+            self.alert_marks.append((r.ts_ms, r.severity))
         new.append(r)
         if p.notify:
             loud.append(r)
@@ -249,14 +250,9 @@ class EngineController(ABC):
         )
 
     def _show(self, snap: Snapshot) -> None:
-        verdict = None if snap.verdict is None else dict(snap.verdict)
-        ladder = (
-            None
-            if snap.ladder is None
-            else {"max_leverage": snap.ladder.max_leverage, "reasons": list(snap.ladder.reasons)}
-        )
+        verdict = snap.verdict
         fresh = dict(snap.fresh)
-        self.window.show_state(fresh, verdict, ladder, snap.active_inputs)
+        self.window.show_state(fresh, verdict, snap.ladder, snap.active_inputs)
         self.window.positions.set_book_risk(snap.positions)
         self.window.positions.set_market(
             Market(
@@ -264,8 +260,8 @@ class EngineController(ABC):
                 fresh.get("mark_price"),
                 snap.rv_annual_pct,
                 None if snap.ladder is None else snap.ladder.max_leverage,
-                None if verdict is None else verdict["verdict"],
-                () if verdict is None else tuple(verdict["cautions"]),
+                None if verdict is None else verdict.verdict,
+                () if verdict is None else verdict.cautions,
                 snap.ts_ms,
             )
         )

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from workstation.core.records import AlertRecord, Record
 from workstation.core.timefmt import fmt_utc
 
 Index = QModelIndex | QPersistentModelIndex
@@ -169,8 +170,9 @@ class AlertsModel(RowsModel):
 
     MAX_ROWS = 10_000  # the oldest alerts leave the log past this (a long live run)
 
-    def add(self, records: list[dict[str, Any]]) -> None:
-        alerts = [dict(r, acked=False) for r in records if r.get("type") == "alert"]
+    def add(self, records: list[Record]) -> None:
+        """New alerts at the top (each row the alert's JSON object and its acknowledgement)."""
+        alerts = [dict(r.to_json(), acked=False) for r in records if isinstance(r, AlertRecord)]
         if not alerts:
             return
         self.beginInsertRows(QModelIndex(), 0, len(alerts) - 1)

@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from workstation.core.records import AlertRecord, Record
+
 COALESCE_S = 10.0  # at most one tray message and one sound per this many seconds
 BANNER_S = 20  # the banner hides itself after this long
 CHANNELS = ("banner", "tray", "sound")
@@ -77,14 +79,14 @@ class Notifier:
     _held: list[dict[str, Any]] = field(default_factory=list)
     _last_s: float | None = None
 
-    def on_records(self, records: Iterable[dict[str, Any]]) -> None:
+    def on_records(self, records: Iterable[Record]) -> None:
         """Notify of the alerts that became active (the ones their severity asks for)."""
         new = [
-            r
+            r.to_json()
             for r in records
-            if r.get("type") == "alert"
-            and r.get("state") == "active"
-            and any(self.settings.get(r["severity"], {}).values())
+            if isinstance(r, AlertRecord)
+            and r.state == "active"
+            and any(self.settings.get(r.severity, {}).values())
         ]
         self._held += new
         self.flush()

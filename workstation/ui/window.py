@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.app.snapshot import LadderView
+from workstation.core.records import ChecklistRecord, Record
 from workstation.core.resources import icon_path
 from workstation.risk.positions import PositionBook
 from workstation.ui.charts import PANES, ChartStack
@@ -242,32 +244,30 @@ class MainWindow(QMainWindow):
     def show_state(
         self,
         fresh: dict[str, float],
-        verdict: dict | None,
-        ladder: dict | None,
+        verdict: ChecklistRecord | None,
+        ladder: LadderView | None,
         active_metrics: frozenset[str] = frozenset(),
     ) -> None:
-        """Fill the banner, the ladder and the signal table from engine snapshots (plain data);
+        """Fill the banner, the ladder and the signal table from an engine snapshot's parts;
         the charts are refilled on their own (``self.charts.refill``)."""
         if verdict is not None:
-            text = verdict["verdict"].replace("_", " ")
-            if verdict["cautions"]:
-                text += "  —  cautions: " + ", ".join(verdict["cautions"])
-            if verdict["unknown"]:
-                text += "  —  unknown (stale): " + ", ".join(verdict["unknown"])
+            text = verdict.verdict.replace("_", " ")
+            if verdict.cautions:
+                text += "  —  cautions: " + ", ".join(verdict.cautions)
+            if verdict.unknown:
+                text += "  —  unknown (stale): " + ", ".join(verdict.unknown)
             self.verdict.setText(text)
             self.verdict.setToolTip(text)
             self.verdict.setStyleSheet(
-                "font-size:18px;font-weight:bold;padding:6px;" + VERDICT_STYLE[verdict["verdict"]]
+                "font-size:18px;font-weight:bold;padding:6px;" + VERDICT_STYLE[verdict.verdict]
             )
-            self.signals.update(
-                fresh, tuple(verdict["cautions"]), tuple(verdict["unknown"]), active_metrics
-            )
+            self.signals.update(fresh, verdict.cautions, verdict.unknown, active_metrics)
         if ladder is not None:
             self.ladder.setText(
-                f"Max leverage now {ladder['max_leverage']:g}x  —  " + "; ".join(ladder["reasons"])
+                f"Max leverage now {ladder.max_leverage:g}x  —  " + "; ".join(ladder.reasons)
             )
 
-    def add_records(self, records: list[dict]) -> None:
+    def add_records(self, records: list[Record]) -> None:
         """New engine records: alerts go to the log and shade the charts."""
         self.alerts.add(records)
         self.charts.add_alerts(records)
