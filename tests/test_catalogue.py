@@ -1,0 +1,79 @@
+"""The metric catalogue: the staleness limits it took over from the old prefix table, display
+formats with real numbers, and the ``[staleness_s]`` overrides of a rules file."""
+
+from __future__ import annotations
+
+import pytest
+
+from workstation.metrics.catalogue import CATALOGUE, fmt, metric, staleness_ms
+from workstation.metrics.market import DEFAULT_STALENESS_S, DERIVED_NAMES, RAW_NAMES
+
+
+def _old_limit_s(name: str) -> float:
+    """The limit the old table gave: the longest matching prefix, else 300 s."""
+    best = max((p for p in DEFAULT_STALENESS_S if name.startswith(p)), key=len, default="")
+    return DEFAULT_STALENESS_S[best] if best else 300.0
+
+
+def test_the_catalogue_holds_every_name_once_raw_or_derived() -> None:
+    assert sorted(CATALOGUE) == sorted(RAW_NAMES + DERIVED_NAMES)
+    assert {n for n, m in CATALOGUE.items() if not m.derived} == set(RAW_NAMES)
+    assert {n for n, m in CATALOGUE.items() if m.derived} == set(DERIVED_NAMES)
+
+
+@pytest.mark.parametrize("name", RAW_NAMES + DERIVED_NAMES)
+def test_staleness_limits_are_those_of_the_old_prefix_table(name: str) -> None:
+    assert metric(name).staleness_s == _old_limit_s(name)
+    assert staleness_ms(name) == 1000.0 * _old_limit_s(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "text"),
+    [
+        ("mark_price", 74534.789, "74,534.79 USD"),
+        ("oi_usd", 11_204_000_000.0, "11.20B USD"),
+        ("liq_long_usd_1h", 1_804_321.0, "1.80M USD"),
+        ("liq_short_usd_1h", 167_166.0, "167.2k USD"),
+        ("liq_long_usd_1m", 950.4, "950 USD"),
+        ("oi_coin", 150_291.4, "150,291 coin"),
+        ("oi_change_4h_pct", 1.234, "+1.23%"),
+        ("oi_change_4h_pct", -0.5, "-0.50%"),  # the sign kept, never "+-0.50%"
+        ("price_change_1h_pct", -0.001, "0.00%"),  # rounds to zero: no sign
+        ("funding_rate_8h_pct", 0.0115, "0.0115%/8h"),
+        ("funding_rate_8h_pct", -0.0037, "-0.0037%/8h"),
+        ("funding_apr_pct", 12.59, "12.6%/yr"),
+        ("basis_apr_pct", 2.04, "2.0%/yr"),
+        ("liq_intensity_x", 6.34, "6.3x"),
+        ("skew_25d_30d_volpts", 7.24, "7.2 vol pts"),
+        ("premium_bp", -3.26, "-3.3 bp"),
+        ("rv_24h_pct", 71.4, "71%"),
+        ("spot_perp_volume_ratio", 0.1849, "0.18"),
+        ("price_structure_score", -1.0, "-1"),
+        ("price_structure_score", 0.0, "0"),
+        ("price_structure_score", 1.0, "+1"),
+        ("funding_rate", 0.000115, "0.000115"),
+        ("funding_interval_h", 8.0, "8 h"),
+    ],
+)
+def test_display_formats(name: str, value: float, text: str) -> None:
+    assert fmt(name, value) == text
+
+
+def test_unknown_values_and_names() -> None:
+    assert fmt("mark_price", None) == "—"
+    assert metric("oi_usd").number(11_204_000_000.0) == "11.20B"  # the number alone
+    with pytest.raises(KeyError):
+        metric("oi_change_2h_pct")
+
+
+def test_staleness_overrides_by_name_and_prefix() -> None:
+    over = {"oi_": 600, "oi_change_4h_pct": 50, "liq_": 30, "price_": 15}
+    assert staleness_ms("oi_coin", over) == 600_000  # the family prefix applies
+    assert staleness_ms("oi_change_1h_pct", over) == 600_000
+    assert staleness_ms("oi_change_4h_pct", over) == 50_000  # the longest key wins
+    assert staleness_ms("liq_long_usd_1h", over) == 30_000
+    assert staleness_ms("liq_long_usd_total", over) == 1e15  # a running total: by name only
+    assert staleness_ms("liq_long_usd_total", {"liq_long_usd_total": 60}) == 60_000
+    assert staleness_ms("price_structure_score", over) == 15_000
+    assert staleness_ms("mark_price", over) == 120_000  # "price_" does not start "mark_price"
+    assert staleness_ms("funding_rate", over) == 180_000  # no key: the catalogue's
