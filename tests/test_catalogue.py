@@ -6,13 +6,36 @@ from __future__ import annotations
 import pytest
 
 from workstation.metrics.catalogue import CATALOGUE, fmt, metric, staleness_ms
-from workstation.metrics.market import DEFAULT_STALENESS_S, DERIVED_NAMES, RAW_NAMES
+
+# What metrics/market.py held before the catalogue (commit 93caed8): the names, and the staleness
+# limits in seconds by prefix (a name's longest matching prefix won; 300 s without one).
+RAW_NAMES = (
+    "mark_price", "index_price", "funding_rate", "funding_interval_h", "next_funding_ts_ms",
+    "oi_coin", "oi_usd", "close", "bar_volume_coin", "liq_long_usd_total", "liq_short_usd_total",
+    "future_price", "future_expiry_ts_ms", "long_short_ratio", "spot_volume_usd_24h",
+    "perp_volume_usd_24h", "option_quotes", "premium_index", "dvol_pct",
+)  # fmt: skip
+DERIVED_NAMES = (
+    *(f"oi_change_{w}_pct" for w in ("1h", "4h", "24h")),
+    *(f"price_change_{w}_pct" for w in ("1h", "4h", "24h")),
+    "funding_rate_pct", "funding_rate_8h_pct", "funding_apr_pct", "premium_bp", "basis_apr_pct",
+    "liq_long_usd_1m", "liq_short_usd_1m", "liq_long_usd_1h", "liq_short_usd_1h", "liq_intensity_x",
+    "rv_1h_pct", "rv_24h_pct", "rv_7d_pct", "skew_25d_30d_volpts", "atm_iv_30d_pct",
+    "spot_perp_volume_ratio", "price_structure_score", "swing_low_usd", "swing_high_usd",
+)  # fmt: skip
+OLD_STALENESS_S = {
+    "mark_price": 120, "index_price": 120, "premium_bp": 120, "price_": 120, "funding_": 180,
+    "next_funding_ts_ms": 180, "oi_": 300, "liq_": 120, "liq_long_usd_total": 1e12,
+    "liq_short_usd_total": 1e12, "rv_": 180, "price_structure_score": 180, "swing_": 180,
+    "close": 180, "bar_volume_coin": 180, "basis_apr_pct": 300, "future_": 300, "skew_": 300,
+    "atm_iv_": 300, "option_quotes": 300, "long_short_ratio": 900, "spot_": 900, "perp_": 900,
+    "premium_index": 120, "dvol_pct": 300,
+}  # fmt: skip
 
 
 def _old_limit_s(name: str) -> float:
-    """The limit the old table gave: the longest matching prefix, else 300 s."""
-    best = max((p for p in DEFAULT_STALENESS_S if name.startswith(p)), key=len, default="")
-    return DEFAULT_STALENESS_S[best] if best else 300.0
+    best = max((p for p in OLD_STALENESS_S if name.startswith(p)), key=len, default="")
+    return OLD_STALENESS_S[best] if best else 300.0
 
 
 def test_the_catalogue_holds_every_name_once_raw_or_derived() -> None:
