@@ -60,8 +60,8 @@ def test_crosshair_reads_every_pane_at_the_nearest_minute(cascade) -> None:
     text = charts.crosshair_at(x[i] + 20)  # 20 s past a sample: that sample is the nearest
     assert text.startswith("2026-02-02 ")
     assert f"mark {price[i]:,.2f} USD" in text
-    assert f"funding 8h {funding[i]:.4f}%/8h (funding APR {funding[i] * 1095:.1f}%/yr)" in text
-    assert f"skew 25d {skew[i]:.1f} vol pts" in text
+    assert f"funding {funding[i]:.4f}%/8h (funding APR {funding[i] * 1095:.1f}%/yr)" in text
+    assert f"skew {skew[i]:.1f} vol pts" in text
     assert cascade.window.readout.text() == text
     assert all(line.value() == x[i] for line in charts.crosshair.values())
     assert all(charts.crosshair[k].isVisible() for k, on in charts.shown.items() if on)

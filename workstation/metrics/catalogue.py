@@ -96,7 +96,7 @@ def _entries() -> tuple[Metric, ...]:
           "next settlement, ms since the epoch (UTC)", "funding"),
         M("funding_rate_pct", "Funding rate", "funding", "%", ".4f", 180, True,
           "the published rate in % per interval", "funding"),
-        M("funding_rate_8h_pct", "Funding per 8h", "funding 8h", "%/8h", ".4f", 180, True,
+        M("funding_rate_8h_pct", "Funding per 8h", "funding", "%/8h", ".4f", 180, True,
           "the rate scaled to 8 hours (venues with 1h or 4h intervals compare)", "funding",
           signal=Signal("funding", "Cut longs faster; avoid carry drag."), column=True),
         M("funding_apr_pct", "Funding APR", "funding APR", "%/yr", ".1f", 180, True,
@@ -138,7 +138,7 @@ def _entries() -> tuple[Metric, ...]:
         # --- options ----------------------------------------------------------------------------
         M("option_quotes", "Option quotes", "quotes", "count", ",.0f", 300, False,
           "quotes in the last option-chain snapshot", "skew"),
-        M("skew_25d_30d_volpts", "25d skew (30d)", "skew 25d", "vol pts", ".1f", 300, True,
+        M("skew_25d_30d_volpts", "25d skew (30d)", "skew", "vol pts", ".1f", 300, True,
           "IV(25Δ put) − IV(25Δ call) at 30 days, Black-76 forward deltas (positive = puts "
           "richer = fear; the FX risk reversal has the other sign)", "skew",
           signal=Signal("skew", "Hedge or smaller gross exposure."), column=True),
