@@ -3,9 +3,12 @@ formats with real numbers, and the ``[staleness_s]`` overrides of a rules file."
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from workstation.metrics.catalogue import CATALOGUE, fmt, metric, staleness_ms
+import pytest
+from conftest import REPO
+
+from workstation.metrics.catalogue import CATALOGUE, fmt, markdown_table, metric, staleness_ms
 
 # What metrics/market.py held before the catalogue (commit 93caed8): the names, and the staleness
 # limits in seconds by prefix (a name's longest matching prefix won; 300 s without one).
@@ -100,3 +103,14 @@ def test_staleness_overrides_by_name_and_prefix() -> None:
     assert staleness_ms("price_structure_score", over) == 15_000
     assert staleness_ms("mark_price", over) == 120_000  # "price_" does not start "mark_price"
     assert staleness_ms("funding_rate", over) == 180_000  # no key: the catalogue's
+
+
+def test_the_readme_lists_every_metric_of_the_catalogue_and_no_other() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Metrics\n") :]
+    table = re.search(r"^\|.*?(?=\n\n)", section, re.S | re.M).group(0)
+    names = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert set(names) - set(CATALOGUE) == set(), "in the README, not in the catalogue"
+    assert set(CATALOGUE) - set(names) == set(), "in the catalogue, not in the README"
+    # the same rows: regenerate with `python -m workstation.metrics.catalogue`
+    assert table == markdown_table()

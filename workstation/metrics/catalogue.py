@@ -125,7 +125,7 @@ def _entries() -> tuple[Metric, ...]:
         # --- liquidations -----------------------------------------------------------------------
         *(M(f"liq_{side}_usd_total", f"{side.title()} liquidations, session", f"liq {side} total",
             "USD", "", NEVER_STALE_S, False,
-            f"{side} liquidations since the session began (a running total: never stale)",
+            f"{side} liquidations since the session began (a running total)",
             "liquidations", compact=True) for side in ("long", "short")),
         *(M(f"liq_{side}_usd_{w}", f"{side.title()} liquidations {w}", f"liq {side} {w}", "USD",
             "", 120, True, f"liquidated {side} positions in the last {span}, notional",
@@ -196,3 +196,16 @@ def staleness_ms(name: str, overrides: Mapping[str, float] | None = None) -> flo
         k for k in overrides if name.startswith(k) and (k == name or m.staleness_s < NEVER_STALE_S)
     ]
     return 1000.0 * (overrides[max(keys, key=len)] if keys else m.staleness_s)
+
+
+def markdown_table() -> str:
+    """The README's Metrics table: one row per metric, in catalogue order."""
+    rows = ["| name | shown as | meaning | unit | stale after |", "|---|---|---|---|---|"]
+    for m in CATALOGUE.values():
+        stale = "never" if m.staleness_s >= NEVER_STALE_S else f"{m.staleness_s:g} s"
+        rows.append(f"| `{m.name}` | {m.label} | {m.definition} | {m.unit} | {stale} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
