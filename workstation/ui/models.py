@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from workstation.core.timefmt import fmt_utc
-from workstation.metrics.catalogue import CATALOGUE
+from workstation.metrics.catalogue import CATALOGUE, fmt
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -96,8 +96,8 @@ class SignalsModel(RowsModel):
                 state = "crowded"
             else:
                 state = "stable"
-            text = "—" if value is None else m.text(value)
-            rows.append((m.label, text, state, signal.action if state == "crowded" else ""))
+            action = signal.action if state == "crowded" else ""
+            rows.append((m.label, fmt(m.name, value), state, action))
         if len(rows) == len(self._rows):  # the same signals: repaint what changed, no relayout
             changed = [
                 i for i, (new, old) in enumerate(zip(rows, self._rows, strict=True)) if new != old
