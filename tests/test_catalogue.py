@@ -61,6 +61,8 @@ def test_staleness_limits_are_those_of_the_old_prefix_table(name: str) -> None:
         ("liq_long_usd_1h", 1_804_321.0, "1.80M USD"),
         ("liq_short_usd_1h", 167_166.0, "167.2k USD"),
         ("liq_long_usd_1m", 950.4, "950 USD"),
+        ("liq_long_usd_1m", 999.6, "1.0k USD"),  # never "1000 USD" ...
+        ("liq_short_usd_1m", 999_960.0, "1.00M USD"),  # ... nor "1000.0k USD"
         ("oi_coin", 150_291.4, "150,291 coin"),
         ("oi_change_4h_pct", 1.234, "+1.23%"),
         ("oi_change_4h_pct", -0.5, "-0.50%"),  # the sign kept, never "+-0.50%"

@@ -28,10 +28,9 @@ class Signal:
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric. ``spec`` formats the number (a format spec; ``compact`` instead scales by k, M,
-    B);
-    ``pane`` is the chart pane it belongs to (drawn there if charted; a rule reading it shades
-    there); ``signal`` a signal-table row; ``column`` a column of the CLI's table."""
+    """One metric. ``spec`` formats the number (a format spec; ``compact`` instead scales it by
+    k, M, B); ``pane`` is the chart pane it belongs to (drawn there if charted; a rule reading it
+    shades there); ``signal`` a signal-table row; ``column`` a column of the CLI's table."""
 
     name: str
     label: str  # for people: "OI change 4h"
@@ -49,11 +48,12 @@ class Metric:
     def number(self, value: float) -> str:
         """``value`` as shown, without its unit: ``+1.20``, ``11.20B``; a value that rounds to
         zero has no sign."""
-        if self.compact:
-            for scale, letter, spec in ((1e9, "B", ".2f"), (1e6, "M", ".2f"), (1e3, "k", ".1f")):
-                if abs(value) >= scale:
-                    return format(value / scale, spec) + letter
+        if self.compact:  # the smallest unit under 1000 of it: 950, 167.2k, 1.00M (not 1000.0k)
             text = format(value, ".0f")
+            for scale, letter, spec in ((1e3, "k", ".1f"), (1e6, "M", ".2f"), (1e9, "B", ".2f")):
+                if abs(float(text.rstrip("kMB"))) < 1000:
+                    break
+                text = format(value / scale, spec) + letter
         else:
             text = format(value, self.spec)
         if text[0] in "+-" and not text.strip("+-0.,"):
