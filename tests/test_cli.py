@@ -81,6 +81,43 @@ def test_replay_table_says_simulated(selloff_session: Path) -> None:
     assert "mark USD" in res.stdout and "replayed" in res.stdout
 
 
+def test_table_columns_are_the_catalogue_columns_with_units_in_the_header() -> None:
+    import io
+
+    from workstation.cli.output import TablePrinter
+
+    out = io.StringIO()
+    printer = TablePrinter(out)
+    from workstation.core.records import MetricsRecord
+
+    ts = 1_769_731_200_000
+    printer.write(  # no mark: not a row
+        MetricsRecord(ts, "deribit", "BTCUSDT", {"skew_25d_30d_volpts": 3.0})
+    )
+    values = {
+        "mark_price": 74_534.789,
+        "funding_rate_8h_pct": -0.0037,
+        "oi_coin": 93_941.4,
+        "oi_usd": 7_001_000_000.0,
+        "oi_change_4h_pct": -0.5,
+        "liq_long_usd_1h": 1_804_321.0,
+        "liq_short_usd_1h": 0.0,
+        "rv_24h_pct": 71.4,
+    }
+    printer.write(MetricsRecord(ts, "binance", "BTCUSDT", values, ("skew_25d_30d_volpts",)))
+    head, row = out.getvalue().splitlines()
+    assert head.split() == [
+        "time", "(UTC)", "venue", "symbol", "mark", "USD", "funding", "%/8h", "OI", "coin", "OI",
+        "USD", "OI", "4h", "%", "liq", "long", "1h", "USD", "liq", "short", "1h", "USD", "skew",
+        "vol", "pts", "rv", "24h", "%",
+    ]  # fmt: skip
+    assert row.split() == [
+        "2026-01-30", "00:00", "binance", "BTCUSDT", "74,534.79", "-0.0037", "93,941", "7.00B",
+        "-0.50", "1.80M", "0", "-", "71", "STALE:", "skew_25d_30d_volpts",
+    ]  # fmt: skip
+    assert len(head) == row.index("  STALE")  # the columns line up under their headers
+
+
 def test_info_text_and_json(selloff_session: Path) -> None:
     res = run("info", str(selloff_session))
     assert res.returncode == 0

@@ -177,6 +177,8 @@ def test_the_settings_folder_file_is_read(tmp_path: Path, monkeypatch: pytest.Mo
         ("[ladder]\nbase_leverage = 0\n", 2, "base_leverage", "greater than 0"),
         ('[ladder]\nrv_metric = "rv_2h_pct"\n', 2, "rv_metric", "rv_24h_pct"),
         ('[[rule]]\nid = "x"\nmetric = "oi_usd"\nop = ">\nenter = 1\n', 4, "syntax", ""),
+        ('[staleness_s]\n"oi_" = 60\n"fundng_" = 60\n', 3, "fundng_", "unknown metric or prefix"),
+        ("[staleness_s]\noi_ = 0\n", 2, "oi_", "greater than 0"),
     ],
 )
 def test_invalid_files_name_the_line_and_the_key(
@@ -190,6 +192,17 @@ def test_invalid_files_name_the_line_and_the_key(
     assert (err.line, err.key) == (line, key), str(err)
     assert needle in str(err)
     assert str(err).startswith(f"{path}:{line}: {key}:")
+
+
+def test_staleness_overrides_by_prefix_and_name(tmp_path: Path) -> None:
+    text = '[staleness_s]\n"oi_" = 600\n"liq_" = 30\nfunding_rate_8h_pct = 28800\n'
+    cfg = load_rules([write(tmp_path, text)], include_user_dir=False).metrics
+    assert cfg.limit_ms("oi_coin") == cfg.limit_ms("oi_change_4h_pct") == 600_000
+    assert cfg.limit_ms("liq_long_usd_1h") == 30_000
+    assert cfg.limit_ms("liq_long_usd_total") == 1e15  # a running total: never stale
+    assert cfg.limit_ms("funding_rate_8h_pct") == 28_800_000
+    assert cfg.limit_ms("funding_apr_pct") == 180_000  # the defaults' own: the catalogue's
+    assert load_rules(include_user_dir=False).metrics.staleness_s == {}
 
 
 def test_the_cli_refuses_a_bad_rules_file_with_exit_2(

@@ -29,13 +29,21 @@ def test_signals_model(qtmodeltester) -> None:
         m.index(r, 0).data(): (m.index(r, 1).data(), m.index(r, 2).data())
         for r in range(m.rowCount())
     }
-    assert rows["Liquidations"] == ("6.3x", "crowded")
+    # the checklist items first, then the other signals, each in the catalogue's order
+    assert list(rows) == [
+        "Funding per 8h", "OI change 4h", "Liquidation intensity", "25d skew (30d)",
+        "Price structure", "Basis (annualised)", "Realized vol 24h", "Spot/perp volume 24h",
+    ]  # fmt: skip
+    assert rows["Liquidation intensity"] == ("6.3x", "crowded")
     assert rows["25d skew (30d)"] == ("7.2 vol pts", "crowded")
-    assert rows["Funding"] == ("—", "unknown (stale)")  # never "stable" without data
-    assert rows["Open interest 4h"] == ("+1.00%", "stable")
-    assert (
-        rows["Spot/futures volume"][1] == "unknown (stale)"
-    )  # no value: unknown even if a rule reads it
+    assert rows["Funding per 8h"] == ("—", "unknown (stale)")  # never "stable" without data
+    assert rows["OI change 4h"] == ("+1.00%", "stable")
+    # no value: unknown even if a rule reads it
+    assert rows["Spot/perp volume 24h"][1] == "unknown (stale)"
+    m.update({"oi_change_4h_pct": -0.5, "price_structure_score": 0.0}, ("oi",), ())
+    assert m.index(1, 1).data() == "-0.50%" and m.index(1, 2).data() == "crowded"
+    assert m.index(1, 3).data() == "Assume crowding; tighten risk limits."
+    assert m.index(4, 1).data() == "0"  # no sign on zero
 
 
 def test_alerts_model(qtmodeltester) -> None:

@@ -61,12 +61,34 @@ def test_crosshair_reads_every_pane_at_the_nearest_minute(cascade) -> None:
     i = len(x) - 100
     text = charts.crosshair_at(x[i] + 20)  # 20 s past a sample: that sample is the nearest
     assert text.startswith("2026-02-02 ")
-    assert f"price {price[i]:,.0f}" in text
-    assert f"funding %/8h {funding[i]:.4f} ({funding[i] * 1095:.1f}% APR)" in text
-    assert f"skew {skew[i]:.1f}" in text
+    assert f"mark {price[i]:,.2f} USD" in text
+    assert f"funding {funding[i]:.4f}%/8h (funding APR {funding[i] * 1095:.1f}%/yr)" in text
+    assert f"skew {skew[i]:.1f} vol pts" in text
     assert cascade.window.readout.text() == text
     assert all(line.value() == x[i] for line in charts.crosshair.values())
     assert all(charts.crosshair[k].isVisible() for k, on in charts.shown.items() if on)
+
+
+def test_panes_are_those_of_the_catalogue(cascade) -> None:
+    from workstation.metrics.catalogue import CATALOGUE
+    from workstation.ui.charts import PANES
+
+    keys = [pane.key for pane in PANES]
+    assert {m.pane for m in CATALOGUE.values()} <= set(keys)
+    for pane in PANES:  # a line is drawn in the pane its metric belongs to
+        assert all(CATALOGUE[line.metric].pane == pane.key for line in pane.lines), pane.key
+    plots = cascade.window.charts.plots
+    labels = {
+        k: (plots[k].getAxis("left").labelText, plots[k].getAxis("right").labelText) for k in keys
+    }
+    assert labels["oi"] == ("bn USD", "OI coin")
+    assert labels["funding"] == ("%/8h", "funding APR %/yr")
+    assert labels["skew"] == ("vol pts", "ATM IV %")
+    assert labels["liquidations"] == ("M USD", "")
+    charts = cascade.window.charts
+    assert charts._pane_of(["rv_24h_pct", "oi_coin"]) == "oi"  # a charted line before a home
+    assert charts._pane_of(["future_price", "rv_24h_pct"]) == "price"  # homes: in pane order
+    assert charts._pane_of(["dvol_pct"]) == "skew"
 
 
 def test_threshold_lines_come_from_the_rules(cascade) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from typing import TextIO
 
 from workstation.core.records import (
     AlertRecord,
@@ -13,10 +13,11 @@ from workstation.core.records import (
     Record,
 )
 from workstation.core.timefmt import fmt_utc
+from workstation.metrics.catalogue import CATALOGUE
 
-
-def _num(v: Any, fmt: str) -> str:
-    return "-" if v is None else format(v, fmt)
+_COLUMNS = tuple(m for m in CATALOGUE.values() if m.column)  # the table's metrics, in order
+_HEADS = tuple(f"{m.short} {m.unit}" for m in _COLUMNS)
+_WIDTHS = tuple(max(len(head), 10) for head in _HEADS)  # at least "126,000.00"
 
 
 class JsonlPrinter:
@@ -37,12 +38,11 @@ class JsonlPrinter:
 
 
 class TablePrinter:
-    """Fixed-width rows, units in the header; perp streams only (JSON lines carry everything)."""
+    """Fixed-width rows of the catalogue's column metrics, units in the header; perp streams only
+    (JSON lines carry everything)."""
 
-    _METRICS_HEAD = (
-        f"{'time (UTC)':<17} {'venue':<8} {'symbol':<9} {'mark USD':>11} {'funding/8h':>11} "
-        f"{'OI coin':>10} {'OI USD':>8} {'OI 4h':>7} {'liq long 1h':>12} {'liq short 1h':>12} "
-        f"{'skew 25d':>8} {'rv 24h':>7}"
+    _METRICS_HEAD = f"{'time (UTC)':<17} {'venue':<8} {'symbol':<9} " + " ".join(
+        f"{head:>{width}}" for head, width in zip(_HEADS, _WIDTHS, strict=True)
     )
 
     def __init__(self, out: TextIO) -> None:
@@ -83,22 +83,13 @@ class TablePrinter:
         if not self._printed_head:
             self._out.write(self._METRICS_HEAD + "\n")
             self._printed_head = True
-        f8 = v.get("funding_rate_8h_pct")
-        oi_usd = v.get("oi_usd")
-        oi4 = v.get("oi_change_4h_pct")
-        skew = v.get("skew_25d_30d_volpts")
-        rv = v.get("rv_24h_pct")
+        cells = " ".join(
+            f"{'-' if (x := v.get(m.name)) is None else m.number(x):>{width}}"
+            for m, width in zip(_COLUMNS, _WIDTHS, strict=True)
+        )
         self._out.write(
             f"{fmt_utc(record.ts_ms, seconds=False):<17} {record.venue:<8} "
-            f"{record.symbol:<9} {_num(v.get('mark_price'), ',.2f'):>11} "
-            f"{'-' if f8 is None else f'{f8:.4f}%':>11} "
-            f"{_num(v.get('oi_coin'), ',.0f'):>10} "
-            f"{'-' if oi_usd is None else f'{oi_usd / 1e9:.2f}B':>8} "
-            f"{'-' if oi4 is None else f'{oi4:+.1f}%':>7} "
-            f"{_num(v.get('liq_long_usd_1h'), ',.0f'):>12} "
-            f"{_num(v.get('liq_short_usd_1h'), ',.0f'):>12} "
-            f"{'-' if skew is None else f'{skew:.1f}':>8} "
-            f"{'-' if rv is None else f'{rv:.0f}%':>7}"
+            f"{record.symbol:<9} {cells}"
             + (f"  STALE: {', '.join(record.stale)}" if record.stale else "")
             + "\n"
         )

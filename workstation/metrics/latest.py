@@ -1,25 +1,7 @@
 """Latest raw values per (venue, symbol), with the time each was last updated.
 
-Names (and units) of the values, as printed in ``metrics`` lines:
-
-======================  ===========================================================
-mark_price              perpetual mark price, USD
-index_price             index (spot) price, USD
-funding_rate            next settlement's rate per interval, fraction (0.0001 = 0.01%)
-funding_interval_h      settlement interval, hours
-next_funding_ts_ms      next settlement, ms since epoch (UTC)
-oi_coin / oi_usd        open interest, coin / USD notional
-close                   close of the last 1-minute bar, USD
-bar_volume_coin         volume of the last 1-minute bar, coin
-liq_long_usd_total      long liquidations since the session began, USD
-liq_short_usd_total     short liquidations since the session began, USD
-future_price            nearest dated future, USD; ``future_expiry_ts_ms`` its expiry
-long_short_ratio        accounts long ÷ accounts short
-spot_volume_usd_24h     24h spot volume, USD; ``perp_volume_usd_24h`` the perpetual's
-option_quotes           quotes in the last option-chain snapshot
-premium_index           the perpetual's premium index (fraction), from premium-index bars
-dvol_pct                the implied-volatility index (Deribit DVOL), percent
-======================  ===========================================================
+The names it writes (``derived=False`` there), their units and definitions:
+:mod:`workstation.metrics.catalogue`.
 
 Engine thread only.
 """

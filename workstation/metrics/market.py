@@ -7,28 +7,8 @@ aggregate stream of a symbol has ``venue = "all"``: OI and liquidations summed i
 venues whose data is fresh (``partial`` lists the ones left out), funding OI-weighted, basis and
 premium averaged, skew from the options venue.
 
-Names and units (per stream; ``all`` carries the same where it makes sense):
-
-=========================  =================================================================
-oi_change_{1h,4h,24h}_pct  % change of OI in coin over the window
-price_change_{1h,4h,24h}_pct  % change of the mark price over the window
-funding_rate_pct           next settlement's rate per interval, %
-funding_rate_8h_pct        the same scaled to 8 hours, % (compares venues with other intervals)
-funding_apr_pct            rate × (24 / interval_h) × 365, %
-premium_bp                 (mark / index − 1), basis points
-basis_apr_pct              (F / S − 1) × 365 / days to expiry, simple annualised, %
-liq_{long,short}_usd_{1m,1h}  liquidations in the last minute / hour, USD
-liq_intensity_x            long-liquidation USD in the last hour ÷ median hourly long USD of
-                           the last 7 days (floored at ``liq_baseline_floor_usd``)
-rv_{1h,24h,7d}_pct         realized vol of 1-minute log returns of the mark, sample stdev,
-                           annualised with √(365·1440), %
-skew_25d_30d_volpts        IV(25Δ put) − IV(25Δ call) at 30 days, vol points (puts rich > 0)
-atm_iv_30d_pct             ATM implied vol at 30 days, %
-spot_perp_volume_ratio     24h spot volume ÷ 24h perp volume
-price_structure_score      −1 lower lows (price under the last swing low, or descending swing
-                           lows), +1 higher lows and higher highs, 0 otherwise
-swing_low_usd / swing_high_usd  the last confirmed hourly swing low / high
-=========================  =================================================================
+Names, units, definitions and staleness limits: :mod:`workstation.metrics.catalogue` (the
+``all`` stream carries the same names where they make sense).
 
 Engine thread only.
 """
@@ -54,6 +34,7 @@ from workstation.core.events import (
     VolIndex,
     Volume24h,
 )
+from workstation.metrics.catalogue import CATALOGUE, staleness_ms
 from workstation.metrics.latest import LatestValues
 from workstation.metrics.skew import chain_skew
 from workstation.metrics.windows import (
@@ -70,38 +51,6 @@ DAY_MS = 86_400_000
 ANNUALISE_MINUTE = math.sqrt(365 * 1440)
 PERP_PRIORITY = ("binance", "bybit", "okx")
 
-# Staleness limits, seconds, by metric family (a name's longest matching prefix wins).
-DEFAULT_STALENESS_S: dict[str, float] = {
-    # Long enough for a venue polled once a minute over REST; a 1-second websocket that is this
-    # late has certainly stopped.
-    "mark_price": 120,
-    "index_price": 120,
-    "premium_bp": 120,
-    "price_": 120,
-    "funding_": 180,
-    "next_funding_ts_ms": 180,
-    "oi_": 300,
-    "liq_": 120,
-    # running totals since the session began: unchanged in a quiet market, never "old"
-    "liq_long_usd_total": 1e12,
-    "liq_short_usd_total": 1e12,
-    "rv_": 180,
-    "price_structure_score": 180,
-    "swing_": 180,
-    "close": 180,
-    "bar_volume_coin": 180,
-    "basis_apr_pct": 300,
-    "future_": 300,
-    "skew_": 300,
-    "atm_iv_": 300,
-    "option_quotes": 300,
-    "long_short_ratio": 900,
-    "spot_": 900,
-    "perp_": 900,
-    "premium_index": 120,
-    "dvol_pct": 300,
-}
-
 
 @dataclass
 class MetricsConfig:
@@ -111,21 +60,16 @@ class MetricsConfig:
     liq_baseline_min_hours: int = 6
     liq_baseline_floor_usd: float = 250_000.0
     swing_bars: int = 2
-    staleness_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STALENESS_S))
-    default_staleness_s: float = 300.0
+    # [staleness_s]: metric name or name prefix -> seconds, over the catalogue's limits
+    staleness_s: dict[str, float] = field(default_factory=dict)
 
     def limit_ms(self, name: str) -> float:
-        """The staleness limit of ``name`` in ms (its longest matching prefix), cached."""
+        """The staleness limit of metric ``name`` in ms (:func:`catalogue.staleness_ms`), cached."""
         cache = self.__dict__.setdefault("_limit_cache", {})
         hit = cache.get(name)
-        if hit is not None:
-            return hit
-        best = ""
-        for prefix in self.staleness_s:
-            if name.startswith(prefix) and len(prefix) > len(best):
-                best = prefix
-        cache[name] = 1000.0 * (self.staleness_s[best] if best else self.default_staleness_s)
-        return cache[name]
+        if hit is None:
+            hit = cache[name] = staleness_ms(name, self.staleness_s)
+        return hit
 
 
 class _Structure:
@@ -199,7 +143,7 @@ class MarketMetrics:
         self._dirty = False
         # Without events, evaluate often enough that a feed stopping is noticed within half of the
         # smallest staleness limit (at most every idle_eval_ms, at least every eval_ms).
-        half_limit_ms = int(min(self.cfg.staleness_s.values(), default=300) * 500)
+        half_limit_ms = int(min(self.cfg.limit_ms(name) for name in CATALOGUE) / 2)
         self._idle_eval_ms = max(eval_ms, min(idle_eval_ms, half_limit_ms))
         self._last_eval = -(2**62)
         self.store = store
@@ -562,20 +506,3 @@ def _median(xs: list[float]) -> float:
 _WINDOWS = (("1h", HOUR_MS), ("4h", 4 * HOUR_MS), ("24h", DAY_MS))
 _LEAD_NAMES = ("price_change_1h_pct", "price_change_4h_pct", "price_change_24h_pct",
                "price_structure_score", "swing_low_usd", "swing_high_usd")  # fmt: skip
-
-
-RAW_NAMES = (
-    "mark_price", "index_price", "funding_rate", "funding_interval_h", "next_funding_ts_ms",
-    "oi_coin", "oi_usd", "close", "bar_volume_coin", "liq_long_usd_total", "liq_short_usd_total",
-    "future_price", "future_expiry_ts_ms", "long_short_ratio", "spot_volume_usd_24h",
-    "perp_volume_usd_24h", "option_quotes", "premium_index", "dvol_pct",
-)  # fmt: skip
-DERIVED_NAMES = (
-    *(f"oi_change_{w}_pct" for w in ("1h", "4h", "24h")),
-    *(f"price_change_{w}_pct" for w in ("1h", "4h", "24h")),
-    "funding_rate_pct", "funding_rate_8h_pct", "funding_apr_pct", "premium_bp", "basis_apr_pct",
-    "liq_long_usd_1m", "liq_short_usd_1m", "liq_long_usd_1h", "liq_short_usd_1h", "liq_intensity_x",
-    "rv_1h_pct", "rv_24h_pct", "rv_7d_pct", "skew_25d_30d_volpts", "atm_iv_30d_pct",
-    "spot_perp_volume_ratio", "price_structure_score", "swing_low_usd", "swing_high_usd",
-)  # fmt: skip
-METRIC_NAMES = frozenset(RAW_NAMES + DERIVED_NAMES)

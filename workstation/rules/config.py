@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from workstation.core.resources import default_rules_path
-from workstation.metrics.market import DEFAULT_STALENESS_S, METRIC_NAMES, MetricsConfig
+from workstation.metrics.catalogue import METRIC_NAMES
+from workstation.metrics.market import MetricsConfig
 
 DEFAULT_RULES = default_rules_path()
 SEVERITIES = ("info", "warning", "critical")
@@ -186,7 +187,7 @@ class _Locator:
         ]
 
     def _find(self, key: str, start: int, stop: int) -> int | None:
-        pat = re.compile(rf"(^|[\s{{,]){re.escape(key)}\s*=")
+        pat = re.compile(rf"(^|[\s{{,])([\"']?){re.escape(key)}\2\s*=")  # bare or quoted
         for i in range(start, min(stop, len(self.lines))):
             if pat.search(self.lines[i].split("#", 1)[0]):
                 return i + 1
@@ -460,10 +461,19 @@ def _metrics_config(tables: dict[str, dict[str, Any]]) -> MetricsConfig:
             raise RulesError(
                 path, line, key, f"unknown key in [metrics] (known: {', '.join(sorted(known))})"
             )
-    staleness = dict(DEFAULT_STALENESS_S)
+    staleness = {}
     for key in tables["staleness_s"]:
-        if key != "__where__":
-            staleness[key] = _positive(tables["staleness_s"], key, 0)
+        if key == "__where__":
+            continue
+        if not any(name.startswith(key) for name in METRIC_NAMES):
+            path, line = _where(tables["staleness_s"], key)
+            raise RulesError(
+                path,
+                line,
+                key,
+                "unknown metric or prefix in [staleness_s] (see the README's Metrics)",
+            )
+        staleness[key] = _positive(tables["staleness_s"], key, 0)
     return MetricsConfig(
         liq_baseline_hours=int(_positive(m, "liq_baseline_hours", 168)),
         liq_baseline_min_hours=int(_positive(m, "liq_baseline_min_hours", 6)),

@@ -1,9 +1,10 @@
-"""The stacked charts: price (candles over the mark, the period set by the data's span, liquidation markers sized by
-USD), open interest (USD and coin), funding (per 8h and APR), liquidation bars (long below,
-short above), 25d skew with ATM IV, basis, and positioning (long/short ratio, spot/futures
-volume). Linked UTC time axes, a crosshair that reads every pane, the rules' threshold lines,
-shaded intervals where a rule was active, and a view that follows the newest data while it is
-pinned to the right edge.
+"""The stacked charts: price (candles over the mark, the period set by the data's span,
+liquidation markers sized by USD), open interest (USD and coin), funding (per 8h and APR),
+liquidation bars (long below, short above), 25d skew with ATM IV, basis, and positioning
+(long/short ratio, spot/perp volume). Linked UTC time axes, a crosshair that reads every pane,
+the rules' threshold lines, shaded intervals where a rule was active, and a view that follows the
+newest data while it is pinned to the right edge. Series labels, units and formats are those of
+:mod:`workstation.metrics.catalogue`.
 
 Plot items and their buffers are made once and refilled (``setData``); the owner calls
 :meth:`ChartStack.refill` from a timer. GUI thread only."""
@@ -22,96 +23,76 @@ from PySide6.QtGui import QPainter, QPicture
 
 from workstation.core.records import AlertRecord, Record
 from workstation.core.timefmt import fmt_local, fmt_utc
+from workstation.metrics.catalogue import CATALOGUE
 from workstation.ui.theme import chart_colours
 
 BUCKETS_S = (60, 300, 900, 3600, 4 * 3600, 86_400)  # candle and liquidation-bar periods
 MAX_BUCKETS = 300  # the shortest period that gives at most this many candles over the data
 LIQ_MARKER_MIN_USD = 1e6  # a minute with at least this much liquidated gets a marker on price
-FUNDING_APR_PER_8H_PCT = 3 * 365
-MAX_REGIONS = 500  # shaded rule intervals kept on the charts  # funding % per 8h -> % a year
+FUNDING_APR_PER_8H_PCT = 3 * 365  # funding % per 8h -> % a year
+MAX_REGIONS = 500  # shaded rule intervals kept on the charts
 
 
 @dataclass(frozen=True)
 class Line:
+    """A metric drawn in a pane; its label, unit and format are the catalogue's."""
+
     metric: str
-    label: str
     colour: str
-    fmt: str
     right: bool = False  # on the pane's right axis (its own scale)
 
 
 @dataclass(frozen=True)
 class Pane:
+    """A chart pane. Its axes are labelled with the catalogue's units; a rule reading any metric
+    whose catalogue ``pane`` is this one shades it."""
+
     key: str
     title: str
     lines: tuple[Line, ...]
-    right_label: str = ""
-    prefixes: tuple[str, ...] = ()  # other metrics that belong here (a rule reading them shades it)
-    left_scale: tuple[float, str] = (1.0, "")  # the left axis in other units: (factor, label)
+    left_scale: tuple[float, str] = (1.0, "")  # the left axis in other units: (factor, prefix)
+    # the right axis as the left one in another metric's units: (that metric, factor)
+    right_copy: tuple[str, float] | None = None
     shown: bool = True  # by default; the Charts menu shows and hides panes
 
 
 PANES = (
     Pane(
         "price",
-        "Price (USD): candles, mark, liquidation markers (▼ long, ▲ short)",
-        (Line("mark_price", "price", "#f4d03f", "{:,.0f}"),),
-        prefixes=("price_", "rv_", "swing_"),
+        "Price: candles, mark, liquidation markers (▼ long, ▲ short)",
+        (Line("mark_price", "#f4d03f"),),
     ),
     Pane(
         "oi",
         "Open interest",
-        (
-            Line("oi_usd", "OI USD", "#5dade2", "{:,.3e}"),
-            Line("oi_coin", "OI coin", "#48c9b0", "{:,.0f}", right=True),
-        ),
-        "coin",
-        prefixes=("oi_",),
-        left_scale=(1e-9, "bn USD"),
+        (Line("oi_usd", "#5dade2"), Line("oi_coin", "#48c9b0", right=True)),
+        left_scale=(1e-9, "bn"),
     ),
     Pane(
         "funding",
-        "Funding (%/8h; right: APR %)",
-        (Line("funding_rate_8h_pct", "funding %/8h", "#af7ac5", "{:.4f}"),),
-        "APR %",
-        prefixes=("funding_",),
+        "Funding (right: APR)",
+        (Line("funding_rate_8h_pct", "#af7ac5"),),
+        right_copy=("funding_apr_pct", FUNDING_APR_PER_8H_PCT),
     ),
     Pane(
         "liquidations",
-        "Liquidations per candle (USD; long below, short above)",
-        (
-            Line("liq_long_usd_1m", "long liq 1m", "#e74c3c", "{:,.0f}"),
-            Line("liq_short_usd_1m", "short liq 1m", "#2ecc71", "{:,.0f}"),
-        ),
-        prefixes=("liq_",),
-        left_scale=(1e-6, "M USD"),
+        "Liquidations per candle (long below, short above)",
+        (Line("liq_long_usd_1m", "#e74c3c"), Line("liq_short_usd_1m", "#2ecc71")),
+        left_scale=(1e-6, "M"),
     ),
     Pane(
         "skew",
-        "25d skew (vol pts; right: ATM IV %)",
-        (
-            Line("skew_25d_30d_volpts", "skew", "#ec7063", "{:.1f}"),
-            Line("atm_iv_30d_pct", "ATM IV", "#f0b27a", "{:.1f}", right=True),
-        ),
-        "ATM IV %",
-        prefixes=("skew_", "atm_iv_"),
+        "25d skew (right: ATM IV)",
+        (Line("skew_25d_30d_volpts", "#ec7063"), Line("atm_iv_30d_pct", "#f0b27a", right=True)),
     ),
-    Pane(
-        "basis",
-        "Basis (% a year)",
-        (Line("basis_apr_pct", "basis", "#58d68d", "{:.1f}"),),
-        prefixes=("basis_", "future_"),
-        shown=False,
-    ),
+    Pane("basis", "Basis", (Line("basis_apr_pct", "#58d68d"),), shown=False),
     Pane(
         "positioning",
-        "Long/short ratio (right: spot/futures volume)",
+        "Long/short ratio (right: spot/perp volume)",
         (
-            Line("long_short_ratio", "long/short", "#85c1e9", "{:.2f}"),
-            Line("spot_perp_volume_ratio", "spot/fut vol", "#f8c471", "{:.2f}", right=True),
+            Line("long_short_ratio", "#85c1e9"),
+            Line("spot_perp_volume_ratio", "#f8c471", right=True),
         ),
-        "spot/futures",
-        prefixes=("long_short", "spot_", "perp_"),
         shown=False,
     ),
 )
@@ -231,10 +212,17 @@ class ChartStack(pg.GraphicsLayoutWidget):
                 axis.setWidth(70)
                 axis.enableAutoSIPrefix(False)
             plot.showAxis("right")
-            plot.getAxis("left").setScale(pane.left_scale[0])
-            if not any(line.right for line in pane.lines):
-                plot.getAxis("right").setScale(pane.left_scale[0])
-            plot.getAxis("left").setLabel(pane.left_scale[1])
+            factor, prefix = pane.left_scale
+            plot.getAxis("left").setScale(factor)
+            plot.getAxis("left").setLabel(
+                f"{prefix} {CATALOGUE[pane.lines[0].metric].unit}".strip()
+            )
+            if pane.right_copy is not None:
+                copy = CATALOGUE[pane.right_copy[0]]
+                plot.getAxis("right").setScale(pane.right_copy[1])
+                plot.getAxis("right").setLabel(f"{copy.short} {copy.unit}")
+            elif not any(line.right for line in pane.lines):
+                plot.getAxis("right").setScale(factor)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             self.plots[pane.key] = plot
@@ -250,7 +238,6 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self.plots["price"].addItem(self.candles)
         self.liq_markers = pg.ScatterPlotItem(pxMode=True)
         self.plots["price"].addItem(self.liq_markers)
-        self.plots["funding"].getAxis("right").setScale(FUNDING_APR_PER_8H_PCT)
         self.crosshair = {
             key: pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#aaaaaa", width=1))
             for key in self.plots
@@ -297,7 +284,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
             box = pg.ViewBox()
             self.scene().addItem(box)
             plot.getAxis("right").linkToView(box)
-            plot.getAxis("right").setLabel(pane.right_label)
+            m = CATALOGUE[right[0].metric]
+            plot.getAxis("right").setLabel(f"{m.short} {m.unit}")
             box.setXLink(plot)
             plot.vb.sigResized.connect(
                 lambda _vb, b=box, p=plot: b.setGeometry(p.vb.sceneBoundingRect())
@@ -431,17 +419,15 @@ class ChartStack(pg.GraphicsLayoutWidget):
     @staticmethod
     def _pane_of(metrics: Iterable[str], left_only: bool = False) -> str | None:
         """The pane that charts one of these metrics (on its left axis with ``left_only``), else
-        the first whose prefixes match one."""
+        the first that one of them belongs to (the catalogue's ``pane``)."""
         names = tuple(metrics)
         for pane in PANES:
             if any(line.metric in names and not (left_only and line.right) for line in pane.lines):
                 return pane.key
         if left_only:
             return None
-        for pane in PANES:
-            if any(n.startswith(pane.prefixes) for n in names if pane.prefixes):
-                return pane.key
-        return None
+        homes = {CATALOGUE[n].pane for n in names}
+        return next((pane.key for pane in PANES if pane.key in homes), None)
 
     def add_alerts(self, records: Iterable[Record]) -> None:
         """Shade each rule's active interval in the pane of the metric it reads (price for
@@ -506,10 +492,12 @@ class ChartStack(pg.GraphicsLayoutWidget):
         parts = [f"{fmt_local(ts_ms)} local" if self.local_time else f"{fmt_utc(ts_ms, False)} UTC"]
         for pane in PANES:
             for line in pane.lines:
-                v = self._columns[line.metric][1][i]
-                parts.append(f"{line.label} {'—' if np.isnan(v) else line.fmt.format(v)}")
-                if line.metric == "funding_rate_8h_pct" and not np.isnan(v):
-                    parts[-1] += f" ({v * FUNDING_APR_PER_8H_PCT:.1f}% APR)"
+                m = CATALOGUE[line.metric]
+                v = float(self._columns[line.metric][1][i])
+                parts.append(f"{m.short} {'—' if np.isnan(v) else m.text(v)}")
+                if pane.right_copy is not None and line is pane.lines[0] and not np.isnan(v):
+                    copy, factor = CATALOGUE[pane.right_copy[0]], pane.right_copy[1]
+                    parts[-1] += f" ({copy.short} {copy.text(v * factor)})"
         self.readout = "   ".join(parts)
         self.readout_changed.emit(self.readout)
         return self.readout

@@ -17,55 +17,15 @@ from PySide6.QtGui import QColor, QFont
 
 from workstation.core.records import AlertRecord, Record
 from workstation.core.timefmt import fmt_utc
+from workstation.metrics.catalogue import CATALOGUE, fmt
 
 Index = QModelIndex | QPersistentModelIndex
 
-# The signals of ../shared/DOMAIN.md section 2: (label, metric, unit format, checklist item, action)
-SIGNALS = (
-    (
-        "Liquidations",
-        "liq_intensity_x",
-        "{:.1f}x",
-        "liquidations",
-        "Reduce leverage; avoid chasing dips.",
-    ),
-    (
-        "Open interest 4h",
-        "oi_change_4h_pct",
-        "{:+.2f}%",
-        "oi",
-        "Assume crowding; tighten risk limits.",
-    ),
-    (
-        "Funding",
-        "funding_rate_8h_pct",
-        "{:.4f}%/8h",
-        "funding",
-        "Cut longs faster; avoid carry drag.",
-    ),
-    (
-        "25d skew (30d)",
-        "skew_25d_30d_volpts",
-        "{:.1f} vol pts",
-        "skew",
-        "Hedge or smaller gross exposure.",
-    ),
-    (
-        "Price structure",
-        "price_structure_score",
-        "{:+.0f}",
-        "price_structure",
-        "Wait for confirmation.",
-    ),
-    ("Basis", "basis_apr_pct", "{:.1f}%/yr", None, "Below 5%: bulls not paying for leverage."),
-    ("Realized vol 24h", "rv_24h_pct", "{:.0f}%", None, "Above 60% the ladder halves."),
-    (
-        "Spot/futures volume",
-        "spot_perp_volume_ratio",
-        "{:.2f}",
-        None,
-        "Below 0.2: lower confidence.",
-    ),
+# The signals of ../shared/DOMAIN.md section 2: the catalogue's signal rows, checklist items first.
+SIGNALS = tuple(
+    sorted(
+        ((m, m.signal) for m in CATALOGUE.values() if m.signal), key=lambda ms: ms[1].item is None
+    )
 )
 STATE_COLOURS = {
     "crowded": QColor("#c0392b"),
@@ -128,16 +88,17 @@ class SignalsModel(RowsModel):
         """``active_metrics``: metrics read by a rule that is active now (crowded even if the rule
         is not a checklist item)."""
         rows = []
-        for label, metric, fmt, item, action in SIGNALS:
-            value = fresh.get(metric)
-            text = "—" if value is None else fmt.format(value)
+        for m, signal in SIGNALS:
+            value = fresh.get(m.name)
+            item = signal.item
             if value is None or (item is not None and item in unknown):
                 state = "unknown (stale)"
-            elif (item is not None and item in cautions) or metric in active_metrics:
+            elif (item is not None and item in cautions) or m.name in active_metrics:
                 state = "crowded"
             else:
                 state = "stable"
-            rows.append((label, text, state, action if state == "crowded" else ""))
+            action = signal.action if state == "crowded" else ""
+            rows.append((m.label, fmt(m.name, value), state, action))
         if len(rows) == len(self._rows):  # the same signals: repaint what changed, no relayout
             changed = [
                 i for i, (new, old) in enumerate(zip(rows, self._rows, strict=True)) if new != old
