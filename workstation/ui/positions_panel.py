@@ -6,7 +6,6 @@ recorded and replayed); the panel computes no risk itself. GUI thread only."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -263,9 +262,3 @@ class PositionsPanel(QWidget):
 
     def _mark(self) -> float | None:
         return self.marks().get(self._symbol())
-
-
-def rv_from(fresh: dict[str, float], metric: str) -> float | None:
-    """The ladder's realized vol metric, None when stale or not a number."""
-    v = fresh.get(metric)
-    return None if v is None or not math.isfinite(v) else v
