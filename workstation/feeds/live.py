@@ -146,7 +146,7 @@ class LiveFeeds:
             if d is None:
                 continue
             if d.cls.KIND == "mark_price":
-                self._marks[(d.venue, d.symbol)] = d.fields[0]
+                self._marks[(d.venue, d.symbol)] = d.value("mark_price_usd")
             self.queue.put(d)
 
     def _bad(self, venue: str, what: str, exc: Exception) -> None:

@@ -81,19 +81,37 @@ def _emit_klines(
                 f"{at}: {kind} of {(close_ms - open_ms + 1) / 1000:g} s; only 1-minute klines are imported"
             )
         if kind == "klines":
-            yield Row(Bar1m, open_ms, close_ms + 1, venue, symbol, (o, h, lo, c, v), at)
+            yield Row.of(
+                Bar1m,
+                open_ms,
+                close_ms + 1,
+                venue,
+                symbol,
+                at,
+                open_usd=o,
+                high_usd=h,
+                low_usd=lo,
+                close_usd=c,
+                volume_coin=v,
+            )
         elif kind == "markPriceKlines":
-            yield Row(
+            yield Row.of(
                 MarkPrice,
                 close_ms + 1,
                 close_ms + 1,
                 venue,
                 symbol,
-                (c, None, None, None, None),
                 at,
+                mark_price_usd=c,
+                index_price_usd=None,
+                funding_rate=None,
+                funding_interval_h=None,
+                next_funding_ts_ms=None,
             )
         else:
-            yield Row(PremiumIndex, close_ms + 1, close_ms + 1, venue, symbol, (c,), at)
+            yield Row.of(
+                PremiumIndex, close_ms + 1, close_ms + 1, venue, symbol, at, premium_index=c
+            )
 
 
 def _to_ms(values: np.ndarray) -> np.ndarray:
@@ -204,7 +222,16 @@ def read_vision(
                     except (ValueError, IndexError) as exc:
                         report.bad(at, f"not a fundingRate row ({exc})")
                         continue
-                    yield Row(FundingRate, ts, ts, venue, sym or "?", (rate, hours), at)
+                    yield Row.of(
+                        FundingRate,
+                        ts,
+                        ts,
+                        venue,
+                        sym or "?",
+                        at,
+                        funding_rate=rate,
+                        funding_interval_h=hours,
+                    )
             else:
                 yield from _metrics_rows(fh, where, venue, sym, report)
 
@@ -236,12 +263,23 @@ def _metrics_rows(
         if np.isnan(oi[i]) or np.isnan(oi_usd[i]):
             why.append("sum_open_interest: empty or not a number")
         else:
-            yield Row(OpenInterest, ts, ts, venue, sym, (float(oi[i]), float(oi_usd[i])), at)
+            yield Row.of(
+                OpenInterest, ts, ts, venue, sym, at, oi_coin=float(oi[i]), oi_usd=float(oi_usd[i])
+            )
         if np.isnan(ratio[i]):
             why.append("count_long_short_ratio: empty or not a number")
         else:
             r = float(ratio[i])
-            yield Row(LongShortRatio, ts, ts, venue, sym, (r, r / (1 + r)), at)
+            yield Row.of(
+                LongShortRatio,
+                ts,
+                ts,
+                venue,
+                sym,
+                at,
+                long_short_ratio=r,
+                long_account_frac=r / (1 + r),
+            )
         if why:
             report.bad(at, "; ".join(why))
 
@@ -269,14 +307,15 @@ def read_rest(
                     at = f"{where}[{i}]"
                     try:
                         ts = epoch_ms(rec["timestamp"])
-                        yield Row(
+                        yield Row.of(
                             OpenInterest,
                             ts,
                             ts,
                             venue,
                             (rec.get("symbol") or symbol or "?").upper(),
-                            (number(rec["sumOpenInterest"]), number(rec["sumOpenInterestValue"])),
                             at,
+                            oi_coin=number(rec["sumOpenInterest"]),
+                            oi_usd=number(rec["sumOpenInterestValue"]),
                         )
                     except (KeyError, ValueError) as exc:
                         report.bad(at, f"not an openInterestHist record ({exc})")
@@ -320,7 +359,28 @@ def _rest_funding(
         other = times[k - 1] if k > 0 else (times[k + 1] if k + 1 < len(times) else None)
         hours = round(abs(ts - other) / 3_600_000) if other is not None else None
         sym = (rec.get("symbol") or symbol or "?").upper() if isinstance(rec, dict) else symbol
-        yield Row(FundingRate, ts, ts, venue, sym, (rate, float(hours) if hours else None), at)
+        yield Row.of(
+            FundingRate,
+            ts,
+            ts,
+            venue,
+            sym,
+            at,
+            funding_rate=rate,
+            funding_interval_h=float(hours) if hours else None,
+        )
         mark = rec.get("markPrice") if isinstance(rec, dict) else None
         if mark not in (None, ""):
-            yield Row(MarkPrice, ts, ts, venue, sym, (float(mark), None, None, None, None), at)
+            yield Row.of(
+                MarkPrice,
+                ts,
+                ts,
+                venue,
+                sym,
+                at,
+                mark_price_usd=float(mark),
+                index_price_usd=None,
+                funding_rate=None,
+                funding_interval_h=None,
+                next_funding_ts_ms=None,
+            )

@@ -43,9 +43,27 @@ from workstation.sessions.importers.common import (
     open_text,
 )
 
-TARGETS = ("ts", "venue", "symbol", "price", "open", "high", "low", "close", "volume", "volume_usd", "oi_coin",
-           "oi_usd", "funding_rate", "funding_interval_h", "long_short_ratio", "liq_side", "liq_qty",
-           "liq_price", "liq_usd")  # fmt: skip
+TARGETS = (
+    "ts",
+    "venue",
+    "symbol",
+    "price",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "volume_usd",
+    "oi_coin",
+    "oi_usd",
+    "funding_rate",
+    "funding_interval_h",
+    "long_short_ratio",
+    "liq_side",
+    "liq_qty",
+    "liq_price",
+    "liq_usd",
+)
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -156,14 +174,15 @@ def read_csv(
             rows = [
                 r
                 if r.cls is not FundingRate
-                else Row(
+                else Row.of(
                     r.cls,
                     r.ts_event_ms,
                     r.ts_final_ms,
                     r.venue,
                     r.symbol,
-                    (r.fields[0] / 100.0, r.fields[1]),
                     r.where,
+                    funding_rate=r.value("funding_rate") / 100.0,
+                    funding_interval_h=r.value("funding_interval_h"),
                 )
                 for r in rows
             ]
@@ -189,31 +208,58 @@ def _row_events(
 
     price = val("price") if "price" in m else None
     if price is not None:
-        yield Row(MarkPrice, ts, ts, venue, symbol, (price, None, None, None, None), at)
+        yield Row.of(
+            MarkPrice,
+            ts,
+            ts,
+            venue,
+            symbol,
+            at,
+            mark_price_usd=price,
+            index_price_usd=None,
+            funding_rate=None,
+            funding_interval_h=None,
+            next_funding_ts_ms=None,
+        )
     if "open" in m:
         close = val("close")
         volume = val("volume") if "volume" in m else val("volume_usd") / close
-        yield Row(
+        yield Row.of(
             Bar1m,
             ts,
             ts + 60_000,
             venue,
             symbol,
-            (val("open"), val("high"), val("low"), close, volume),
             at,
+            open_usd=val("open"),
+            high_usd=val("high"),
+            low_usd=val("low"),
+            close_usd=close,
+            volume_coin=volume,
         )
     if "oi_coin" in m:
         coin = val("oi_coin")
         usd = val("oi_usd") if "oi_usd" in m else coin * price
-        yield Row(OpenInterest, ts, ts, venue, symbol, (coin, usd), at)
+        yield Row.of(OpenInterest, ts, ts, venue, symbol, at, oi_coin=coin, oi_usd=usd)
     if "funding_rate" in m:
         rate = val("funding_rate")
         hours = val("funding_interval_h") if "funding_interval_h" in m else interval
         rates.append(rate)
-        yield Row(FundingRate, ts, ts, venue, symbol, (rate, hours), at)
+        yield Row.of(
+            FundingRate, ts, ts, venue, symbol, at, funding_rate=rate, funding_interval_h=hours
+        )
     if "long_short_ratio" in m:
         r = val("long_short_ratio")
-        yield Row(LongShortRatio, ts, ts, venue, symbol, (r, r / (1 + r)), at)
+        yield Row.of(
+            LongShortRatio,
+            ts,
+            ts,
+            venue,
+            symbol,
+            at,
+            long_short_ratio=r,
+            long_account_frac=r / (1 + r),
+        )
     if "liq_side" in m:
         raw = row[m["liq_side"]].strip().lower()
         side = {"long": "long", "short": "short", "sell": "long", "buy": "short"}.get(raw)
@@ -221,4 +267,15 @@ def _row_events(
             raise ValueError(f"{m['liq_side']}: {raw!r} is not long/short/BUY/SELL")
         qty, px = val("liq_qty"), val("liq_price")
         usd = val("liq_usd") if "liq_usd" in m else qty * px
-        yield Row(Liquidation, ts, ts, venue, symbol, (side, qty, px, usd), at)
+        yield Row.of(
+            Liquidation,
+            ts,
+            ts,
+            venue,
+            symbol,
+            at,
+            side=side,
+            qty_coin=qty,
+            price_usd=px,
+            notional_usd=usd,
+        )
