@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fake_exchange import FAST_POLLS, FakeExchange
 
+from workstation.core.records import HealthRecord
 from workstation.feeds.live import FeedConfig
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import load_rules
@@ -83,9 +84,12 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
 
 def test_venue_state_thresholds() -> None:
     assert venue_state("binance", None) == ("down", "binance no data yet")
-    rec = {"connected": True, "age_ms": 1_200}
-    assert venue_state("binance", rec) == ("ok", "binance 1.2 s")
-    assert venue_state("binance", dict(rec, age_ms=7_000))[0] == "late"
-    assert venue_state("okx", dict(rec, age_ms=7_000))[0] == "ok"  # polled every 5 s
-    assert venue_state("okx", dict(rec, age_ms=61_000)) == ("down", "okx stale 61 s")
-    assert venue_state("bybit", dict(rec, connected=False)) == ("down", "bybit down 1 s")
+
+    def rec(venue: str, age_ms: int = 1_200, connected: bool = True) -> HealthRecord:
+        return HealthRecord(0, venue, connected, age_ms)
+
+    assert venue_state("binance", rec("binance")) == ("ok", "binance 1.2 s")
+    assert venue_state("binance", rec("binance", 7_000))[0] == "late"
+    assert venue_state("okx", rec("okx", 7_000))[0] == "ok"  # polled every 5 s
+    assert venue_state("okx", rec("okx", 61_000)) == ("down", "okx stale 61 s")
+    assert venue_state("bybit", rec("bybit", connected=False)) == ("down", "bybit down 1 s")
