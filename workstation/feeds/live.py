@@ -13,7 +13,9 @@ Per venue (the base URLs are configurable, for testnets, proxies and the tests' 
 - bybit: websocket ``tickers.<s>`` and ``allLiquidation.<s>``; REST tickers at start.
 - okx: REST mark price every 5 s, open interest every 10 s, funding every minute, liquidation
   orders every 10 s (each once).
-- deribit: REST option book summary every minute; websocket DVOL.
+- deribit: REST option book summary every minute; websocket DVOL and, for the instruments in
+  ``FeedConfig.deribit_tickers``, their tickers; summaries and tickers update one running chain
+  per coin (latest quote per instrument), sent at most once a second when it changed.
 """
 
 from __future__ import annotations
@@ -68,8 +70,12 @@ class FeedConfig:
             "okx_funding": 60.0,
             "okx_liq": 10.0,
             "deribit_chain": 60.0,
+            "deribit_tickers": 1.0,
         }
     )
+    # Deribit option instruments whose ``ticker.<name>.100ms`` channel is subscribed (their quotes
+    # join the running chain between book summaries), e.g. ("BTC-27MAR26-60000-P",).
+    deribit_tickers: tuple[str, ...] = ()
 
 
 def _wall_ms() -> int:
@@ -409,6 +415,8 @@ class LiveFeeds:
     def _deribit(self) -> list[Any]:
         rest = self._client("deribit")
         coins = sorted({coin_of(s) for s in self.cfg.symbols} & {"BTC", "ETH"})
+        running = deribit.TickerChains()
+        p = self.cfg.poll_s
 
         async def chains() -> None:
             for coin in coins:
@@ -416,18 +424,27 @@ class LiveFeeds:
                     "/api/v2/public/get_book_summary_by_currency",
                     {"currency": coin, "kind": "option"},
                 )
-                self._put(deribit.book_summary(payload, self._wall_ms()))
+                running.summary(payload, self._wall_ms())
+            self._put(running.drafts())
+
+        async def ticker_chains() -> None:
+            while True:  # not a _poll: sending what arrived is no sign of the venue's health
+                await asyncio.sleep(p.get("deribit_tickers", 1.0))
+                self._put(running.drafts())
 
         def handle(msg: dict[str, Any]) -> list[EventDraft]:
             channel = str((msg.get("params") or {}).get("channel", ""))
-            return (
-                [deribit.volatility_index(msg)]
-                if channel.startswith("deribit_volatility_index.")
-                else []
-            )
+            if channel.startswith("ticker."):
+                running.ticker(msg)  # the chain goes out with the next ticker_chains()
+                return []
+            if channel.startswith("deribit_volatility_index."):
+                return [deribit.volatility_index(msg)]
+            return []  # subscription acknowledgements, heartbeats, book and trades channels
 
         async def subscribe(ws) -> None:
-            channels = [f"deribit_volatility_index.{c.lower()}_usd" for c in coins]
+            channels = [f"deribit_volatility_index.{c.lower()}_usd" for c in coins] + [
+                f"ticker.{name}.100ms" for name in self.cfg.deribit_tickers
+            ]
             await ws.send(
                 json.dumps(
                     {
@@ -443,5 +460,6 @@ class LiveFeeds:
             self._stream(
                 "deribit", self.cfg.urls["deribit_ws"], self._texts("deribit", handle), subscribe
             ),
-            self._poll("deribit", rest, self.cfg.poll_s["deribit_chain"], chains),
+            self._poll("deribit", rest, p["deribit_chain"], chains),
+            ticker_chains(),
         ]
