@@ -33,6 +33,8 @@ VENUE = "deribit"
 
 def quote_of(r: dict[str, Any]) -> tuple[str, OptionQuote] | None:
     """A book-summary row or ticker -> (desk symbol, quote); None for what is not a priced option."""
+    if not isinstance(r, dict):
+        raise PayloadError(f"a quote that is not an object: {r!r:.40}")
     parsed = parse_instrument(str(r.get("instrument_name", "")))
     if parsed is None or r.get("mark_iv") is None or r.get("underlying_price") is None:
         return None

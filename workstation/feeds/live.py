@@ -189,13 +189,14 @@ class LiveFeeds:
         self, venue: str, client: RestClient, every_s: float, fn: Callable[[], Any]
     ) -> None:
         """Call ``await fn()`` every ``every_s`` (plus the client's slowdown); errors are counted
-        and logged at a limited rate, never raised."""
+        and logged at a limited rate, never raised (an answer of another shape than the parser
+        reads is a dropped payload, not the end of the poller)."""
         while True:
             try:
                 await fn()
                 self.health.update(venue, last_message_ms=self._wall_ms(), connected=True)
-            except PayloadError as exc:
-                self._bad(venue, "REST", exc)
+            except (PayloadError, KeyError, TypeError, ValueError) as exc:  # a field missing, a
+                self._bad(venue, "REST", exc)  # number that is none: this answer only
             except ConnectionError as exc:
                 self.health.update(venue, connected=False, last_error=str(exc))
             await asyncio.sleep(every_s + client.slowdown_s)
@@ -210,6 +211,8 @@ class LiveFeeds:
                 self._bad(venue, "websocket", ValueError(f"not JSON: {exc.msg}"))
                 return
             try:
+                if not isinstance(msg, dict):
+                    raise PayloadError(f"a JSON {type(msg).__name__}, not an object")
                 self._put(handler(msg))
             except (PayloadError, KeyError, TypeError, ValueError) as exc:
                 self._bad(venue, "websocket", exc)
@@ -229,6 +232,8 @@ class LiveFeeds:
 
         def handle(msg: dict[str, Any]) -> list[EventDraft | None]:
             data = msg.get("data", msg)
+            if not isinstance(data, dict):
+                raise PayloadError(f"stream {msg.get('stream')!r}: data is not an object")
             kind = data.get("e")
             if kind == "markPriceUpdate":
                 return [binance.mark_price(data, intervals)]
@@ -339,7 +344,7 @@ class LiveFeeds:
 
         async def start() -> None:
             for s in symbols:
-                with contextlib.suppress(PayloadError, ConnectionError, KeyError):
+                try:
                     self._put(
                         bybit.rest_tickers(
                             await rest.get_json(
@@ -347,6 +352,10 @@ class LiveFeeds:
                             )
                         )
                     )
+                except (PayloadError, KeyError, TypeError, ValueError) as exc:
+                    self._bad("bybit", "REST", exc)
+                except ConnectionError:
+                    pass  # counted by the client; the websocket carries the tickers
 
         return [
             self._stream(
@@ -433,6 +442,9 @@ class LiveFeeds:
                 self._put(running.drafts())
 
         def handle(msg: dict[str, Any]) -> list[EventDraft]:
+            if isinstance(msg.get("error"), dict):  # e.g. a subscription refused
+                err = msg["error"]
+                raise PayloadError(f"Deribit error {err.get('code')}: {err.get('message', '')}")
             channel = str((msg.get("params") or {}).get("channel", ""))
             if channel.startswith("ticker."):
                 running.ticker(msg)  # the chain goes out with the next ticker_chains()
