@@ -250,3 +250,28 @@ def test_the_importer_assembles_the_recorded_session_and_a_flattened_ticker_csv(
     }
     shown = {q["instrument"] for q in report["instruments"] if q["forward_delta"] is not None}
     assert len(report["instruments"]) == 7 and shown == otm and len(otm) == 3
+
+
+def test_stale_quotes_age_out_and_expired_instruments_drop() -> None:
+    from workstation.sessions.importers.running_chain import MAX_AGE_MS, RunningChain
+
+    eth = {n: d for n, d in latest().items() if n.startswith("ETH-")}
+    quotes = {n: deribit.quote_of(d)[1] for n, d in eth.items()}
+    now = max(d["timestamp"] for d in eth.values())
+
+    chain = RunningChain()
+    for n, d in eth.items():
+        chain.update("ETHUSDT", quotes[n], d["timestamp"])
+    assert {q.instrument for q in chain.snapshot("ETHUSDT")} == set(eth)
+    chain.update("ETHUSDT", quotes["ETH-30JUL21-2800-C"], now - 60_000)  # older: ignored
+    assert chain.now_ms("ETHUSDT") == now and len(chain.snapshot("ETHUSDT")) == 3
+    later = now + MAX_AGE_MS + 1  # one instrument refreshed 15 minutes later: the others are stale
+    chain.update("ETHUSDT", quotes["ETH-30JUL21-2800-C"], later)
+    assert [q.instrument for q in chain.snapshot("ETHUSDT")] == ["ETH-30JUL21-2800-C"]
+
+    chain = RunningChain(max_age_ms=86_400_000)
+    for n, d in eth.items():
+        chain.update("ETHUSDT", quotes[n], d["timestamp"])
+    chain.update("ETHUSDT", quotes["ETH-30JUL21-2800-C"], expiry_ms("ETH-23JUL21-2300-C"))
+    assert "ETH-23JUL21-2300-C" not in {q.instrument for q in chain.snapshot("ETHUSDT")}
+    assert len(chain.snapshot("ETHUSDT")) == 2

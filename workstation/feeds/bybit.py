@@ -12,7 +12,7 @@ What it accepts (Bybit's docs examples, ccxt's recorded answers, the liquidation
 string time); an answer whose ``retCode`` is not 0 is a PayloadError with ``retMsg``; extra
 fields (``timestamp``, ``preOpenPrice``, ``curPreListingPhase``...) are ignored; an empty
 ``fundingRate`` is no rate; a ticker without ``fundingIntervalHour`` (answers of 2024 have none)
-keeps its rate with the interval unknown (never guessed: Bybit has 1, 2, 4 and 8 h symbols); the
+keeps its rate with the interval unknown (never guessed: Bybit symbols settle at different intervals); the
 websocket's operation answers (``{"op": "subscribe", "success": true}``, pongs) are ignored.
 """
 
