@@ -147,6 +147,13 @@ def test_the_replaying_fake_drives_the_live_adapter_with_the_recorded_session(
     # the chain grows instrument by instrument: never a chain of one timestamp's one or two quotes
     sizes = [len(e.quotes) for e in recorded if e.symbol == "BTCUSDT"]
     assert sizes == sorted(sizes) and sizes[-1] == 7
+    for chain in final.values():  # deltas of the live chain against the greeks recorded beside
+        for q in chain.quotes:
+            t = (q.expiry_ts_ms - chain.ts_event_ms) / (365 * 86_400_000)
+            ours = forward_delta(
+                q.underlying_price_usd, q.strike_usd, t, q.mark_iv_pct / 100, q.option_type
+            )
+            assert ours == pytest.approx(latest()[q.instrument]["greeks"]["delta"], abs=1e-3)
     # the engine's metric of the chain: its quote count, and no 30-day skew from 7 scattered options
     vals = run.pipe.latest.values[("deribit", "BTCUSDT")]
     assert vals["option_quotes"] == 7
