@@ -282,3 +282,11 @@ def test_stale_quotes_age_out_and_expired_instruments_drop() -> None:
     chain.update("ETHUSDT", quotes["ETH-30JUL21-2800-C"], expiry_ms("ETH-23JUL21-2300-C"))
     assert "ETH-23JUL21-2300-C" not in {q.instrument for q in chain.snapshot("ETHUSDT")}
     assert len(chain.snapshot("ETHUSDT")) == 2
+
+
+def test_ticker_answers_as_json_lines_assemble_like_the_session(tmp_path: Path, capsys) -> None:
+    """``public/ticker`` answers saved one per line (the result of each recorded ticker frame)."""
+    path = tmp_path / "tickers.jsonl"
+    path.write_text("".join(json.dumps({"jsonrpc": "2.0", "result": d}) + "\n" for d in tickers()))
+    chains = _imported(capsys, path, tmp_path / "j.session")
+    assert {s: as_recorded(c) for s, c in last_chains(chains).items()} == expected_by_symbol()

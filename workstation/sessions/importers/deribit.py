@@ -110,11 +110,12 @@ def _json_chains(text: str, where: str, report: ImportReport) -> Iterator[Row]:
     tickers: list[tuple[str, OptionQuote, int, str]] = []
     for i, doc in enumerate(docs):
         result = doc.get("result", doc) if isinstance(doc, dict) else doc
-        if isinstance(result, dict):  # a public/ticker answer: one instrument, its own time
+        if isinstance(result, dict):  # a public/ticker answer or a bare summary row: one quote
             report.rows_read += 1
             q = _quote(result, report, f"{where}[{i}]")
             if q is not None:
-                tickers.append((*q, epoch_ms(result.get("timestamp") or 0), f"{where}[{i}]"))
+                stamp = result.get("timestamp") or result.get("creation_timestamp") or 0
+                tickers.append((*q, epoch_ms(stamp), f"{where}[{i}]"))
             continue
         by_symbol: dict[str, dict[str, OptionQuote]] = {}
         ts = 0
