@@ -7,7 +7,8 @@
   into its venue's documented frame (numbers as strings, as the venues send them) and replayed at
   600 times its recorded pace. OKX's sizes are in contracts of 0.1 ETH (ETH-USDT-SWAP's ctVal),
   which the capture's own OI row confirms (USD ÷ (contracts × mark) = 0.1000).
-- ccxt's recorded Bybit ``/v5/market/tickers`` answer (BTCUSDT, 2024-11-04), served verbatim.
+- ccxt's recorded Bybit ``/v5/market/tickers`` answer (BTCUSDT, 2024-11-04) and Binance
+  ``/fapi/v1/klines`` answer (BTCUSDT 1m, 2024-04-10), served verbatim.
 
 Every expectation is read from the capture files here.
 """
@@ -23,7 +24,7 @@ from conftest import SHARED
 from replay_exchange import ReplayExchange
 from replay_run import drive
 
-from workstation.core.events import Liquidation, MarkPrice, OpenInterest
+from workstation.core.events import Bar1m, Liquidation, MarkPrice, OpenInterest
 from workstation.feeds.live import FeedConfig
 from workstation.sessions.store import SessionReader
 
@@ -186,3 +187,24 @@ def test_ccxt_recorded_bybit_tickers_answer_drives_the_bybit_adapter(tmp_path: P
         float(t["openInterestValue"]),
     )
     assert vals["perp_volume_usd_24h"] == float(t["turnover24h"])
+
+
+def test_ccxt_recorded_binance_klines_answer_is_the_adapters_history(tmp_path: Path) -> None:
+    """ccxt's recorded ``/fapi/v1/klines`` answer (BTCUSDT 1m, 2024-04-10; testnet volumes): the
+    adapter's history at start, all bars but the last (still open when asked)."""
+    methods = json.loads((SHARED / "datasets/ccxt-fixtures/binance.subset.json").read_text())
+    case = next(c for c in methods["methods"]["fetchOHLCV"] if c["input"][1] == "1m")
+    answer = case["httpResponse"]
+    rest = {"/fapi/v1/klines": [(answer[0][0] / 1000, answer)]}
+
+    def until(run) -> bool:
+        return sum(isinstance(e, Bar1m) for e in run.events) >= len(answer) - 1
+
+    with ReplayExchange(rest=rest) as fx:
+        run = drive(fx, tmp_path / "k.session", ("binance",), ("BTCUSDT",), until)
+        asked = [q for q in fx.queries if q.startswith("/fapi/v1/klines")]
+    assert run.met and "interval=1m" in asked[0]
+    bars = [e for e in run.events if isinstance(e, Bar1m)]
+    assert [
+        (b.ts_event_ms, b.open_usd, b.high_usd, b.low_usd, b.close_usd, b.volume_coin) for b in bars
+    ] == [(r[0], *(float(x) for x in r[1:6])) for r in answer[:-1]]
