@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import threading
 import time
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -75,6 +77,7 @@ class ReplayExchange:
         self._loop = asyncio.new_event_loop()
         self._ws_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._ws_server = None
+        self._conns: set = set()  # open websocket connections (cut at exit: no close handshake)
         self.ws_url = ""
 
     def replay_s(self) -> float:
@@ -99,17 +102,21 @@ class ReplayExchange:
         if script is None:
             await ws.close(1008, "no recording for this path")
             return
-        if path in self.subscribe_first:
-            self.received.setdefault(path, []).append(await ws.recv())
-        start = time.monotonic()
-        for t, text in script:
-            delay = start + t / self.speed - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await ws.send(text)
-            self.sent[path] = self.sent.get(path, 0) + 1
-        async for msg in ws:  # the recording is over: stay connected, keep what clients send
-            self.received.setdefault(path, []).append(str(msg))
+        self._conns.add(ws)
+        try:
+            if path in self.subscribe_first:
+                self.received.setdefault(path, []).append(await ws.recv())
+            start = time.monotonic()
+            for t, text in script:
+                delay = start + t / self.speed - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await ws.send(text)
+                self.sent[path] = self.sent.get(path, 0) + 1
+            async for msg in ws:  # the recording is over: stay connected, keep what clients send
+                self.received.setdefault(path, []).append(str(msg))
+        finally:
+            self._conns.discard(ws)
 
     async def _serve(self) -> None:
         self._ws_server = await websockets.serve(self._handler, "127.0.0.1", 0)
@@ -136,6 +143,8 @@ class ReplayExchange:
 
     def __exit__(self, *exc: object) -> None:
         async def close() -> None:
+            for ws in list(self._conns):
+                ws.transport.abort()
             self._ws_server.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ws_server.wait_closed(), 3)
@@ -151,3 +160,7 @@ class ReplayExchange:
         self._loop.close()
         self.http.shutdown()
         self.http.server_close()
+        # run the finalizers of the closed sockets here, quietly (see conftest's ``fake``)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()

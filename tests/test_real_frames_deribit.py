@@ -119,7 +119,7 @@ def test_the_replaying_fake_drives_the_live_adapter_with_the_recorded_session(
         )
 
     polls = FeedConfig().poll_s | {"deribit_chain": 3600.0, "deribit_tickers": 0.2}
-    with ReplayExchange(ws={WS_PATH: frames}, speed=5.0) as fx:
+    with ReplayExchange(ws={WS_PATH: frames}, speed=10.0) as fx:
         run = drive(
             fx,
             tmp_path / "deribit.session",
