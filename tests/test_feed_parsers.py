@@ -154,9 +154,10 @@ def test_okx_funding_open_interest() -> None:
 
 
 def test_deribit_book_summary_and_dvol() -> None:
-    (chain,) = deribit.book_summary(
-        load("deribit_get_book_summary_by_currency_option_nautilus.json"), ts_ms=1
-    )
+    chains = deribit.TickerChains()
+    chains.summary(load("deribit_get_book_summary_by_currency_option_nautilus.json"), poll_ms=1)
+    (chain,) = chains.drafts()
+    assert chains.drafts() == []  # nothing changed since
     assert chain.cls is OptionChain and chain.symbol == "BTCUSDT"
     first = load("deribit_get_book_summary_by_currency_option_nautilus.json")["result"][0]
     q = next(q for q in chain.fields[0] if q.instrument == first["instrument_name"])

@@ -6,7 +6,16 @@ REST: ``/fapi/v1/premiumIndex`` (mark, index, funding, next funding), ``/fapi/v1
 ``/futures/data/globalLongShortAccountRatio``, ``/fapi/v1/ticker/24hr`` and spot
 ``/api/v3/ticker/24hr`` (24h volumes), and the quarterly contract's premiumIndex (``BTCUSDT_260327``)
 for the basis. Websocket: ``<symbol>@markPrice@1s``, ``!forceOrder@arr``, ``<symbol>@kline_1m``
-(closed bars only). Numbers arrive as strings.
+(closed bars only).
+
+What it accepts (docs examples of ../shared/payloads, nautilus's fixtures, the recorded
+liquidation capture): numbers as strings or as numbers; extra fields (``ap``, ``st`` on
+markPrice, ``ps`` on forceOrder) are ignored; ``T`` (next funding) may be absent or 0 (then
+unknown); a forceOrder's quantity is the filled ``z`` (else ``q``) at the average ``ap`` (else
+``p``), with 8-decimal prices kept as sent. On the combined stream a message is
+``{"stream", "data"}`` or the bare event; a subscription answer (``{"result": null, "id": 1}``)
+and other event types are ignored; ``data`` that is not an object is a dropped payload. An error
+answer (``{"code": -1121, "msg": ...}``) comes with an HTTP 4xx and is a dropped payload.
 """
 
 from __future__ import annotations

@@ -4,7 +4,16 @@
 (``fundingRate``, ``fundingIntervalHour``, ``nextFundingTime``), open interest (coin, and its USD
 value) and 24h volume; the websocket sends a snapshot, then deltas with only what changed, which
 :class:`TickerCache` merges. ``allLiquidation.<symbol>``: ``S`` is the side of the liquidated
-position (Buy = a long liquidated, per Bybit's documentation). ``/v5/market/open-interest``: coin.
+position (Buy = a long liquidated, per Bybit's documentation; the recorded liquidation capture
+agrees: its Buy fills are below the mark). ``/v5/market/open-interest``: coin.
+
+What it accepts (Bybit's docs examples, ccxt's recorded answers, the liquidation capture):
+``retCode`` and ``time`` as numbers or strings (ccxt's recorded tickers send ``"0"`` and a
+string time); an answer whose ``retCode`` is not 0 is a PayloadError with ``retMsg``; extra
+fields (``timestamp``, ``preOpenPrice``, ``curPreListingPhase``...) are ignored; an empty
+``fundingRate`` is no rate; a ticker without ``fundingIntervalHour`` (answers of 2024 have none)
+keeps its rate with the interval unknown (never guessed: Bybit symbols settle at different intervals); the
+websocket's operation answers (``{"op": "subscribe", "success": true}``, pongs) are ignored.
 """
 
 from __future__ import annotations
@@ -86,6 +95,9 @@ class TickerCache:
 
 
 def rest_tickers(payload: dict[str, Any]) -> list[EventDraft]:
+    """``/v5/market/tickers``; an answer whose ``retCode`` is not 0 is a PayloadError."""
+    if str(payload.get("retCode")) != "0":
+        raise PayloadError(f"Bybit retCode {payload.get('retCode')!r}: {payload.get('retMsg', '')}")
     ts = int(payload.get("time") or 0)
     out: list[EventDraft] = []
     for t in payload["result"]["list"]:

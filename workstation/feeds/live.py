@@ -13,7 +13,9 @@ Per venue (the base URLs are configurable, for testnets, proxies and the tests' 
 - bybit: websocket ``tickers.<s>`` and ``allLiquidation.<s>``; REST tickers at start.
 - okx: REST mark price every 5 s, open interest every 10 s, funding every minute, liquidation
   orders every 10 s (each once).
-- deribit: REST option book summary every minute; websocket DVOL.
+- deribit: REST option book summary every minute; websocket DVOL and, for the instruments in
+  ``FeedConfig.deribit_tickers``, their tickers; summaries and tickers update one running chain
+  per coin (latest quote per instrument), sent at most once a second when it changed.
 """
 
 from __future__ import annotations
@@ -68,8 +70,12 @@ class FeedConfig:
             "okx_funding": 60.0,
             "okx_liq": 10.0,
             "deribit_chain": 60.0,
+            "deribit_tickers": 1.0,
         }
     )
+    # Deribit option instruments whose ``ticker.<name>.100ms`` channel is subscribed (their quotes
+    # join the running chain between book summaries), e.g. ("BTC-27MAR26-60000-P",).
+    deribit_tickers: tuple[str, ...] = ()
 
 
 def _wall_ms() -> int:
@@ -183,13 +189,14 @@ class LiveFeeds:
         self, venue: str, client: RestClient, every_s: float, fn: Callable[[], Any]
     ) -> None:
         """Call ``await fn()`` every ``every_s`` (plus the client's slowdown); errors are counted
-        and logged at a limited rate, never raised."""
+        and logged at a limited rate, never raised (an answer of another shape than the parser
+        reads is a dropped payload, not the end of the poller)."""
         while True:
             try:
                 await fn()
                 self.health.update(venue, last_message_ms=self._wall_ms(), connected=True)
-            except PayloadError as exc:
-                self._bad(venue, "REST", exc)
+            except (PayloadError, KeyError, TypeError, ValueError) as exc:  # a field missing, a
+                self._bad(venue, "REST", exc)  # number that is none: this answer only
             except ConnectionError as exc:
                 self.health.update(venue, connected=False, last_error=str(exc))
             await asyncio.sleep(every_s + client.slowdown_s)
@@ -204,6 +211,8 @@ class LiveFeeds:
                 self._bad(venue, "websocket", ValueError(f"not JSON: {exc.msg}"))
                 return
             try:
+                if not isinstance(msg, dict):
+                    raise PayloadError(f"a JSON {type(msg).__name__}, not an object")
                 self._put(handler(msg))
             except (PayloadError, KeyError, TypeError, ValueError) as exc:
                 self._bad(venue, "websocket", exc)
@@ -223,6 +232,8 @@ class LiveFeeds:
 
         def handle(msg: dict[str, Any]) -> list[EventDraft | None]:
             data = msg.get("data", msg)
+            if not isinstance(data, dict):
+                raise PayloadError(f"stream {msg.get('stream')!r}: data is not an object")
             kind = data.get("e")
             if kind == "markPriceUpdate":
                 return [binance.mark_price(data, intervals)]
@@ -333,7 +344,7 @@ class LiveFeeds:
 
         async def start() -> None:
             for s in symbols:
-                with contextlib.suppress(PayloadError, ConnectionError, KeyError):
+                try:
                     self._put(
                         bybit.rest_tickers(
                             await rest.get_json(
@@ -341,6 +352,10 @@ class LiveFeeds:
                             )
                         )
                     )
+                except (PayloadError, KeyError, TypeError, ValueError) as exc:
+                    self._bad("bybit", "REST", exc)
+                except ConnectionError:
+                    pass  # counted by the client; the websocket carries the tickers
 
         return [
             self._stream(
@@ -409,6 +424,8 @@ class LiveFeeds:
     def _deribit(self) -> list[Any]:
         rest = self._client("deribit")
         coins = sorted({coin_of(s) for s in self.cfg.symbols} & {"BTC", "ETH"})
+        running = deribit.TickerChains()
+        p = self.cfg.poll_s
 
         async def chains() -> None:
             for coin in coins:
@@ -416,18 +433,30 @@ class LiveFeeds:
                     "/api/v2/public/get_book_summary_by_currency",
                     {"currency": coin, "kind": "option"},
                 )
-                self._put(deribit.book_summary(payload, self._wall_ms()))
+                running.summary(payload, self._wall_ms())
+            self._put(running.drafts())
+
+        async def ticker_chains() -> None:
+            while True:  # not a _poll: sending what arrived is no sign of the venue's health
+                await asyncio.sleep(p.get("deribit_tickers", 1.0))
+                self._put(running.drafts())
 
         def handle(msg: dict[str, Any]) -> list[EventDraft]:
+            if isinstance(msg.get("error"), dict):  # e.g. a subscription refused
+                err = msg["error"]
+                raise PayloadError(f"Deribit error {err.get('code')}: {err.get('message', '')}")
             channel = str((msg.get("params") or {}).get("channel", ""))
-            return (
-                [deribit.volatility_index(msg)]
-                if channel.startswith("deribit_volatility_index.")
-                else []
-            )
+            if channel.startswith("ticker."):
+                running.ticker(msg)  # the chain goes out with the next ticker_chains()
+                return []
+            if channel.startswith("deribit_volatility_index."):
+                return [deribit.volatility_index(msg)]
+            return []  # subscription acknowledgements, heartbeats, book and trades channels
 
         async def subscribe(ws) -> None:
-            channels = [f"deribit_volatility_index.{c.lower()}_usd" for c in coins]
+            channels = [f"deribit_volatility_index.{c.lower()}_usd" for c in coins] + [
+                f"ticker.{name}.100ms" for name in self.cfg.deribit_tickers
+            ]
             await ws.send(
                 json.dumps(
                     {
@@ -443,5 +472,6 @@ class LiveFeeds:
             self._stream(
                 "deribit", self.cfg.urls["deribit_ws"], self._texts("deribit", handle), subscribe
             ),
-            self._poll("deribit", rest, self.cfg.poll_s["deribit_chain"], chains),
+            self._poll("deribit", rest, p["deribit_chain"], chains),
+            ticker_chains(),
         ]

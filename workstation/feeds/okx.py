@@ -1,7 +1,14 @@
 """OKX wire formats -> event drafts (pure). ``/api/v5/public/funding-rate`` (the interval is
 ``nextFundingTime − fundingTime``), ``/api/v5/public/open-interest`` (``oiCcy`` coin, ``oiUsd``),
 ``/api/v5/public/mark-price``, ``/api/v5/public/liquidation-orders`` (contracts, converted with
-the instrument's ``ctVal``). Instruments are ``BTC-USDT-SWAP``; the desk symbol is ``BTCUSDT``."""
+the instrument's ``ctVal``). Instruments are ``BTC-USDT-SWAP``; the desk symbol is ``BTCUSDT``.
+
+What it accepts (OKX's docs examples, the liquidation capture): numbers as strings or numbers;
+``code`` as ``"0"`` or 0, any other code (``{"code": "51001", "msg": ..., "data": []}``) is a
+PayloadError with OKX's message; an empty ``data`` list is no event; a liquidation's side is
+``posSide`` when it is long/short, else ``side`` (sell = a long liquidated, one-way mode); its
+size is in contracts (ETH-USDT-SWAP: 0.1 ETH each, which the capture's OI row confirms). A row
+missing a field the parser reads is dropped and counted; the poller goes on."""
 
 from __future__ import annotations
 

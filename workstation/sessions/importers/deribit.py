@@ -2,13 +2,16 @@
 
 Option chains, from any of:
 - saved ``public/get_book_summary_by_currency`` responses (one snapshot per response, timed by
-  the newest ``creation_timestamp``), or ``public/ticker`` responses;
-- a recorded websocket session, lines ``<epoch seconds>: <JSON-RPC message>`` with ``ticker.*``
-  subscriptions (each message updates one instrument; a snapshot of the latest quote of every
-  instrument seen so far is taken whenever the second of the message changes);
-- a flattened CSV with one quote per row (``instrument_name``, ``mark_iv``, ``underlying_price``,
-  and ``timestamp`` or ``creation_timestamp``; dotted columns such as ``greeks.delta`` are allowed
-  and ignored).
+  the newest ``creation_timestamp``);
+- saved ``public/ticker`` responses (one instrument each, a JSON array or JSON lines), a recorded
+  websocket session (lines ``<epoch seconds>: <JSON-RPC message>`` with ``ticker.*``
+  subscriptions; acknowledgements, ``book.*``/``trades.*`` messages and the ``<-`` lines of what
+  was sent are skipped), or a flattened CSV with one quote per row (``instrument_name``,
+  ``mark_iv``, ``underlying_price``, and ``timestamp`` or ``creation_timestamp``; dotted columns
+  such as ``greeks.delta`` are allowed and ignored). These carry one instrument per row, each with
+  its own timestamp: they are assembled into a running chain (:mod:`.running_chain`: the latest
+  quote per instrument, stale quotes aged out, expired instruments dropped), and a snapshot is
+  taken whenever the second of the data's time changes, and at the end.
 Expiry, strike and type come from the instrument name (``BTC-24SEP21-8000-P``, expiry 08:00 UTC);
 the symbol is the coin + ``USDT`` (the desk's symbol for the underlying).
 
@@ -23,7 +26,7 @@ import csv
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +39,7 @@ from workstation.sessions.importers.common import (
     number,
     open_text,
 )
+from workstation.sessions.importers.running_chain import RunningChain
 
 _MONTHS = {
     m: i
@@ -103,12 +107,19 @@ def _json_chains(text: str, where: str, report: ImportReport) -> Iterator[Row]:
             raise ImportError_(f"{where}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if len(docs) == 1 and isinstance(docs[0], list):
         docs = docs[0]
+    tickers: list[tuple[str, OptionQuote, int, str]] = []
     for i, doc in enumerate(docs):
         result = doc.get("result", doc) if isinstance(doc, dict) else doc
-        records = result if isinstance(result, list) else [result]
+        if isinstance(result, dict):  # a public/ticker answer or a bare summary row: one quote
+            report.rows_read += 1
+            q = _quote(result, report, f"{where}[{i}]")
+            if q is not None:
+                stamp = result.get("timestamp") or result.get("creation_timestamp") or 0
+                tickers.append((*q, epoch_ms(stamp), f"{where}[{i}]"))
+            continue
         by_symbol: dict[str, dict[str, OptionQuote]] = {}
         ts = 0
-        for j, rec in enumerate(records):
+        for j, rec in enumerate(result if isinstance(result, list) else []):
             report.rows_read += 1
             if not isinstance(rec, dict):
                 report.bad(f"{where}[{i}][{j}]", "not an object")
@@ -122,38 +133,52 @@ def _json_chains(text: str, where: str, report: ImportReport) -> Iterator[Row]:
             raise ImportError_(f"{where}: the snapshot has no creation_timestamp or timestamp")
         for symbol, quotes in sorted(by_symbol.items()):
             yield _snapshot(quotes, ts, symbol, f"{where}[{i}]")
+    if any(t[2] == 0 for t in tickers):
+        raise ImportError_(f"{where}: a ticker without a timestamp")
+    yield from _assemble(sorted(tickers, key=lambda t: t[2]), where)
+
+
+def _assemble(tickers: Iterable[tuple[str, OptionQuote, int, str]], where: str) -> Iterator[Row]:
+    """(symbol, quote, ts ms, where) in time order -> a running chain's snapshot per symbol
+    whenever the second changes, and the last one of each symbol at the end."""
+    chain = RunningChain()
+    pending: dict[str, str] = {}  # symbol -> where its newest quote came from, not yet shot
+    for symbol, quote, ts, at in tickers:
+        if symbol in pending and ts // 1000 != chain.now_ms(symbol) // 1000:
+            yield _chain_row(chain, symbol, pending.pop(symbol))
+        chain.update(symbol, quote, ts)
+        pending[symbol] = at
+    for symbol in sorted(pending):
+        yield _chain_row(chain, symbol, f"{where}:end")
+
+
+def _chain_row(chain: RunningChain, symbol: str, at: str) -> Row:
+    ts = chain.now_ms(symbol)
+    return Row(OptionChain, ts, ts, "deribit", symbol, (chain.snapshot(symbol),), at)
 
 
 def _ws_lines(text: str, where: str, report: ImportReport) -> Iterator[Row]:
-    books: dict[str, dict[str, OptionQuote]] = {}
-    last_second: dict[str, int] = {}
-    last_ts: dict[str, int] = {}
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        m = re.match(r"^(\d+(?:\.\d+)?): (\{.*\})\s*$", line)
-        if not m:
-            continue
-        report.rows_read += 1
-        try:
-            msg = json.loads(m[2])
-        except json.JSONDecodeError as exc:
-            report.bad(f"{where}:{line_no}", f"not JSON ({exc.msg})")
-            continue
-        params = msg.get("params") or {}
-        if not str(params.get("channel", "")).startswith("ticker."):
-            continue
-        data = params.get("data") or {}
-        q = _quote(data, report, f"{where}:{line_no}")
-        if q is None:
-            continue
-        symbol, quote = q
-        ts = epoch_ms(data.get("timestamp") or float(m[1]))
-        second = ts // 1000
-        if symbol in last_second and second != last_second[symbol]:
-            yield _snapshot(books[symbol], last_ts[symbol], symbol, f"{where}:{line_no}")
-        books.setdefault(symbol, {})[quote.instrument] = quote
-        last_second[symbol], last_ts[symbol] = second, ts
-    for symbol in sorted(books):
-        yield _snapshot(books[symbol], last_ts[symbol], symbol, f"{where}:end")
+    def tickers() -> Iterator[tuple[str, OptionQuote, int, str]]:
+        for line_no, line in enumerate(text.splitlines(), start=1):
+            m = re.match(r"^(\d+(?:\.\d+)?): (\{.*\})\s*$", line)
+            if not m:
+                continue  # the connection line and what was sent (``<-``)
+            report.rows_read += 1
+            try:
+                msg = json.loads(m[2])
+            except json.JSONDecodeError as exc:
+                report.bad(f"{where}:{line_no}", f"not JSON ({exc.msg})")
+                continue
+            params = msg.get("params") or {}
+            if not str(params.get("channel", "")).startswith("ticker."):
+                continue
+            data = params.get("data") or {}
+            q = _quote(data, report, f"{where}:{line_no}")
+            if q is not None:
+                ts = epoch_ms(data.get("timestamp") or float(m[1]))
+                yield (*q, ts, f"{where}:{line_no}")
+
+    yield from _assemble(tickers(), where)
 
 
 def _csv_chain(text: str, where: str, report: ImportReport) -> Iterator[Row]:
@@ -166,7 +191,7 @@ def _csv_chain(text: str, where: str, report: ImportReport) -> Iterator[Row]:
         raise ImportError_(
             f"{where}: a chain CSV needs instrument_name, mark_iv, underlying_price and a timestamp column"
         )
-    snapshots: dict[tuple[int, str], dict[str, OptionQuote]] = {}
+    rows: list[tuple[str, OptionQuote, int, str]] = []
     for row in reader:
         report.rows_read += 1
         at = f"{where}:{reader.line_num}"
@@ -177,9 +202,8 @@ def _csv_chain(text: str, where: str, report: ImportReport) -> Iterator[Row]:
             continue
         q = _quote(row, report, at)
         if q is not None:
-            snapshots.setdefault((ts, q[0]), {})[q[1].instrument] = q[1]
-    for (ts, symbol), quotes in sorted(snapshots.items()):
-        yield _snapshot(quotes, ts, symbol, where)
+            rows.append((*q, ts, at))
+    yield from _assemble(sorted(rows, key=lambda r: r[2]), where)
 
 
 def read_dvol(paths: list[Path], symbol: str | None, report: ImportReport) -> Iterator[Row]:
