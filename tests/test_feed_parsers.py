@@ -42,9 +42,9 @@ def test_binance_mark_price_rest_and_ws() -> None:
         1562306400000,
     )  # fundingInfo's interval
     arr = [binance.mark_price(m, {}) for m in load("binance_ws_markPrice_arr.json")]
-    assert arr[0].fields[0] == 11185.87786614
+    assert arr[0].value("mark_price_usd") == 11185.87786614
     nautilus = binance.mark_price(load("binance_ws_markPrice_nautilus.json"), {})
-    assert nautilus.symbol and nautilus.fields[0] > 0
+    assert nautilus.symbol and nautilus.value("mark_price_usd") > 0
 
 
 def test_binance_funding_info_intervals() -> None:
@@ -62,7 +62,11 @@ def test_binance_force_order_is_a_long_liquidation() -> None:
     )  # SELL liquidates a long; average price
     assert usd == pytest.approx(0.014 * 9910.12345678)
     plain = binance.force_order(load("binance_ws_forceOrder.json"))
-    assert plain.fields[:3] == ("long", 0.014, 9910.0)
+    assert (plain.value("side"), plain.value("qty_coin"), plain.value("price_usd")) == (
+        "long",
+        0.014,
+        9910.0,
+    )
 
 
 def test_binance_klines_only_closed_minutes() -> None:
@@ -113,8 +117,14 @@ def test_bybit_ws_ticker_snapshot_then_delta() -> None:
     cache = bybit.TickerCache()
     drafts = {d.cls: d for d in cache.update(snap)}
     data = snap["data"]
-    assert drafts[MarkPrice].fields[:2] == (float(data["markPrice"]), float(data["indexPrice"]))
-    assert drafts[MarkPrice].fields[2] == float(data["fundingRate"])
+    assert (
+        drafts[MarkPrice].value("mark_price_usd"),
+        drafts[MarkPrice].value("index_price_usd"),
+    ) == (
+        float(data["markPrice"]),
+        float(data["indexPrice"]),
+    )
+    assert drafts[MarkPrice].value("funding_rate") == float(data["fundingRate"])
     assert drafts[OpenInterest].fields == (
         float(data["openInterest"]),
         float(data["openInterestValue"]),
@@ -126,16 +136,16 @@ def test_bybit_ws_ticker_snapshot_then_delta() -> None:
         "data": {"symbol": "BTCUSDT", "markPrice": "66000.10"},
     }
     after = {d.cls: d for d in cache.update(delta)}
-    assert after[MarkPrice].fields[0] == 66000.1 and after[MarkPrice].fields[1] == float(
-        data["indexPrice"]
-    )
+    assert after[MarkPrice].value("mark_price_usd") == 66000.1 and after[MarkPrice].value(
+        "index_price_usd"
+    ) == float(data["indexPrice"])
     assert after[MarkPrice].ts_event_ms == snap["ts"] + 100
 
 
 def test_bybit_rest_ticker_liquidations_and_oi() -> None:
     inverse = bybit.rest_tickers(load("bybit_v5_market_tickers_inverse.json"))
     mark = next(d for d in inverse if d.cls is MarkPrice)
-    assert mark.fields[:2] == (114898.43, 114890.92)
+    assert (mark.value("mark_price_usd"), mark.value("index_price_usd")) == (114898.43, 114890.92)
     (liq,) = bybit.all_liquidation(load("bybit_ws_allLiquidation.json"))
     assert liq.fields == ("short", 20000.0, 0.04499, 20000 * 0.04499)  # "Sell": a short liquidated
     assert (liq.symbol, liq.ts_event_ms) == ("ROSEUSDT", 1739502302929)
@@ -160,7 +170,7 @@ def test_deribit_book_summary_and_dvol() -> None:
     assert chains.drafts() == []  # nothing changed since
     assert chain.cls is OptionChain and chain.symbol == "BTCUSDT"
     first = load("deribit_get_book_summary_by_currency_option_nautilus.json")["result"][0]
-    q = next(q for q in chain.fields[0] if q.instrument == first["instrument_name"])
+    q = next(q for q in chain.value("quotes") if q.instrument == first["instrument_name"])
     assert (q.mark_iv_pct, q.underlying_price_usd, q.strike_usd, q.option_type) == (
         55.2,
         95000.5,

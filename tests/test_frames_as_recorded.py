@@ -35,20 +35,23 @@ def test_numbers_as_strings_or_as_numbers_read_the_same() -> None:
     assert case["retCode"] == "0" and isinstance(case["time"], str)  # strings where docs say int
     (mark, *_) = bybit.rest_tickers(case)
     assert mark.ts_event_ms == int(case["time"])
-    assert mark.fields[0] == float(case["result"]["list"][0]["markPrice"])
+    assert mark.value("mark_price_usd") == float(case["result"]["list"][0]["markPrice"])
     oi = load(P / "okx_public_open_interest.json")
     oi["data"][0]["oiCcy"] = float(oi["data"][0]["oiCcy"])
-    assert okx.open_interest(oi)[0].fields[0] == float(oi["data"][0]["oiCcy"])
+    assert okx.open_interest(oi)[0].value("oi_coin") == float(oi["data"][0]["oiCcy"])
 
 
 def test_extra_and_missing_optional_fields() -> None:
     # binance markPrice with ap and st (newer than the classic docs example)
     msg = load(P / "binance_ws_markPrice.json")
-    assert {"ap", "st"} <= set(msg) and binance.mark_price(msg, {}).fields[0] == float(msg["p"])
+    assert {"ap", "st"} <= set(msg) and binance.mark_price(msg, {}).value(
+        "mark_price_usd"
+    ) == float(msg["p"])
     # bybit's recorded answer has no fundingIntervalHour: the rate is kept, the interval unknown
     t = load(CCXT / "bybit.subset.json")["methods"]["fetchFundingRate"][0]["httpResponse"]
     (mark, *_) = bybit.rest_tickers(t)
-    assert mark.fields[2] == float(t["result"]["list"][0]["fundingRate"]) and mark.fields[3] is None
+    assert mark.value("funding_rate") == float(t["result"]["list"][0]["fundingRate"])
+    assert mark.value("funding_interval_h") is None
     # a Deribit ticker of a perpetual, and an option ticker whose mark_iv is null: not quotes
     chains = deribit.TickerChains()
     chains.ticker(load(P / "deribit_ws_ticker_btc_perpetual_nautilus.json"))

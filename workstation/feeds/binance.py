@@ -59,8 +59,18 @@ def mark_price(p: dict[str, Any], intervals: dict[str, float]) -> EventDraft:
     rate = _f(p, "r" if "r" in p else "lastFundingRate")
     nxt = int(p.get("T") or p.get("nextFundingTime") or 0) or None
     hours = intervals.get(symbol, DEFAULT_INTERVAL_H)
-    return EventDraft(
-        MarkPrice, ts, ts, VENUE, symbol, (mark, index, rate, hours, nxt), "markPrice"
+    return EventDraft.of(
+        MarkPrice,
+        ts,
+        ts,
+        VENUE,
+        symbol,
+        "markPrice",
+        mark_price_usd=mark,
+        index_price_usd=index,
+        funding_rate=rate,
+        funding_interval_h=hours,
+        next_funding_ts_ms=nxt,
     )
 
 
@@ -75,8 +85,17 @@ def force_order(msg: dict[str, Any]) -> EventDraft:
     qty = _f(o, "z") if float(o.get("z") or 0) > 0 else _f(o, "q")
     price = _f(o, "ap") if float(o.get("ap") or 0) > 0 else _f(o, "p")
     ts = int(o.get("T") or msg.get("E") or 0)
-    return EventDraft(
-        Liquidation, ts, ts, VENUE, o["s"], (side, qty, price, qty * price), "forceOrder"
+    return EventDraft.of(
+        Liquidation,
+        ts,
+        ts,
+        VENUE,
+        o["s"],
+        "forceOrder",
+        side=side,
+        qty_coin=qty,
+        price_usd=price,
+        notional_usd=qty * price,
     )
 
 
@@ -85,8 +104,19 @@ def kline(msg: dict[str, Any]) -> EventDraft | None:
     k = msg.get("k") or {}
     if k.get("i") != "1m" or not k.get("x"):
         return None
-    bar = (_f(k, "o"), _f(k, "h"), _f(k, "l"), _f(k, "c"), _f(k, "v"))
-    return EventDraft(Bar1m, int(k["t"]), int(k["T"]) + 1, VENUE, k["s"], bar, "kline_1m")
+    return EventDraft.of(
+        Bar1m,
+        int(k["t"]),
+        int(k["T"]) + 1,
+        VENUE,
+        k["s"],
+        "kline_1m",
+        open_usd=_f(k, "o"),
+        high_usd=_f(k, "h"),
+        low_usd=_f(k, "l"),
+        close_usd=_f(k, "c"),
+        volume_coin=_f(k, "v"),
+    )
 
 
 def klines(rows: list[list[Any]], symbol: str) -> list[EventDraft]:
@@ -95,16 +125,28 @@ def klines(rows: list[list[Any]], symbol: str) -> list[EventDraft]:
     for r in rows:
         if int(r[6]) - int(r[0]) + 1 != 60_000:
             raise PayloadError("klines: not 1-minute bars")
-        bar = tuple(float(x) for x in r[1:6])
-        out.append(EventDraft(Bar1m, int(r[0]), int(r[6]) + 1, VENUE, symbol, bar, "klines"))
+        o, h, lo, c, v = (float(x) for x in r[1:6])
+        out.append(
+            EventDraft.of(
+                Bar1m, int(r[0]), int(r[6]) + 1, VENUE, symbol, "klines",
+                open_usd=o, high_usd=h, low_usd=lo, close_usd=c, volume_coin=v,
+            )
+        )  # fmt: skip
     return out
 
 
 def open_interest(p: dict[str, Any], mark_usd: float) -> EventDraft:
     coin = _f(p, "openInterest")
     ts = int(p["time"])
-    return EventDraft(
-        OpenInterest, ts, ts, VENUE, p["symbol"], (coin, coin * mark_usd), "openInterest"
+    return EventDraft.of(
+        OpenInterest,
+        ts,
+        ts,
+        VENUE,
+        p["symbol"],
+        "openInterest",
+        oi_coin=coin,
+        oi_usd=coin * mark_usd,
     )
 
 
@@ -113,14 +155,15 @@ def long_short(rows: list[dict[str, Any]]) -> list[EventDraft]:
     for r in rows:
         ts = int(r["timestamp"])
         out.append(
-            EventDraft(
+            EventDraft.of(
                 LongShortRatio,
                 ts,
                 ts,
                 VENUE,
                 r["symbol"],
-                (_f(r, "longShortRatio"), _f(r, "longAccount")),
                 "globalLongShortAccountRatio",
+                long_short_ratio=_f(r, "longShortRatio"),
+                long_account_frac=_f(r, "longAccount"),
             )
         )
     return out
@@ -138,19 +181,29 @@ def expiry_of(symbol: str) -> int:
 def quarterly(p: dict[str, Any], desk_symbol: str) -> EventDraft:
     """The quarterly contract's premiumIndex -> its price and the index, for the basis."""
     ts = int(p["time"])
-    fields = (_f(p, "markPrice"), _f(p, "indexPrice"), expiry_of(p["symbol"]))
-    return EventDraft(FuturePrice, ts, ts, VENUE, desk_symbol, fields, "quarterly")
+    return EventDraft.of(
+        FuturePrice,
+        ts,
+        ts,
+        VENUE,
+        desk_symbol,
+        "quarterly",
+        future_price_usd=_f(p, "markPrice"),
+        index_price_usd=_f(p, "indexPrice"),
+        expiry_ts_ms=expiry_of(p["symbol"]),
+    )
 
 
 def volume_24h(p: dict[str, Any], market: str, desk_symbol: str, ts_ms: int) -> EventDraft:
     """``ticker/24hr`` (perp or spot): base-asset volume and quote (USD) volume."""
-    fields = (market, _f(p, "volume"), _f(p, "quoteVolume"))
-    return EventDraft(
+    return EventDraft.of(
         Volume24h,
         int(p.get("closeTime") or ts_ms),
         ts_ms,
         VENUE,
         desk_symbol,
-        fields,
         f"{market} 24hr",
+        market=market,
+        volume_coin_24h=_f(p, "volume"),
+        volume_usd_24h=_f(p, "quoteVolume"),
     )

@@ -37,38 +37,45 @@ def ticker_drafts(t: dict[str, Any], ts: int) -> list[EventDraft]:
     rate = float(t["fundingRate"]) if t.get("fundingRate") not in (None, "") else None
     nxt = int(t["nextFundingTime"]) if t.get("nextFundingTime") else None
     out = [
-        EventDraft(
+        EventDraft.of(
             MarkPrice,
             ts,
             ts,
             VENUE,
             symbol,
-            (_f(t, "markPrice"), _f(t, "indexPrice"), rate, hours, nxt),
             "tickers",
+            mark_price_usd=_f(t, "markPrice"),
+            index_price_usd=_f(t, "indexPrice"),
+            funding_rate=rate,
+            funding_interval_h=hours,
+            next_funding_ts_ms=nxt,
         )
     ]
     if t.get("openInterest"):
         out.append(
-            EventDraft(
+            EventDraft.of(
                 OpenInterest,
                 ts,
                 ts,
                 VENUE,
                 symbol,
-                (_f(t, "openInterest"), _f(t, "openInterestValue")),
                 "tickers",
+                oi_coin=_f(t, "openInterest"),
+                oi_usd=_f(t, "openInterestValue"),
             )
         )
     if t.get("volume24h"):
         out.append(
-            EventDraft(
+            EventDraft.of(
                 Volume24h,
                 ts,
                 ts,
                 VENUE,
                 symbol,
-                ("perp", _f(t, "volume24h"), _f(t, "turnover24h")),
                 "tickers",
+                market="perp",
+                volume_coin_24h=_f(t, "volume24h"),
+                volume_usd_24h=_f(t, "turnover24h"),
             )
         )
     return out
@@ -113,8 +120,17 @@ def all_liquidation(msg: dict[str, Any]) -> list[EventDraft]:
             raise PayloadError(f"allLiquidation side {d.get('S')!r}")
         qty, px, ts = _f(d, "v"), _f(d, "p"), int(d["T"])
         out.append(
-            EventDraft(
-                Liquidation, ts, ts, VENUE, d["s"], (side, qty, px, qty * px), "allLiquidation"
+            EventDraft.of(
+                Liquidation,
+                ts,
+                ts,
+                VENUE,
+                d["s"],
+                "allLiquidation",
+                side=side,
+                qty_coin=qty,
+                price_usd=px,
+                notional_usd=qty * px,
             )
         )
     return out
@@ -125,8 +141,15 @@ def open_interest(payload: dict[str, Any], symbol: str, mark_usd: float) -> list
     for row in payload["result"]["list"]:
         coin, ts = _f(row, "openInterest"), int(row["timestamp"])
         out.append(
-            EventDraft(
-                OpenInterest, ts, ts, VENUE, symbol, (coin, coin * mark_usd), "open-interest"
+            EventDraft.of(
+                OpenInterest,
+                ts,
+                ts,
+                VENUE,
+                symbol,
+                "open-interest",
+                oi_coin=coin,
+                oi_usd=coin * mark_usd,
             )
         )
     return out

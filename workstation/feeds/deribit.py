@@ -91,8 +91,8 @@ class TickerChains:
         for s in sorted(self._changed):
             ts = self._chain.now_ms(s)
             out.append(
-                EventDraft(
-                    OptionChain, ts, ts, VENUE, s, (self._chain.snapshot(s),), "running_chain"
+                EventDraft.of(
+                    OptionChain, ts, ts, VENUE, s, "running_chain", quotes=self._chain.snapshot(s)
                 )
             )
         self._changed.clear()
@@ -106,6 +106,15 @@ def volatility_index(msg: dict[str, Any]) -> EventDraft:
         coin = data["index_name"].split("_")[0].upper()
     except (KeyError, TypeError, ValueError) as exc:
         raise PayloadError(f"volatility index: {exc}") from None
-    return EventDraft(
-        VolIndex, ts, ts, VENUE, f"{coin}USDT", (v, v, v, v), "deribit_volatility_index"
+    return EventDraft.of(
+        VolIndex,
+        ts,
+        ts,
+        VENUE,
+        f"{coin}USDT",
+        "deribit_volatility_index",
+        open_pct=v,
+        high_pct=v,
+        low_pct=v,
+        close_pct=v,
     )

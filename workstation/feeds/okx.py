@@ -40,14 +40,15 @@ def funding_rate(payload: dict[str, Any], ts_ms: int) -> list[EventDraft]:
         start, nxt = int(d["fundingTime"]), int(d["nextFundingTime"])
         hours = (nxt - start) / 3_600_000
         out.append(
-            EventDraft(
+            EventDraft.of(
                 FundingRate,
                 ts_ms,
                 ts_ms,
                 VENUE,
                 desk_symbol(d["instId"]),
-                (float(d["fundingRate"]), hours),
                 "funding-rate",
+                funding_rate=float(d["fundingRate"]),
+                funding_interval_h=hours,
             )
         )
     return out
@@ -58,14 +59,15 @@ def open_interest(payload: dict[str, Any]) -> list[EventDraft]:
     for d in _rows(payload):
         ts = int(d["ts"])
         out.append(
-            EventDraft(
+            EventDraft.of(
                 OpenInterest,
                 ts,
                 ts,
                 VENUE,
                 desk_symbol(d["instId"]),
-                (float(d["oiCcy"]), float(d["oiUsd"])),
                 "open-interest",
+                oi_coin=float(d["oiCcy"]),
+                oi_usd=float(d["oiUsd"]),
             )
         )
     return out
@@ -76,14 +78,18 @@ def mark_price(payload: dict[str, Any]) -> list[EventDraft]:
     for d in _rows(payload):
         ts = int(d["ts"])
         out.append(
-            EventDraft(
+            EventDraft.of(
                 MarkPrice,
                 ts,
                 ts,
                 VENUE,
                 desk_symbol(d["instId"]),
-                (float(d["markPx"]), None, None, None, None),
                 "mark-price",
+                mark_price_usd=float(d["markPx"]),
+                index_price_usd=None,
+                funding_rate=None,
+                funding_interval_h=None,
+                next_funding_ts_ms=None,
             )
         )
     return out
@@ -114,14 +120,17 @@ def liquidation_orders(payload: dict[str, Any], ct_val: dict[str, float]) -> lis
                 raise PayloadError(f"liquidation side {x.get('side')!r}/{x.get('posSide')!r}")
             qty, px, ts = float(x["sz"]) * per, float(x["bkPx"]), int(x["ts"])
             out.append(
-                EventDraft(
+                EventDraft.of(
                     Liquidation,
                     ts,
                     ts,
                     VENUE,
                     desk_symbol(inst),
-                    (side, qty, px, qty * px),
                     "liquidation-orders",
+                    side=side,
+                    qty_coin=qty,
+                    price_usd=px,
+                    notional_usd=qty * px,
                 )
             )
     return out

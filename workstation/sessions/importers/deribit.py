@@ -79,7 +79,7 @@ def _snapshot(quotes: dict[str, OptionQuote], ts: int, symbol: str, at: str) -> 
     ordered = tuple(
         sorted(quotes.values(), key=lambda q: (q.expiry_ts_ms, q.strike_usd, q.option_type))
     )
-    return Row(OptionChain, ts, ts, "deribit", symbol, (ordered,), at)
+    return Row.of(OptionChain, ts, ts, "deribit", symbol, at, quotes=ordered)
 
 
 def read_chains(paths: list[Path], report: ImportReport) -> Iterator[Row]:
@@ -154,7 +154,7 @@ def _assemble(tickers: Iterable[tuple[str, OptionQuote, int, str]], where: str) 
 
 def _chain_row(chain: RunningChain, symbol: str, at: str) -> Row:
     ts = chain.now_ms(symbol)
-    return Row(OptionChain, ts, ts, "deribit", symbol, (chain.snapshot(symbol),), at)
+    return Row.of(OptionChain, ts, ts, "deribit", symbol, at, quotes=chain.snapshot(symbol))
 
 
 def _ws_lines(text: str, where: str, report: ImportReport) -> Iterator[Row]:
@@ -270,12 +270,15 @@ def read_dvol(paths: list[Path], symbol: str | None, report: ImportReport) -> It
             steps = sorted(b[0] - a[0] for a, b in itertools.pairwise(candles))
             step = steps[len(steps) // 2] if steps else 86_400_000
             for ts, o, h, lo, c, sym, at in candles:
-                yield Row(
+                yield Row.of(
                     VolIndex,
                     ts,
                     ts + step,
                     "deribit",
                     sym,
-                    (o * scale, h * scale, lo * scale, c * scale),
                     at,
+                    open_pct=o * scale,
+                    high_pct=h * scale,
+                    low_pct=lo * scale,
+                    close_pct=c * scale,
                 )
