@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from concurrent.futures import Future
 
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from workstation.app.engine_host import EngineHost, Published
@@ -52,7 +52,6 @@ class EngineController(ABC):
         self.alert_marks: deque[tuple[int, str]] = deque(maxlen=KEEP_RECORDS)  # (ts, severity)
         self.frame_ms = 0.0
         self.host: EngineHost | None = None
-        self._gate_links: tuple = ()  # the event loop's wake/sleep -> the engine's gate
         self._generation = 0
         self._shown: Snapshot | None = None
         self._pending: list[tuple[str, Future]] = []  # commands still running, for the status
@@ -77,20 +76,14 @@ class EngineController(ABC):
         """Take ``host`` (stopping the previous one), start its thread and the timer."""
         self._stop_host()
         self.host = host
-        # The engine works while this thread sleeps in its event loop and pauses (after its
-        # current slice, a few ms) while this thread runs: both need the interpreter lock, and
-        # the window's latency is what a trader feels. A short switch interval makes the hand-
-        # over quick when both do run.
+        # The engine pauses (after its current slice, about a millisecond) from the start of a
+        # tick to the end of the repaint it causes, and around every other repaint: both threads
+        # need the interpreter lock, and pyqtgraph's painting gives it up and takes it back
+        # hundreds of times a frame, each time waiting out the engine's switch interval. The
+        # engine never waits more than engine_host.YIELD_MAX_S for it. A short switch interval
+        # makes the hand-over quick where both do run.
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        dispatcher = QAbstractEventDispatcher.instance()
-        self._gate_links = (
-            ()
-            if dispatcher is None
-            else (
-                dispatcher.awake.connect(host.hold),
-                dispatcher.aboutToBlock.connect(host.release),
-            )
-        )
+        self.window.painting = (host.hold, host.release)
         self._generation = -1  # the first snapshot starts a new log
         self._shown = None
         self.window.charts.set_thresholds(self.rules.rules)
@@ -177,6 +170,8 @@ class EngineController(ABC):
     def tick(self) -> None:
         """One timer tick: every CHART_EVERY-th the charts, else the panels, from the latest
         snapshot (nothing when the engine published nothing new)."""
+        assert self.host is not None
+        self.host.hold()  # released when the repaint this tick causes is done
         self._ticks += 1
         if self._ticks % CHART_EVERY == 0:
             snap = self.snapshot
@@ -279,9 +274,7 @@ class EngineController(ABC):
         host = self.host
         if host is None:
             return
-        for link in self._gate_links:
-            QObject.disconnect(link)
-        self._gate_links = ()
+        self.window.painting = None
         host.release()
         host.stop()
 

@@ -4,10 +4,11 @@ docks. GUI thread only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,6 +57,9 @@ def session_badge(meta: Any) -> str:
 class MainWindow(QMainWindow):
     def __init__(self, badge: str, book: PositionBook) -> None:
         super().__init__()
+        # Called around every repaint of the window (begin, end): the controller pauses the
+        # engine thread meanwhile, so that painting never waits on the interpreter lock.
+        self.painting: tuple[Callable[[], None], Callable[[], None]] | None = None
         self.setWindowTitle("workstation")
         self.setWindowIcon(QIcon(str(ICON)))
         pg.setConfigOptions(antialias=False, useOpenGL=False)
@@ -266,6 +270,16 @@ class MainWindow(QMainWindow):
             self.ladder.setText(
                 f"Max leverage now {ladder.max_leverage:g}x  —  " + "; ".join(ladder.reasons)
             )
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() != QEvent.Type.UpdateRequest or self.painting is None:
+            return super().event(e)
+        begin, end = self.painting
+        begin()
+        try:
+            return super().event(e)
+        finally:
+            end()
 
     def add_records(self, records: list[Record]) -> None:
         """New engine records: alerts go to the log and shade the charts."""
