@@ -4,11 +4,13 @@ session that opens as a live recording, a venue going down turns red, and closin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fake_exchange import FAST_POLLS, FakeExchange
 
+from workstation.core.records import HealthRecord
 from workstation.feeds.live import FeedConfig
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import load_rules
@@ -43,6 +45,7 @@ def live(qtbot, tmp_path: Path, fake: FakeExchange):
 def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     c, fake = live
     assert c.window.badge.text().startswith("LIVE - binance, bybit, okx, deribit")
+    assert c.window.charts._empty["basis"].text() == "waiting for data"  # never "in this session"
     # marks flow into the panels and every venue reports fresh data
     qtbot.waitUntil(
         lambda: (
@@ -83,9 +86,9 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
 
 def test_venue_state_thresholds() -> None:
     assert venue_state("binance", None) == ("down", "binance no data yet")
-    rec = {"connected": True, "age_ms": 1_200}
+    rec = HealthRecord(0, "binance", connected=True, age_ms=1_200)
     assert venue_state("binance", rec) == ("ok", "binance 1.2 s")
-    assert venue_state("binance", dict(rec, age_ms=7_000))[0] == "late"
-    assert venue_state("okx", dict(rec, age_ms=7_000))[0] == "ok"  # polled every 5 s
-    assert venue_state("okx", dict(rec, age_ms=61_000)) == ("down", "okx stale 61 s")
-    assert venue_state("bybit", dict(rec, connected=False)) == ("down", "bybit down 1 s")
+    assert venue_state("binance", replace(rec, age_ms=7_000))[0] == "late"
+    assert venue_state("okx", replace(rec, age_ms=7_000))[0] == "ok"  # polled every 5 s
+    assert venue_state("okx", replace(rec, age_ms=61_000)) == ("down", "okx stale 61 s")
+    assert venue_state("bybit", replace(rec, connected=False)) == ("down", "bybit down 1 s")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QToolBar
 
 from workstation.app.engine_host import EngineHost, LiveRunner
 from workstation.app.snapshot import Snapshot
+from workstation.core.records import HealthRecord
 from workstation.core.timefmt import fmt_utc
 from workstation.feeds.live import FeedConfig, LiveFeeds
 from workstation.risk.positions import PositionBook
@@ -33,13 +34,13 @@ def default_sessions_dir() -> Path:
     return user_paths()["recordings"]
 
 
-def venue_state(venue: str, health: dict | None) -> tuple[str, str]:
+def venue_state(venue: str, health: HealthRecord | None) -> tuple[str, str]:
     """("ok" | "late" | "down", text) for a venue's latest health record (None: none yet)."""
-    if health is None or health.get("age_ms") is None:
+    if health is None or health.age_ms is None:
         return "down", f"{venue} no data yet"
-    age_s = health["age_ms"] / 1000
-    if not health["connected"] or age_s > DOWN_S:
-        why = "down" if not health["connected"] else "stale"
+    age_s = health.age_ms / 1000
+    if not health.connected or age_s > DOWN_S:
+        why = "down" if not health.connected else "stale"
         return "down", f"{venue} {why} {age_s:.0f} s"
     if age_s > STALE_S.get(venue, 15.0):
         return "late", f"{venue} {age_s:.1f} s"
@@ -66,6 +67,7 @@ class LiveController(EngineController):
         self.window.badge.setStyleSheet(
             "font-weight:bold;padding:4px;background:#1e8449;color:white;"
         )
+        self.window.charts.set_live(True)  # an empty pane is waiting for data
         self.feeds = LiveFeeds(cfg)
         runner = LiveRunner(
             self.feeds,
