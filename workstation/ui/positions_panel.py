@@ -30,6 +30,7 @@ from workstation.risk.stress import ShockResult, stress_summary
 from workstation.ui.position_dialog import PositionDialog
 from workstation.ui.positions_model import PositionsModel
 from workstation.ui.sizing_dialog import SizingDialog
+from workstation.ui.theme import chart_colours
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,17 @@ class PositionsPanel(QWidget):
         self.reload()
 
     # --- data ----------------------------------------------------------------------------------
+
+    def set_theme(self, dark: bool) -> None:
+        """The stress chart's background, title and axes in the theme's colours."""
+        background, text, grid = chart_colours(dark)
+        self.stress_plot.setBackground(background)
+        item = self.stress_plot.getPlotItem()
+        item.titleLabel.setText(item.titleLabel.text, color=text)
+        for side in ("left", "bottom"):
+            item.getAxis(side).setTextPen(pg.mkPen(text))
+            item.getAxis(side).setPen(pg.mkPen(grid))
+
     def reload(self) -> None:
         """The book changed here: show the book file's positions until the engine's risk of
         them arrives (a row says so meanwhile)."""
