@@ -278,6 +278,15 @@ def test_going_to_an_alert_fits_the_y_ranges_and_the_candle_period(cascade, qtbo
     assert ylo <= np.nanmin(seen) and yhi >= np.nanmax(seen)
     assert yhi - ylo < 1.5 * (np.nanmax(seen) - np.nanmin(seen))  # not the whole session's
     assert yhi - ylo < 0.5 * (np.nanmax(price) - np.nanmin(price))
+    # a right axis too: open interest in coin
+    charts._right_boxes["oi"].setYRange(0, 1e7)  # zoomed out by hand before the click
+    window.go_to_alert(window.alerts_view_model.rowCount() - 1)
+    qtbot.wait(50)
+    _, oi = cascade.snapshot.series.column("oi_coin")
+    seen = oi[(x >= lo) & (x <= hi)]
+    ylo, yhi = charts._right_boxes["oi"].viewRange()[1]
+    assert ylo <= np.nanmin(seen) and yhi >= np.nanmax(seen)
+    assert yhi - ylo < 1.5 * (np.nanmax(seen) - np.nanmin(seen))
 
 
 def test_an_imported_dvol_series_is_charted_in_the_skew_pane(qtbot, tmp_path) -> None:

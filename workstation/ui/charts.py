@@ -363,6 +363,11 @@ class ChartStack(pg.GraphicsLayoutWidget):
                 row += 1
         self._date_axes()
 
+    def fit_y(self) -> None:
+        """Every y axis, left and right, to the data in view (it then follows it)."""
+        for box in (*(plot.vb for plot in self.plots.values()), *self._right_boxes.values()):
+            box.enableAutoRange(axis=pg.ViewBox.YAxis)
+
     def show_pane(self, key: str, shown: bool) -> None:
         self.shown[key] = shown
         self._lay_out()

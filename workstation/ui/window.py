@@ -224,12 +224,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{n} alerts written to {path}", 5000)
 
     def go_to_alert(self, view_row: int) -> None:
-        """Centre every chart on the alert in this view row, six hours either side."""
+        """Centre every chart on the alert in this view row, six hours either side, its y axes
+        fitted to the data there (the candles follow the span: see ChartStack)."""
         source = self.alerts_view_model.mapToSource(self.alerts_view_model.index(view_row, 0))
         t_s = self.alerts.row(source.row())["ts_ms"] / 1000
         self.plots[0].setXRange(t_s - 6 * 3600, t_s + 6 * 3600, padding=0)
-        for plot in self.plots:
-            plot.enableAutoRange(axis="y")
+        self.charts.fit_y()
 
     def set_theme(self, dark: bool) -> None:
         """The charts' and the stress chart's colours for the theme (the widgets follow the
