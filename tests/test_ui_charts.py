@@ -309,3 +309,10 @@ def test_an_imported_dvol_series_is_charted_in_the_skew_pane(qtbot, tmp_path) ->
     dvol = charts.curves["dvol_pct"].yData
     assert np.nanmax(dvol) == 53.0  # the last close
     assert not charts.is_empty("skew") and charts.is_empty("oi")
+    skew = charts.plots["skew"]  # DVOL on the right, no skew on the left
+    assert skew.getAxis("right").style["showValues"]
+    assert not skew.getAxis("left").style["showValues"]  # not 0 to 1
+    assert not [line for line, _ in charts._labels["skew"] if line.isVisible()]
+    assert not [line for line, _ in charts._labels["funding"] if line.isVisible()]
+    assert skew.legend.isVisible() and not charts.plots["oi"].legend.isVisible()
+    assert len(charts.long_bars.opts["height"]) == 0  # unknown, not a row of zero bars

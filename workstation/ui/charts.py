@@ -1,10 +1,11 @@
-"""The stacked charts: price (candles over the mark, the period set by the data's span,
+"""The stacked charts: price (candles over the mark, the period set by the span in view,
 liquidation markers sized by USD), open interest (USD and coin), funding (per 8h and APR),
-liquidation bars (long below, short above), 25d skew with ATM IV, basis, and positioning
+liquidation bars (long below, short above), 25d skew with ATM IV and DVOL, basis, and positioning
 (long/short ratio, spot/perp volume). Linked UTC time axes, a crosshair that reads every pane,
-the rules' threshold lines, shaded intervals where a rule was active, and a view that follows the
-newest data while it is pinned to the right edge. Series labels, units and formats are those of
-:mod:`workstation.metrics.catalogue`.
+legends, the rules' threshold lines with labels kept apart, shaded intervals where a rule was
+active, y axes that fit the data in view, a view that follows the newest data while it is pinned
+to the right edge, and panes without data that say so. Series labels, units and axis numbers are
+those of :mod:`workstation.metrics.catalogue`.
 
 Plot items and their buffers are made once and refilled (``setData``); the owner calls
 :meth:`ChartStack.refill` from a timer. GUI thread only."""
@@ -231,7 +232,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self._markers_key: tuple = ()
         self.live = False
         self._empty: dict[str, QGraphicsSimpleTextItem] = {}
-        self._has_data: dict[str, bool] = {}
+        self._has_data: dict[str, tuple[bool, bool]] = {}  # (left, right) axes' series
         self._labels: dict[str, list[tuple[pg.InfiniteLine, pg.TextItem]]] = {}
         first: pg.PlotItem | None = None
         for pane in PANES:
@@ -246,7 +247,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
             self._fill_pane(pane, self.plots[pane.key])
         self._lay_out()
         for key in self.plots:  # no data yet
-            self._show_emptiness(key, False)
+            self._show_data(key, (False, False))
         self.plots["price"].vb.sigXRangeChanged.connect(lambda *_: self._rebucket())
         self.candles = CandleItem()
         self.plots["price"].addItem(self.candles)
@@ -299,7 +300,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
         empty.setBrush(pg.mkBrush("#b0b0b0"))
         plot.vb.sigResized.connect(lambda vb, e=empty: self._centre(e, vb))
         self._empty[pane.key] = empty
-        self._has_data[pane.key] = True
+        self._has_data[pane.key] = (True, True)
         plot.vb.sigRangeChanged.connect(lambda _vb, *_, key=pane.key: self._place_labels(key))
         plot.vb.sigResized.connect(lambda _vb, key=pane.key: self._place_labels(key))
         return plot
@@ -322,26 +323,40 @@ class ChartStack(pg.GraphicsLayoutWidget):
         return "waiting for data" if self.live else f"no {noun} in this session"
 
     def is_empty(self, key: str) -> bool:
-        return not self._has_data[key]
+        return not any(self._has_data[key])
 
-    def _show_emptiness(self, key: str, has_data: bool) -> None:
-        """An empty pane says so and shows no numbers on its axes."""
+    def _show_data(self, key: str, has_data: tuple[bool, bool]) -> None:
+        """An axis whose series have no data prints no numbers (nor, on the left, thresholds);
+        a pane with none at all says so and names no series."""
         if self._has_data[key] == has_data:
             return
         self._has_data[key] = has_data
         plot, empty = self.plots[key], self._empty[key]
         empty.setText(self.empty_text(key))
-        empty.setVisible(not has_data)
+        empty.setVisible(not any(has_data))
         self._centre(empty, plot.vb)
-        for side in ("left", "right"):
-            plot.getAxis(side).setStyle(showValues=has_data)
+        if plot.legend is not None:
+            plot.legend.setVisible(any(has_data))
+        for side, shown in zip(("left", "right"), has_data, strict=True):
+            plot.getAxis(side).setStyle(showValues=shown)
+        self._place_labels(key)
         self._date_axes()
+
+    def _pane_data(self, pane: Pane) -> tuple[bool, bool]:
+        """Whether the series of the left and of the right axis have any value (a right axis
+        without series of its own shows the left one's in other units)."""
+        left = [line for line in pane.lines if not line.right]
+        right = [line for line in pane.lines if line.right] or left
+        return tuple(
+            any(np.isfinite(self._columns[line.metric][1]).any() for line in lines)
+            for lines in (left, right)
+        )
 
     def _date_axes(self) -> None:
         """Dates under the lowest shown pane only (the others keep their vertical grid), and
         none while no pane has data (no 1970 axis)."""
         last = [key for key in self.plots if self.shown[key]][-1:]
-        any_data = any(self._has_data.values())
+        any_data = any(any(has) for has in self._has_data.values())
         for key, plot in self.plots.items():
             bottom = plot.getAxis("bottom")
             bottom.setStyle(showValues=key in last and any_data)
@@ -436,10 +451,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
             else:  # NaN (stale or missing) breaks the line: a feed's gap shows as a gap
                 curve.setData(x, y, connect="finite")
         for pane in PANES:
-            self._show_emptiness(
-                pane.key,
-                any(np.isfinite(self._columns[line.metric][1]).any() for line in pane.lines),
-            )
+            self._show_data(pane.key, self._pane_data(pane))
         x, _ = self._columns["mark_price"]
         self._rebucket(force=True)
         new_last = float(x[-1]) if len(x) else None
@@ -471,6 +483,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
         x, long_usd = self._columns["liq_long_usd_1m"]
         _, short_usd = self._columns["liq_short_usd_1m"]
         b = self.bucket_s
+        if self.is_empty("liquidations"):  # no liquidation feed: unknown, not rows of zero bars
+            x = long_usd = short_usd = np.empty(0)
         hx, hl = bucket_sums(x, long_usd, b)
         _, hs = bucket_sums(x, short_usd, b)
         self.long_bars.setOpts(x=hx + b / 2, height=-hl, y0=0, width=b * 0.8)
@@ -580,11 +594,17 @@ class ChartStack(pg.GraphicsLayoutWidget):
         height = vb.height()
         if not labels or height <= 0:
             return
+        if not self._has_data[key][0]:  # no data on the left axis: no level to compare with
+            for line, label in labels:
+                line.setVisible(False)
+                label.setVisible(False)
+            return
         (_, x1), (y0, y1) = vb.viewRange()
         size = max(label.boundingRect().height() for _, label in labels)
         per_px = (y1 - y0) / height
         wanted = [(y1 - line.value()) / per_px - size / 2 for line, _ in labels]
         for (line, label), centre in zip(labels, spread(wanted, height, size), strict=True):
+            line.setVisible(True)
             label.setVisible(centre is not None)
             if centre is None:
                 continue
