@@ -3,12 +3,15 @@ shaded rule intervals, pane toggling and following the newest data."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import DEMO
 
 from workstation.core.records import AlertRecord
-from workstation.ui.charts import bucket_for, bucket_sums, candles
+from workstation.ui.chart_axes import spread
+from workstation.ui.charts import PANES, bucket_for, bucket_sums, candles
 
 T0 = 1_769_731_200  # 2026-01-30 00:00 UTC, an hour boundary
 
@@ -81,10 +84,10 @@ def test_panes_are_those_of_the_catalogue(cascade) -> None:
     labels = {
         k: (plots[k].getAxis("left").labelText, plots[k].getAxis("right").labelText) for k in keys
     }
-    assert labels["oi"] == ("bn USD", "OI coin")
+    assert labels["oi"] == ("USD", "OI coin")
     assert labels["funding"] == ("%/8h", "funding APR %/yr")
-    assert labels["skew"] == ("vol pts", "ATM IV %")
-    assert labels["liquidations"] == ("M USD", "")
+    assert labels["skew"] == ("vol pts", "ATM IV, DVOL %")
+    assert labels["liquidations"] == ("USD", "")
     charts = cascade.window.charts
     assert charts._pane_of(["rv_24h_pct", "oi_coin"]) == "oi"  # a charted line before a home
     assert charts._pane_of(["future_price", "rv_24h_pct"]) == "price"  # homes: in pane order
@@ -161,3 +164,155 @@ def test_view_follows_the_newest_data_when_pinned(cascade) -> None:
     cascade.seek(cascade.snapshot.ts_ms + 3_600_000)
     cascade.sync()
     assert price.vb.viewRange()[0] == pytest.approx([x2[0], x2[0] + 6 * 3600])
+
+
+def test_panes_with_several_series_name_them_in_their_colours(cascade) -> None:
+    from workstation.metrics.catalogue import CATALOGUE
+
+    charts = cascade.window.charts
+    for pane in PANES:
+        expected = [(CATALOGUE[line.metric].label, line.colour) for line in pane.lines]
+        assert charts.legend(pane.key) == (expected if len(expected) > 1 else []), pane.key
+    assert ("DVOL", "#5dade2") in charts.legend("skew")
+
+
+class _Series:
+    """Only a mark price: every other column all NaN."""
+
+    def __init__(self, n: int) -> None:
+        self.x = T0 + 60.0 * np.arange(n)
+
+    def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        y = (
+            70_000 + np.arange(len(self.x))
+            if name == "mark_price"
+            else np.full(len(self.x), np.nan)
+        )
+        return self.x, y
+
+
+def test_an_empty_pane_says_so_and_prints_no_axis_numbers(qtbot) -> None:
+    from workstation.ui.charts import ChartStack
+
+    charts = ChartStack()
+    qtbot.addWidget(charts)
+    # nothing yet: no numbers on any axis, no 1970 dates
+    assert all(charts.is_empty(key) for key in charts.plots)
+    assert not any(charts.plots[k].getAxis("bottom").style["showValues"] for k in charts.plots)
+    charts.refill(_Series(600))
+    assert not charts.is_empty("price")
+    assert charts.plots["price"].getAxis("left").style["showValues"]
+    assert charts.plots["skew"].getAxis("bottom").style["showValues"]  # the lowest shown pane
+    oi = charts.plots["oi"]
+    assert charts.is_empty("oi") and charts._empty["oi"].isVisible()
+    assert charts._empty["oi"].text() == "no open interest in this session"
+    assert not oi.getAxis("left").style["showValues"]
+    assert not oi.getAxis("right").style["showValues"]
+    assert not charts.plots["funding"].getAxis("right").style["showValues"]
+    charts.set_live(True)
+    assert charts._empty["funding"].text() == "waiting for data"
+
+
+SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
+
+
+def test_axes_and_crosshair_print_no_scientific_notation(cascade, qtbot) -> None:
+    charts = cascade.window.charts
+    cascade.window.show()
+    qtbot.waitExposed(cascade.window)
+    qtbot.wait(100)
+    printed = {}
+    for key, plot in charts.plots.items():
+        for side in ("left", "right"):
+            axis = plot.getAxis(side)
+            levels = axis.tickValues(axis.range[0], axis.range[1], axis.height())
+            printed[key, side] = [
+                text
+                for spacing, values in levels
+                for text in axis.tickStrings(values, axis.scale, spacing)
+            ]
+    strings = [s for texts in printed.values() for s in texts]
+    assert strings and not [s for s in strings if SCIENTIFIC.search(s)]
+    assert all(s.endswith("B") for s in printed["oi", "left"]), printed["oi", "left"]
+    assert any(s.endswith("M") for s in printed["liquidations", "left"])
+    assert any("," in s for s in printed["price", "left"])  # 75,000
+    x, _ = cascade.snapshot.series.column("mark_price")
+    assert not SCIENTIFIC.search(charts.crosshair_at(x[-1]))
+
+
+def test_spread_keeps_labels_apart_and_inside() -> None:
+    assert spread([50.0, 52.0], 100, 10) == [50.0, 60.0]
+    assert spread([-20.0, 200.0], 100, 10) == [5.0, 95.0]  # beyond the edges: at them
+    assert spread([98.0, 99.0, 100.0], 100, 10) == [75.0, 85.0, 95.0]
+    assert spread([1.0, 2.0, 3.0], 25, 10) == [5.0, 15.0, None]  # no room for the third
+
+
+def test_threshold_labels_neither_overlap_nor_leave_their_pane(cascade, qtbot) -> None:
+    cascade.window.show()
+    qtbot.waitExposed(cascade.window)
+    qtbot.wait(100)
+    charts = cascade.window.charts
+    for key, labels in charts._labels.items():
+        if not charts.shown[key]:
+            continue
+        pane = charts.plots[key].vb.sceneBoundingRect()
+        rects = [label.sceneBoundingRect() for _, label in labels if label.isVisible()]
+        assert len(rects) == len(labels), key
+        for i, r in enumerate(rects):
+            assert pane.adjusted(-1, -1, 1, 1).contains(r), (key, r, pane)
+            assert not any(r.intersects(o) for o in rects[i + 1 :]), key
+    assert len(charts._labels["funding"]) >= 2 and len(charts._labels["skew"]) >= 2
+
+
+def test_going_to_an_alert_fits_the_y_ranges_and_the_candle_period(cascade, qtbot) -> None:
+    window = cascade.window
+    window.show()
+    qtbot.waitExposed(window)
+    window.go_to_alert(window.alerts_view_model.rowCount() - 1)  # the first alert
+    qtbot.wait(50)
+    charts = window.charts
+    assert charts.bucket_s == bucket_for(12 * 3600) == 300
+    (lo, hi), (ylo, yhi) = charts.plots["price"].vb.viewRange()
+    x, price = cascade.snapshot.series.column("mark_price")
+    seen = price[(x >= lo) & (x <= hi)]
+    assert ylo <= np.nanmin(seen) and yhi >= np.nanmax(seen)
+    assert yhi - ylo < 1.5 * (np.nanmax(seen) - np.nanmin(seen))  # not the whole session's
+    assert yhi - ylo < 0.5 * (np.nanmax(price) - np.nanmin(price))
+    # a right axis too: open interest in coin
+    charts._right_boxes["oi"].setYRange(0, 1e7)  # zoomed out by hand before the click
+    window.go_to_alert(window.alerts_view_model.rowCount() - 1)
+    qtbot.wait(50)
+    _, oi = cascade.snapshot.series.column("oi_coin")
+    seen = oi[(x >= lo) & (x <= hi)]
+    ylo, yhi = charts._right_boxes["oi"].viewRange()[1]
+    assert ylo <= np.nanmin(seen) and yhi >= np.nanmax(seen)
+    assert yhi - ylo < 1.5 * (np.nanmax(seen) - np.nanmin(seen))
+
+
+def test_an_imported_dvol_series_is_charted_in_the_skew_pane(qtbot, tmp_path) -> None:
+    from workstation.cli.main import main
+    from workstation.risk.positions import PositionBook
+    from workstation.ui.replay_window import ReplayController
+
+    csv = tmp_path / "dvol.csv"
+    rows = [f"2026-01-{d:02d},{50 + d},{52 + d},{49 + d},{51 + d}" for d in range(1, 4)]
+    csv.write_text("date,open,high,low,close\n" + "\n".join(rows) + "\n")
+    session = tmp_path / "dvol.session"
+    assert main(["import", "deribit-dvol", str(csv), "--out", str(session)]) == 0
+    c = ReplayController(str(session), PositionBook(tmp_path / "book.db"))
+    qtbot.addWidget(c.window)
+    c.seek(c.span[1])
+    c.sync()
+    charts = c.window.charts
+    charts.refill(c.snapshot.series)
+    c.close()
+    dvol = charts.curves["dvol_pct"].yData
+    assert np.nanmax(dvol) == 53.0  # the last close
+    assert not charts.is_empty("skew") and charts.is_empty("oi")
+    skew = charts.plots["skew"]  # DVOL on the right, no skew on the left
+    assert skew.getAxis("right").style["showValues"]
+    assert not skew.getAxis("left").style["showValues"]  # not 0 to 1
+    assert not [line for line, _ in charts._labels["skew"] if line.isVisible()]
+    assert not [line for line, _ in charts._labels["funding"] if line.isVisible()]
+    assert skew.legend.isVisible() and not charts.plots["oi"].legend.isVisible()
+    assert len(charts.long_bars.opts["height"]) == 0  # unknown, not a row of zero bars

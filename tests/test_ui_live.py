@@ -44,6 +44,7 @@ def live(qtbot, tmp_path: Path, fake: FakeExchange):
 def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     c, fake = live
     assert c.window.badge.text().startswith("LIVE - binance, bybit, okx, deribit")
+    assert c.window.charts._empty["basis"].text() == "waiting for data"  # never "in this session"
     # marks flow into the panels and every venue reports fresh data
     qtbot.waitUntil(
         lambda: (

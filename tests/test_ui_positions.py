@@ -173,6 +173,7 @@ def test_edit_and_close_at_mark(qtbot, panel: PositionsPanel) -> None:
     assert closed.closed_ms == 0 and closed.close_price_usd == 57000
     assert panel.model.rowCount() == 0
     assert panel.stress_text.text() == "No open positions."
+    assert not panel.stress_plot.getAxis("left").style["showValues"]  # no 0-to-1 defaults
 
 
 def test_sizing_dialog_follows_the_journey(qtbot, tmp_path: Path) -> None:
@@ -229,6 +230,7 @@ def test_stress_chart_marks_where_each_position_is_liquidated(qtbot, tmp_path: P
     assert "up: at +20% #2 binance BTCUSDT short 1 liquidated" in text
     x, _ = panel.stress_liq.getData()
     assert list(x) == [-10.0, 20.0]
+    assert panel.stress_plot.getAxis("left").style["showValues"]
     cx, cy = panel.stress_curve.getData()
     at = {float(a): float(b) for a, b in zip(cx, cy, strict=True)}
     # at -5%: long 6,000 - 3,000, short 12,000 + 3,000 = 18,000; at -10% the long is gone: 18,000

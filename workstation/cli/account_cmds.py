@@ -191,24 +191,60 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     br = sub.add_parser(
         "brackets", help="maintenance-margin brackets: show, or refresh from the venue"
     )
-    br.add_argument("action", choices=("show", "refresh"))
-    br.add_argument("--venue", choices=VENUES, default="binance")
-    br.add_argument("--symbol", default="BTCUSDT")
-    br.add_argument("--url", default=None, help="the venue's REST base URL (testnet, proxy)")
-    br.set_defaults(func=cmd_brackets)
+    actions = br.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, what in (
+        ("show", "the bracket table in use for a symbol"),
+        ("refresh", "fetch the venue's current brackets into the settings folder"),
+    ):
+        a = actions.add_parser(name, help=what, description=what)
+        a.add_argument(
+            "--venue", choices=VENUES, default="binance", help="the venue (default binance)"
+        )
+        a.add_argument(
+            "--symbol", default="BTCUSDT", help="the perpetual, such as BTCUSDT (default BTCUSDT)"
+        )
+        if name == "refresh":
+            a.add_argument(
+                "--url",
+                default=None,
+                help="the venue's REST base URL, for a testnet or proxy (default: its public one)",
+            )
+    br.set_defaults(func=cmd_brackets, url=None)
 
     ky = sub.add_parser("keys", help="exchange API keys in the OS keyring")
-    ky.add_argument("action", choices=("set", "status", "delete"))
-    ky.add_argument("venue", nargs="?", default="binance", choices=("binance",))
+    actions = ky.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, what in (
+        ("set", "store an API key and secret (asked for, never on the command line)"),
+        ("status", "whether a key is stored, and whether the venue accepts it"),
+        ("delete", "remove the stored key and secret"),
+    ):
+        a = actions.add_parser(name, help=what, description=what)
+        a.add_argument(
+            "venue",
+            nargs="?",
+            default="binance",
+            choices=("binance",),
+            help="the venue (default binance)",
+        )
     ky.set_defaults(func=cmd_keys)
 
     ac = sub.add_parser("account", help="read-only account sync (Binance USD-M)")
-    ac.add_argument("action", choices=("sync",))
-    ac.add_argument("--venue", choices=("binance",), default="binance")
-    ac.add_argument("--binance-url", default="https://fapi.binance.com")
+    ac.add_argument("action", choices=("sync",), help="sync: read the account's open positions")
+    ac.add_argument(
+        "--venue", choices=("binance",), default="binance", help="the venue (default binance)"
+    )
+    ac.add_argument(
+        "--binance-url",
+        default="https://fapi.binance.com",
+        help="Binance USD-M REST base URL (default https://fapi.binance.com)",
+    )
     ac.add_argument(
         "--import", dest="import_positions", action="store_true", help="add them to the book"
     )
-    ac.add_argument("--book", default=None)
-    ac.add_argument("--json", action="store_true")
+    ac.add_argument(
+        "--book",
+        default=None,
+        help="the position book's SQLite file (default: yours, in the user data folder)",
+    )
+    ac.add_argument("--json", action="store_true", help="one JSON document instead of text")
     ac.set_defaults(func=cmd_account)

@@ -137,8 +137,8 @@ def cmd_skew(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     im = sub.add_parser("import", help="import public market history as a session")
-    im.add_argument("format", choices=FORMATS)
-    im.add_argument("paths", nargs="+", metavar="PATH")
+    im.add_argument("format", choices=FORMATS, help="what the files are (see the README)")
+    im.add_argument("paths", nargs="+", metavar="PATH", help="the files to read")
     im.add_argument("--out", required=True, help="the session file to write")
     im.add_argument("--venue", help="venue of the data (binance formats: binance)")
     im.add_argument("--symbol", help="desk symbol, e.g. BTCUSDT (else from the file)")
@@ -149,22 +149,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     im.add_argument("--map", help="csv: TARGET=COLUMN,... (see the README)")
     im.add_argument(
-        "--rate-unit", choices=("fraction", "percent"), help="unit of funding rates that do not say"
+        "--rate-unit",
+        choices=("fraction", "percent"),
+        help="unit of funding rates that do not say (default: refused if unknown)",
     )
-    im.add_argument("--funding-interval-h", type=positive_float("--funding-interval-h"))
+    im.add_argument(
+        "--funding-interval-h",
+        type=positive_float("--funding-interval-h"),
+        help="funding settlement interval, hours (default: from the file)",
+    )
     im.add_argument("--time-format", help="csv: auto (default), s, ms, us, or a strftime pattern")
     im.add_argument("--force", action="store_true", help="overwrite --out")
     im.add_argument("--json", action="store_true", help="the report as JSON")
     im.set_defaults(func=cmd_import)
 
     ex = sub.add_parser("export", help="export a session: one table per event kind")
-    ex.add_argument("session")
-    ex.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    ex.add_argument("session", help="the session file")
+    ex.add_argument(
+        "--format", choices=("parquet", "csv"), default="parquet", help="(default parquet)"
+    )
     ex.add_argument("--out", required=True, help="a folder")
     ex.set_defaults(func=cmd_export)
 
     sk = sub.add_parser("skew", help="25-delta skew of an option chain, per expiry and at 30 days")
     sk.add_argument("file", help="a session, or a raw deribit-chain file")
     sk.add_argument("--at", help="the chain at or before this time (default: the last)")
-    sk.add_argument("--json", action="store_true")
+    sk.add_argument("--json", action="store_true", help="one JSON document instead of text")
     sk.set_defaults(func=cmd_skew)

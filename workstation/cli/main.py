@@ -15,11 +15,13 @@ from workstation.app.feed_config import SettingsError
 from workstation.cli import account_cmds, history_cmds, record_cmd, risk_cmds
 from workstation.cli.record_cmd import add_url_options
 from workstation.cli.validators import (
+    Parser,
     UsageError,
     csv_choice,
     iso_time,
     non_negative_int,
     positive_float,
+    see_help,
     speed,
 )
 from workstation.core.resources import demo_session_path
@@ -155,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     from workstation.sessions.scenarios import SCENARIOS
     from workstation.sessions.simulator import SYMBOLS, TICK_SECONDS, VENUES
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="workstation",
         description="Trading-risk workstation for crypto derivatives desks.",
     )
@@ -171,20 +173,40 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("simulate", help="write a simulated session from a seeded scenario")
-    s.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    s.add_argument(
+        "--scenario", required=True, choices=sorted(SCENARIOS), help="the scenario to simulate"
+    )
     s.add_argument("--out", required=True, help="the session file to write")
-    s.add_argument("--seed", type=non_negative_int("--seed"), default=1)
+    s.add_argument(
+        "--seed",
+        type=non_negative_int("--seed"),
+        default=1,
+        help="random seed: the same seed writes the same file (default 1)",
+    )
     s.add_argument(
         "--hours",
         type=positive_float("--hours", 24 * 90),
         default=None,
-        help="length of the session (default: the scenario's own)",
+        help="length of the session in hours, at most 2160 (default: the scenario's own)",
     )
     s.add_argument(
-        "--venues", type=csv_choice("--venues", VENUES), default=("binance", "bybit", "deribit")
+        "--venues",
+        type=csv_choice("--venues", VENUES),
+        default=("binance", "bybit", "deribit"),
+        help=f"comma-separated, of {','.join(VENUES)} (default binance,bybit,deribit)",
     )
-    s.add_argument("--symbols", type=csv_choice("--symbols", tuple(SYMBOLS)), default=("BTCUSDT",))
-    s.add_argument("--start", type=iso_time, default=None, help="ISO 8601 UTC start time")
+    s.add_argument(
+        "--symbols",
+        type=csv_choice("--symbols", tuple(SYMBOLS)),
+        default=("BTCUSDT",),
+        help=f"comma-separated, of {','.join(SYMBOLS)} (default BTCUSDT)",
+    )
+    s.add_argument(
+        "--start",
+        type=iso_time,
+        default=None,
+        help="ISO 8601 UTC start time (default: the scenario's own)",
+    )
     s.add_argument(
         "--tick-seconds",
         type=int,
@@ -197,12 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_simulate)
 
     i = sub.add_parser("info", help="show a session's metadata, time range and event counts")
-    i.add_argument("file")
+    i.add_argument("file", help="the session file")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.set_defaults(func=cmd_info)
 
     r = sub.add_parser("replay", help="run the engine over a session and print its outputs")
-    r.add_argument("file")
+    r.add_argument("file", help="the session file")
     r.add_argument(
         "--speed", type=speed, default=None, help="x1, x10, x60, x600 or max (default max)"
     )
@@ -212,14 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds of session time between metrics lines (default 60)",
     )
-    r.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    r.add_argument(
+        "--format",
+        choices=("jsonl", "table"),
+        default="jsonl",
+        help="JSON lines (keys in the README) or a table for people (default jsonl)",
+    )
     r.add_argument("--rules", default=None, help="a rules TOML file over the defaults")
     r.set_defaults(func=cmd_replay)
 
     b = sub.add_parser(
         "backtest-rules", help="how often each rule fires, flaps and how early it warned"
     )
-    b.add_argument("file")
+    b.add_argument("file", help="the session file")
     b.add_argument("--rules", default=None, help="a rules TOML file over the defaults")
     b.add_argument("--json", action="store_true", help="machine-readable output")
     b.set_defaults(func=cmd_backtest)
@@ -260,7 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --live: the symbols (the window charts the first; default: the settings')",
     )
-    g.add_argument("--rules", default=None, help="with --live: a rules TOML file over the defaults")
+    g.add_argument(
+        "--rules", default=None, help="a rules TOML file over the defaults (replay or --live)"
+    )
     add_url_options(g)
     g.add_argument(
         "--book",
@@ -319,7 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RulesError as exc:
         parser.exit(2, f"workstation: error: --rules: {exc}\n")
     except (UsageError, SettingsError) as exc:
-        parser.exit(2, f"workstation {args.command}: error: {exc}\n")
+        prog = f"workstation {args.command}"
+        parser.exit(2, f"{prog}: error: {exc}\n{see_help(prog)}\n")
     except BrokenPipeError:  # e.g. `workstation replay ... | head`
         sys.stderr.close()
         return 0

@@ -69,7 +69,14 @@ def cmd_record(args: argparse.Namespace) -> int:
 def add_url_options(p: argparse.ArgumentParser) -> None:
     """``--binance-url`` … ``--deribit-ws-url``: a venue's REST or websocket base URL."""
     for opt in URL_OPTIONS:
-        p.add_argument(f"--{opt.replace('_', '-')}", default=None, metavar="URL")
+        venue, kind = opt.split("_", 1)
+        what = {"url": "REST", "ws_url": "websocket", "spot_url": "spot REST"}[kind]
+        p.add_argument(
+            f"--{opt.replace('_', '-')}",
+            default=None,
+            metavar="URL",
+            help=f"{venue}'s {what} base URL (default: the venue's public one)",
+        )
 
 
 def url_overrides(args: argparse.Namespace) -> dict[str, str | None]:
@@ -82,9 +89,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     from workstation.sessions.simulator import SYMBOLS
 
     r = sub.add_parser("record", help="record the live feeds to a session file (headless)")
-    r.add_argument("--out", required=True)
-    r.add_argument("--venues", type=csv_choice("--venues", VENUES), default=VENUES)
-    r.add_argument("--symbols", type=csv_choice("--symbols", tuple(SYMBOLS)), default=("BTCUSDT",))
+    r.add_argument("--out", required=True, help="the session file to write")
+    r.add_argument(
+        "--venues",
+        type=csv_choice("--venues", VENUES),
+        default=VENUES,
+        help=f"comma-separated (default {','.join(VENUES)})",
+    )
+    r.add_argument(
+        "--symbols",
+        type=csv_choice("--symbols", tuple(SYMBOLS)),
+        default=("BTCUSDT",),
+        help=f"comma-separated, of {','.join(SYMBOLS)} (default BTCUSDT)",
+    )
     r.add_argument(
         "--duration",
         type=positive_float("--duration"),
@@ -92,7 +109,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="seconds (default: until stopped)",
     )
     r.add_argument("--rules", default=None, help="a rules TOML file over the defaults")
-    r.add_argument("--notes", default=None)
+    r.add_argument("--notes", default=None, help="free notes stored in the session")
     r.add_argument("--force", action="store_true", help="overwrite --out")
     r.add_argument("--quiet", action="store_true", help="print nothing but the summary")
     add_url_options(r)

@@ -407,6 +407,8 @@ def cmd_positions(args: argparse.Namespace) -> int:
     try:
         return _positions(args, book)
     except PositionError as exc:
+        if exc.field == "id":  # the positional ID, not an option
+            raise UsageError(f"{exc.problem} (`workstation positions list` shows them)") from None
         arg = {v: k for k, v in _FIELD_ARGS.items()}.get(exc.field, exc.field)
         raise UsageError(f"--{arg.replace('_', '-')}: {exc.problem}") from None
     finally:
@@ -499,66 +501,118 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
     return 0
 
 
+SIDE_HELP = "long or short"
+ENTRY_HELP = "entry price, USD"
+QTY_HELP = "quantity, in coin"
+SYMBOL_HELP = "the perpetual, such as BTCUSDT (default BTCUSDT)"
+MODE_HELP = "isolated or cross (default isolated)"
+JSON_HELP = "one JSON document (keys in the README) instead of text"
+ID_HELP = "the position's number (#, in `positions list`)"
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the risk verbs on the CLI's subparsers."""
     lp = sub.add_parser("liq-price", help="liquidation price of a linear perpetual position")
-    lp.add_argument("--venue", required=True, choices=VENUES)
-    lp.add_argument("--side", required=True, choices=("long", "short"))
-    lp.add_argument("--entry", required=True, type=positive_float("--entry"))
-    lp.add_argument("--qty", required=True, type=positive_float("--qty"))
-    lp.add_argument("--leverage", type=positive_float("--leverage"))
-    lp.add_argument("--margin", type=positive_float("--margin"), help="isolated margin, USD")
-    lp.add_argument("--symbol", default="BTCUSDT")
-    lp.add_argument("--margin-mode", choices=("isolated", "cross"), default="isolated")
+    lp.add_argument("--venue", required=True, choices=VENUES, help="the venue's formula")
+    lp.add_argument("--side", required=True, choices=("long", "short"), help=SIDE_HELP)
+    lp.add_argument("--entry", required=True, type=positive_float("--entry"), help=ENTRY_HELP)
+    lp.add_argument("--qty", required=True, type=positive_float("--qty"), help=QTY_HELP)
     lp.add_argument(
-        "--wallet-balance", type=positive_float("--wallet-balance"), help="cross wallet, USD"
+        "--leverage",
+        type=positive_float("--leverage"),
+        help="leverage, x (isolated: give it or --margin)",
     )
-    lp.add_argument("--other", action="append", metavar="SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM]")
+    lp.add_argument(
+        "--margin", type=positive_float("--margin"), help="isolated margin, USD (or --leverage)"
+    )
+    lp.add_argument("--symbol", default="BTCUSDT", help=SYMBOL_HELP)
+    lp.add_argument(
+        "--margin-mode", choices=("isolated", "cross"), default="isolated", help=MODE_HELP
+    )
+    lp.add_argument(
+        "--wallet-balance",
+        type=positive_float("--wallet-balance"),
+        help="cross: the wallet balance, USD (needed for cross)",
+    )
+    lp.add_argument(
+        "--other",
+        action="append",
+        metavar="SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM]",
+        help="cross: another position in the same wallet (prices USD, MMR a rate, CUM USD); "
+        "repeat for each (default: none)",
+    )
     lp.add_argument(
         "--mmr",
         type=positive_float("--mmr"),
-        help="maintenance margin rate (skips the bracket lookup)",
+        help="maintenance margin rate, a fraction such as 0.005 (default: the bracket's)",
     )
     lp.add_argument(
         "--maint-amount",
         type=non_negative_float("--maint-amount"),
-        help="maintenance amount (Binance cum, Bybit deduction), USD",
+        help="maintenance amount (Binance cum, Bybit deduction), USD (default: the bracket's)",
     )
     lp.add_argument(
         "--taker-fee",
         type=non_negative_float("--taker-fee"),
         default=0.0005,
-        help="OKX: taker fee rate (default 0.0005)",
+        help="OKX: taker fee rate, a fraction (default 0.0005)",
     )
-    lp.add_argument("--json", action="store_true")
+    lp.add_argument("--json", action="store_true", help=JSON_HELP)
     lp.set_defaults(func=cmd_liq_price)
 
     sz = sub.add_parser(
         "size", help="size a trade from the risk budget, with the ladder as the ceiling"
     )
-    sz.add_argument("--equity", required=True, type=positive_float("--equity"))
-    sz.add_argument("--risk-pct", required=True, type=positive_float("--risk-pct"))
-    sz.add_argument("--side", required=True, choices=("long", "short"))
-    sz.add_argument("--entry", required=True, type=positive_float("--entry"))
-    sz.add_argument("--stop", type=positive_float("--stop"))
-    sz.add_argument("--stop-sigmas", type=positive_float("--stop-sigmas"))
-    sz.add_argument("--venue", choices=VENUES, default="binance")
-    sz.add_argument("--symbol", default="BTCUSDT")
     sz.add_argument(
-        "--leverage", type=positive_float("--leverage"), help="default: the ladder's maximum"
+        "--equity", required=True, type=positive_float("--equity"), help="account equity, USD"
+    )
+    sz.add_argument(
+        "--risk-pct",
+        required=True,
+        type=positive_float("--risk-pct"),
+        help="the loss at the stop, %% of equity (at most 100)",
+    )
+    sz.add_argument("--side", required=True, choices=("long", "short"), help=SIDE_HELP)
+    sz.add_argument("--entry", required=True, type=positive_float("--entry"), help=ENTRY_HELP)
+    sz.add_argument(
+        "--stop", type=positive_float("--stop"), help="stop price, USD (or --stop-sigmas)"
+    )
+    sz.add_argument(
+        "--stop-sigmas",
+        type=positive_float("--stop-sigmas"),
+        help="stop this many realized-vol sigmas over --horizon-h away (or --stop)",
+    )
+    sz.add_argument(
+        "--venue", choices=VENUES, default="binance", help="brackets of (default binance)"
+    )
+    sz.add_argument("--symbol", default="BTCUSDT", help=SYMBOL_HELP)
+    sz.add_argument(
+        "--leverage", type=positive_float("--leverage"), help="x (default: the ladder's maximum)"
     )
     sz.add_argument(
         "--ladder-max",
         type=positive_float("--ladder-max"),
-        help="the ladder's allowed leverage now",
+        help="the ladder's allowed leverage now, x (default: from --session, else none)",
     )
-    sz.add_argument("--rv", type=positive_float("--rv"), help="realized vol, % per year")
-    sz.add_argument("--horizon-h", type=positive_float("--horizon-h"), default=24.0)
-    sz.add_argument("--margin-mode", choices=("isolated", "cross"), default="isolated")
     sz.add_argument(
-        "--session", help="take the ladder and realized vol from the end of this session"
+        "--rv",
+        type=positive_float("--rv"),
+        help="realized vol, %% a year (default: from --session)",
     )
-    sz.add_argument("--json", action="store_true")
+    sz.add_argument(
+        "--horizon-h",
+        type=positive_float("--horizon-h"),
+        default=24.0,
+        help="the --stop-sigmas horizon, hours (default 24)",
+    )
+    sz.add_argument(
+        "--margin-mode", choices=("isolated", "cross"), default="isolated", help=MODE_HELP
+    )
+    sz.add_argument(
+        "--session",
+        help="take the ladder and realized vol from the end of this session (default: none)",
+    )
+    sz.add_argument("--json", action="store_true", help=JSON_HELP)
     sz.set_defaults(func=cmd_size)
 
     st = sub.add_parser("stress", help="shock every position at once, cross margin included")
@@ -568,7 +622,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     st.add_argument(
         "--shocks", default="-30:30:5", help="FROM:TO:STEP in percent (default -30:30:5)"
     )
-    st.add_argument("--json", action="store_true")
+    st.add_argument("--json", action="store_true", help=JSON_HELP)
     st.set_defaults(func=cmd_stress)
 
     ps = sub.add_parser(
@@ -577,38 +631,71 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     ps.add_argument(
         "--book", default=None, help="the book's SQLite file (default: in the user data folder)"
     )
-    acts = ps.add_subparsers(dest="action", required=True, metavar="ACTION")
-    ls = acts.add_parser("list")
+    acts = ps.add_subparsers(
+        dest="action", required=True, metavar="ACTION", title="actions (ACTION --help for each)"
+    )
+    ls = acts.add_parser("list", help="the open positions (--all: closed ones too)")
     ls.add_argument("--all", action="store_true", help="closed positions too")
-    ls.add_argument("--json", action="store_true")
-    for name in ("add", "edit"):
-        a = acts.add_parser(name)
+    ls.add_argument("--json", action="store_true", help=JSON_HELP)
+    for name, what in (("add", "add a position"), ("edit", "change fields of a position")):
+        a = acts.add_parser(name, help=what)
         if name == "edit":
-            a.add_argument("id", type=int)
-        a.add_argument("--venue", choices=VENUES, required=name == "add")
-        a.add_argument("--symbol", required=name == "add")
-        a.add_argument("--side", choices=("long", "short"), required=name == "add")
-        a.add_argument("--qty", required=name == "add")
-        a.add_argument("--entry", required=name == "add")
-        a.add_argument("--leverage")
-        a.add_argument("--margin")
-        a.add_argument("--margin-mode", choices=("isolated", "cross"))
-        a.add_argument("--wallet")
-        a.add_argument("--max-drawdown-pct")
-        a.add_argument("--max-leverage")
-        a.add_argument("--reduce-price")
-        a.add_argument("--thesis")
-        a.add_argument("--risk-invalidation")
-    cl = acts.add_parser("close")
-    cl.add_argument("id", type=int)
-    cl.add_argument("--price", required=True, type=positive_float("--price"))
-    for name in ("import", "export"):
-        acts.add_parser(name).add_argument("file")
+            a.add_argument("id", type=int, help=ID_HELP)
+        keep = " (default: unchanged)" if name == "edit" else ""
+        need = name == "add"
+        a.add_argument("--venue", choices=VENUES, required=need, help="the venue" + keep)
+        a.add_argument("--symbol", required=need, help="such as BTCUSDT" + keep)
+        a.add_argument("--side", choices=("long", "short"), required=need, help=SIDE_HELP + keep)
+        a.add_argument("--qty", required=need, help=QTY_HELP + keep)
+        a.add_argument("--entry", required=need, help=ENTRY_HELP + keep)
+        for option, text in (
+            ("--leverage", "leverage, x (default: from --margin)"),
+            ("--margin", "isolated margin, USD (default: from --leverage)"),
+            ("--wallet", "cross: the wallet balance, USD (default: none)"),
+            ("--max-drawdown-pct", "the most you will lose, %% of margin (default: none)"),
+            ("--max-leverage", "your leverage limit, x (default: none)"),
+            ("--reduce-price", "reduce size here if funding or OI worsen, USD (default: none)"),
+            ("--thesis", "journal: why you are in the trade (default: empty)"),
+            ("--risk-invalidation", "journal: what proves it wrong (default: empty)"),
+        ):
+            a.add_argument(option, help=text if name == "add" else text.split(" (")[0] + keep)
+        a.add_argument(
+            "--margin-mode",
+            choices=("isolated", "cross"),
+            help="isolated or cross" + (keep or " (default isolated)"),
+        )
+    cl = acts.add_parser("close", help="close a position at a price")
+    cl.add_argument("id", type=int, help=ID_HELP)
+    cl.add_argument(
+        "--price", required=True, type=positive_float("--price"), help="the exit price, USD"
+    )
+    for name, what in (("import", "add the positions of a CSV"), ("export", "write a CSV")):
+        acts.add_parser(name, help=f"{what} (the book's columns)").add_argument(
+            "file", help="the CSV file"
+        )
     rk = acts.add_parser("risk", help="live risk of the open positions at given marks")
-    rk.add_argument("--mark", action="append", metavar="SYMBOL=PRICE")
-    rk.add_argument("--rv", type=positive_float("--rv"), help="realized vol, % per year")
-    rk.add_argument("--ladder-max", type=positive_float("--ladder-max"))
-    rk.add_argument("--verdict", choices=("PROCEED", "REDUCE_SIZE", "WAIT"))
-    rk.add_argument("--cautions", help="comma-separated checklist cautions (oi,funding,...)")
-    rk.add_argument("--json", action="store_true")
+    rk.add_argument(
+        "--mark",
+        action="append",
+        metavar="SYMBOL=PRICE",
+        help="a mark price, USD; repeat per symbol (default: the entry)",
+    )
+    rk.add_argument(
+        "--rv", type=positive_float("--rv"), help="realized vol, %% a year (default: none)"
+    )
+    rk.add_argument(
+        "--ladder-max",
+        type=positive_float("--ladder-max"),
+        help="the ladder's allowed leverage now, x (default: none)",
+    )
+    rk.add_argument(
+        "--verdict",
+        choices=("PROCEED", "REDUCE_SIZE", "WAIT"),
+        help="the checklist's verdict (default: none)",
+    )
+    rk.add_argument(
+        "--cautions",
+        help="comma-separated checklist cautions such as oi,funding (default: none)",
+    )
+    rk.add_argument("--json", action="store_true", help=JSON_HELP)
     ps.set_defaults(func=cmd_positions)

@@ -9,19 +9,39 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 
 class UsageError(Exception):
     """A wrong argument: the message starts with its name."""
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument error is one line and a pointer to ``--help``, not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n{see_help(self.prog)}\n")
+
+
+def see_help(prog: str) -> str:
+    return f"(see `{prog} --help`)"
+
+
+def _finite(name: str, text: str) -> float:
+    """``text`` as a finite number; inf and nan are refused like words."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"{name} must be a finite number (got {text})")
+    return v
+
+
 def positive_float(name: str, max_value: float | None = None) -> Callable[[str], float]:
     def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
-        if not math.isfinite(v) or v <= 0:
+        v = _finite(name, text)
+        if v <= 0:
             raise argparse.ArgumentTypeError(f"{name} must be greater than 0 (got {text})")
         if max_value is not None and v > max_value:
             raise argparse.ArgumentTypeError(f"{name} must be at most {max_value:g} (got {text})")
@@ -32,11 +52,8 @@ def positive_float(name: str, max_value: float | None = None) -> Callable[[str],
 
 def non_negative_float(name: str) -> Callable[[str], float]:
     def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
-        if not math.isfinite(v) or v < 0:
+        v = _finite(name, text)
+        if v < 0:
             raise argparse.ArgumentTypeError(f"{name} must be 0 or more (got {text})")
         return v
 

@@ -480,7 +480,13 @@ class MarketMetrics:
                 put(vals, upd, name, value, ts)
             if self._liq_venues & set(ordered):
                 self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts)
-        for name in ("basis_apr_pct", "skew_25d_30d_volpts", "atm_iv_30d_pct", "long_short_ratio"):
+        for name in (
+            "basis_apr_pct",
+            "skew_25d_30d_volpts",
+            "atm_iv_30d_pct",
+            "dvol_pct",
+            "long_short_ratio",
+        ):
             src = [v for v in venues if name in f[v]]
             if src:
                 ts = min(src_upd[v][name] for v in src)

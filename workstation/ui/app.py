@@ -23,14 +23,13 @@ def run_window(args: argparse.Namespace, url_overrides: dict[str, str | None]) -
             file=sys.stderr,
         )
         return 1
-    from PySide6.QtWidgets import QApplication
-
     from workstation.risk.positions import PositionBook
     from workstation.rules.config import RulesError, load_rules
     from workstation.sessions.store import SessionError
+    from workstation.ui.qapp import application
     from workstation.ui.replay_window import ReplayController
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application(sys.argv[:1])
     book = PositionBook(args.book) if args.book else None
     try:
         rules = load_rules([args.rules] if args.rules else [])

@@ -1,10 +1,11 @@
-"""The stacked charts: price (candles over the mark, the period set by the data's span,
+"""The stacked charts: price (candles over the mark, the period set by the span in view,
 liquidation markers sized by USD), open interest (USD and coin), funding (per 8h and APR),
-liquidation bars (long below, short above), 25d skew with ATM IV, basis, and positioning
+liquidation bars (long below, short above), 25d skew with ATM IV and DVOL, basis, and positioning
 (long/short ratio, spot/perp volume). Linked UTC time axes, a crosshair that reads every pane,
-the rules' threshold lines, shaded intervals where a rule was active, and a view that follows the
-newest data while it is pinned to the right edge. Series labels, units and formats are those of
-:mod:`workstation.metrics.catalogue`.
+legends, the rules' threshold lines with labels kept apart, shaded intervals where a rule was
+active, y axes that fit the data in view, a view that follows the newest data while it is pinned
+to the right edge, and panes without data that say so. Series labels, units and axis numbers are
+those of :mod:`workstation.metrics.catalogue`.
 
 Plot items and their buffers are made once and refilled (``setData``); the owner calls
 :meth:`ChartStack.refill` from a timer. GUI thread only."""
@@ -20,10 +21,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPicture
+from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
 from workstation.core.records import AlertRecord, Record
 from workstation.core.timefmt import fmt_local, fmt_utc
 from workstation.metrics.catalogue import CATALOGUE
+from workstation.ui.chart_axes import MetricAxis, spread
 from workstation.ui.theme import chart_colours
 
 BUCKETS_S = (60, 300, 900, 3600, 4 * 3600, 86_400)  # candle and liquidation-bar periods
@@ -31,6 +34,7 @@ MAX_BUCKETS = 300  # the shortest period that gives at most this many candles ov
 LIQ_MARKER_MIN_USD = 1e6  # a minute with at least this much liquidated gets a marker on price
 FUNDING_APR_PER_8H_PCT = 3 * 365  # funding % per 8h -> % a year
 MAX_REGIONS = 500  # shaded rule intervals kept on the charts
+THRESHOLD_COLOUR = "#ec7063"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Line:
     metric: str
     colour: str
     right: bool = False  # on the pane's right axis (its own scale)
+    dots: bool = False  # a sparse series (daily DVOL, fresh minutes apart): a dot per sample
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,8 @@ class Pane:
 
     key: str
     title: str
+    noun: str  # what the pane charts: "no open interest in this session"
     lines: tuple[Line, ...]
-    left_scale: tuple[float, str] = (1.0, "")  # the left axis in other units: (factor, prefix)
     # the right axis as the left one in another metric's units: (that metric, factor)
     right_copy: tuple[str, float] | None = None
     shown: bool = True  # by default; the Charts menu shows and hides panes
@@ -60,35 +65,43 @@ PANES = (
     Pane(
         "price",
         "Price: candles, mark, liquidation markers (▼ long, ▲ short)",
+        "prices",
         (Line("mark_price", "#f4d03f"),),
     ),
     Pane(
         "oi",
         "Open interest",
+        "open interest",
         (Line("oi_usd", "#5dade2"), Line("oi_coin", "#48c9b0", right=True)),
-        left_scale=(1e-9, "bn"),
     ),
     Pane(
         "funding",
         "Funding (right: APR)",
+        "funding",
         (Line("funding_rate_8h_pct", "#af7ac5"),),
         right_copy=("funding_apr_pct", FUNDING_APR_PER_8H_PCT),
     ),
     Pane(
         "liquidations",
         "Liquidations per candle (long below, short above)",
+        "liquidations",
         (Line("liq_long_usd_1m", "#e74c3c"), Line("liq_short_usd_1m", "#2ecc71")),
-        left_scale=(1e-6, "M"),
     ),
     Pane(
         "skew",
-        "25d skew (right: ATM IV)",
-        (Line("skew_25d_30d_volpts", "#ec7063"), Line("atm_iv_30d_pct", "#f0b27a", right=True)),
+        "25d skew (right: ATM IV, DVOL)",
+        "options data",
+        (
+            Line("skew_25d_30d_volpts", "#ec7063"),
+            Line("atm_iv_30d_pct", "#f0b27a", right=True),
+            Line("dvol_pct", "#5dade2", right=True, dots=True),
+        ),
     ),
-    Pane("basis", "Basis", (Line("basis_apr_pct", "#58d68d"),), shown=False),
+    Pane("basis", "Basis", "basis", (Line("basis_apr_pct", "#58d68d"),), shown=False),
     Pane(
         "positioning",
         "Long/short ratio (right: spot/perp volume)",
+        "positioning data",
         (
             Line("long_short_ratio", "#85c1e9"),
             Line("spot_perp_volume_ratio", "#f8c471", right=True),
@@ -97,6 +110,7 @@ PANES = (
     ),
 )
 SERIES_METRICS = tuple(line.metric for pane in PANES for line in pane.lines)
+DOTTED = frozenset(line.metric for pane in PANES for line in pane.lines if line.dots)
 
 
 def bucket_for(span_s: float) -> int:
@@ -144,12 +158,15 @@ class CandleItem(pg.GraphicsObject):
         self._picture = QPicture()
         self._bounds = QRectF()
         self._last: tuple[int, float, float, float, float] | None = None
+        self._rows = np.empty((0, 5))
+        self._bucket_s = 60
 
     def set_candles(self, rows: np.ndarray, bucket_s: int) -> None:
         key = None if len(rows) == 0 else (bucket_s, len(rows), *rows[-1, 1:].tolist())
         if key == self._last:
             return
         self._last = key
+        self._rows, self._bucket_s = rows, bucket_s
         picture = QPicture()
         p = QPainter(picture)
         width = bucket_s * 0.7
@@ -177,6 +194,21 @@ class CandleItem(pg.GraphicsObject):
     def paint(self, painter: QPainter, *args: Any) -> None:
         self._picture.play(painter)
 
+    def dataBounds(
+        self, ax: int, frac: float = 1.0, orthoRange: tuple[float, float] | None = None
+    ) -> tuple[float | None, float | None]:
+        """The candles' time span (``ax`` 0), or their price range (1) over the candles inside
+        ``orthoRange`` (the view's time span when it fits the visible data)."""
+        rows = self._rows
+        if ax == 1 and orthoRange is not None:
+            ends = rows[:, 0] + self._bucket_s
+            rows = rows[(ends >= orthoRange[0]) & (rows[:, 0] <= orthoRange[1])]
+        if len(rows) == 0:
+            return None, None
+        if ax == 0:
+            return float(rows[0, 0]), float(rows[-1, 0] + self._bucket_s)
+        return float(rows[:, 3].min()), float(rows[:, 2].max())
+
     def boundingRect(self) -> QRectF:
         return self._bounds
 
@@ -198,33 +230,13 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self.local_time = False
         self.paint_ms = 0.0
         self._markers_key: tuple = ()
+        self.live = False
+        self._empty: dict[str, QGraphicsSimpleTextItem] = {}
+        self._has_data: dict[str, tuple[bool, bool]] = {}  # (left, right) axes' series
+        self._labels: dict[str, list[tuple[pg.InfiniteLine, pg.TextItem]]] = {}
         first: pg.PlotItem | None = None
         for pane in PANES:
-            plot = pg.PlotItem(title=pane.title, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
-            for side in ("left", "bottom"):  # an opaque grid paints in 60% of an alpha one's time
-                plot.getAxis(side).setGrid(255)
-                plot.getAxis(side).setTickPen(pg.mkPen("#2e2e2e"))
-            for side in ("left", "right", "bottom"):
-                # major ticks only: a minor-tick grid costs ~4x the paint time of the whole pane
-                plot.getAxis(side).setStyle(maxTickLevel=0)
-            for side in ("left", "right"):
-                axis = plot.getAxis(side)
-                axis.setWidth(70)
-                axis.enableAutoSIPrefix(False)
-            plot.showAxis("right")
-            factor, prefix = pane.left_scale
-            plot.getAxis("left").setScale(factor)
-            plot.getAxis("left").setLabel(
-                f"{prefix} {CATALOGUE[pane.lines[0].metric].unit}".strip()
-            )
-            if pane.right_copy is not None:
-                copy = CATALOGUE[pane.right_copy[0]]
-                plot.getAxis("right").setScale(pane.right_copy[1])
-                plot.getAxis("right").setLabel(f"{copy.short} {copy.unit}")
-            elif not any(line.right for line in pane.lines):
-                plot.getAxis("right").setScale(factor)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
+            plot = self._make_plot(pane)
             self.plots[pane.key] = plot
             if first is None:
                 first = plot
@@ -234,6 +246,9 @@ class ChartStack(pg.GraphicsLayoutWidget):
         for pane in PANES:
             self._fill_pane(pane, self.plots[pane.key])
         self._lay_out()
+        for key in self.plots:  # no data yet
+            self._show_data(key, (False, False))
+        self.plots["price"].vb.sigXRangeChanged.connect(lambda *_: self._rebucket())
         self.candles = CandleItem()
         self.plots["price"].addItem(self.candles)
         self.liq_markers = pg.ScatterPlotItem(pxMode=True)
@@ -248,13 +263,111 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self.readout = ""
         self._mouse = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._moved)
 
+    def _make_plot(self, pane: Pane) -> pg.PlotItem:
+        """A pane's plot: its axes print the catalogue's numbers in its metrics' units."""
+        right = next((line.metric for line in pane.lines if line.right), None)
+        right_metric = pane.right_copy[0] if pane.right_copy else right or pane.lines[0].metric
+        plot = pg.PlotItem(
+            title=pane.title,
+            axisItems={
+                "bottom": pg.DateAxisItem(utcOffset=0),
+                "left": MetricAxis("left", pane.lines[0].metric),
+                "right": MetricAxis("right", right_metric),
+            },
+        )
+        for side in ("left", "bottom"):  # an opaque grid paints in 60% of an alpha one's time
+            plot.getAxis(side).setGrid(255)
+            plot.getAxis(side).setTickPen(pg.mkPen("#2e2e2e"))
+        for side in ("left", "right", "bottom"):
+            # major ticks only: a minor-tick grid costs ~4x the paint time of the whole pane
+            plot.getAxis(side).setStyle(maxTickLevel=0)
+        for side in ("left", "right"):
+            plot.getAxis(side).setWidth(70)
+        plot.showAxis("right")
+        plot.getAxis("left").setLabel(CATALOGUE[pane.lines[0].metric].unit)
+        if pane.right_copy is not None:
+            copy = CATALOGUE[pane.right_copy[0]]
+            plot.getAxis("right").setScale(pane.right_copy[1])
+            plot.getAxis("right").setLabel(f"{copy.short} {copy.unit}")
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.vb.setAutoVisible(y=True)  # a zoomed view fits the data it shows
+        if len(pane.lines) > 1:
+            plot.addLegend(
+                offset=(4, 2), colCount=len(pane.lines), labelTextSize="8pt", brush=(0, 0, 0, 150)
+            )
+        empty = QGraphicsSimpleTextItem(plot.vb)
+        empty.setBrush(pg.mkBrush("#b0b0b0"))
+        plot.vb.sigResized.connect(lambda vb, e=empty: self._centre(e, vb))
+        self._empty[pane.key] = empty
+        self._has_data[pane.key] = (True, True)
+        plot.vb.sigRangeChanged.connect(lambda _vb, *_, key=pane.key: self._place_labels(key))
+        plot.vb.sigResized.connect(lambda _vb, key=pane.key: self._place_labels(key))
+        return plot
+
+    @staticmethod
+    def _centre(item: QGraphicsSimpleTextItem, vb: pg.ViewBox) -> None:
+        r = item.boundingRect()
+        item.setPos((vb.width() - r.width()) / 2, (vb.height() - r.height()) / 2)
+
+    def set_live(self, live: bool) -> None:
+        """Live: an empty pane is waiting for data; a replay's has none in its session."""
+        self.live = live
+        for key, item in self._empty.items():
+            item.setText(self.empty_text(key))
+            self._centre(item, self.plots[key].vb)
+
+    def empty_text(self, key: str) -> str:
+        """What an empty pane says."""
+        noun = next(pane.noun for pane in PANES if pane.key == key)
+        return "waiting for data" if self.live else f"no {noun} in this session"
+
+    def is_empty(self, key: str) -> bool:
+        return not any(self._has_data[key])
+
+    def _show_data(self, key: str, has_data: tuple[bool, bool]) -> None:
+        """An axis whose series have no data prints no numbers (nor, on the left, thresholds);
+        a pane with none at all says so and names no series."""
+        if self._has_data[key] == has_data:
+            return
+        self._has_data[key] = has_data
+        plot, empty = self.plots[key], self._empty[key]
+        empty.setText(self.empty_text(key))
+        empty.setVisible(not any(has_data))
+        self._centre(empty, plot.vb)
+        if plot.legend is not None:
+            plot.legend.setVisible(any(has_data))
+        for side, shown in zip(("left", "right"), has_data, strict=True):
+            plot.getAxis(side).setStyle(showValues=shown)
+        self._place_labels(key)
+        self._date_axes()
+
+    def _pane_data(self, pane: Pane) -> tuple[bool, bool]:
+        """Whether the series of the left and of the right axis have any value (a right axis
+        without series of its own shows the left one's in other units)."""
+        left = [line for line in pane.lines if not line.right]
+        right = [line for line in pane.lines if line.right] or left
+        return tuple(
+            any(np.isfinite(self._columns[line.metric][1]).any() for line in lines)
+            for lines in (left, right)
+        )
+
+    def _date_axes(self) -> None:
+        """Dates under the lowest shown pane only (the others keep their vertical grid), and
+        none while no pane has data (no 1970 axis)."""
+        last = [key for key in self.plots if self.shown[key]][-1:]
+        any_data = any(any(has) for has in self._has_data.values())
+        for key, plot in self.plots.items():
+            bottom = plot.getAxis("bottom")
+            bottom.setStyle(showValues=key in last and any_data)
+            bottom.setHeight(None if key in last else 4)
+
     def _lay_out(self) -> None:
         """Stack the shown panes in order; price gets twice the height of the others."""
         for plot in self.plots.values():
             if plot in self.ci.items:
                 self.ci.removeItem(plot)
         row = 0
-        last = [key for key in self.plots if self.shown[key]][-1:]
         for key, plot in self.plots.items():
             plot.setVisible(self.shown[key])
             if key in self._right_boxes:  # a right axis' box lives in the scene, not the layout
@@ -263,10 +376,12 @@ class ChartStack(pg.GraphicsLayoutWidget):
                 self.ci.addItem(plot, row=row, col=0)
                 self.ci.layout.setRowStretchFactor(row, 2 if key == "price" else 1)
                 row += 1
-            # dates under the lowest pane only; the others keep their vertical grid
-            bottom = plot.getAxis("bottom")
-            bottom.setStyle(showValues=key in last)
-            bottom.setHeight(None if key in last else 4)
+        self._date_axes()
+
+    def fit_y(self) -> None:
+        """Every y axis, left and right, to the data in view (it then follows it)."""
+        for box in (*(plot.vb for plot in self.plots.values()), *self._right_boxes.values()):
+            box.enableAutoRange(axis=pg.ViewBox.YAxis)
 
     def show_pane(self, key: str, shown: bool) -> None:
         self.shown[key] = shown
@@ -276,31 +391,53 @@ class ChartStack(pg.GraphicsLayoutWidget):
         if pane.key == "liquidations":
             self.long_bars = pg.BarGraphItem(x=[], height=[], width=1, brush="#e74c3c")
             self.short_bars = pg.BarGraphItem(x=[], height=[], width=1, brush="#2ecc71")
-            plot.addItem(self.long_bars)
-            plot.addItem(self.short_bars)
+            for bars, line in zip((self.long_bars, self.short_bars), pane.lines, strict=True):
+                plot.addItem(bars)
+                self._legend(plot, bars, line)
             return
         right = [line for line in pane.lines if line.right]
         if right:
             box = pg.ViewBox()
+            box.setAutoVisible(y=True)
             self.scene().addItem(box)
             plot.getAxis("right").linkToView(box)
-            m = CATALOGUE[right[0].metric]
-            plot.getAxis("right").setLabel(f"{m.short} {m.unit}")
+            shorts = ", ".join(CATALOGUE[line.metric].short for line in right)
+            plot.getAxis("right").setLabel(f"{shorts} {CATALOGUE[right[0].metric].unit}")
             box.setXLink(plot)
             plot.vb.sigResized.connect(
                 lambda _vb, b=box, p=plot: b.setGeometry(p.vb.sceneBoundingRect())
             )
             self._right_boxes[pane.key] = box
         for line in pane.lines:
-            pen = pg.mkPen(line.colour, width=1)
+            pen = None if line.dots else pg.mkPen(line.colour, width=1)
+            dots = (
+                {"symbol": "o", "symbolSize": 3, "symbolPen": None, "symbolBrush": line.colour}
+                if line.dots
+                else {}
+            )
             if line.right:
-                curve = pg.PlotDataItem(pen=pen)
+                curve = pg.PlotDataItem(pen=pen, **dots)
                 curve.setClipToView(True)
                 curve.setDownsampling(auto=True, method="peak")
                 self._right_boxes[pane.key].addItem(curve)
             else:
-                curve = plot.plot(pen=pen)
+                curve = plot.plot(pen=pen, **dots)
             self.curves[line.metric] = curve
+            if len(pane.lines) > 1:
+                self._legend(plot, curve, line)
+
+    @staticmethod
+    def _legend(plot: pg.PlotItem, item: pg.GraphicsObject, line: Line) -> None:
+        """Name a series in its pane's legend, in its colour: the catalogue's label."""
+        plot.legend.addItem(item, CATALOGUE[line.metric].label)
+        plot.legend.items[-1][1].setText(CATALOGUE[line.metric].label, color=line.colour)
+
+    def legend(self, key: str) -> list[tuple[str, str]]:
+        """(name, colour) of the series a pane's legend names."""
+        legend = self.plots[key].legend
+        if legend is None:
+            return []
+        return [(label.text, label.opts["color"]) for _, label in legend.items]
 
     # --- data ----------------------------------------------------------------------------------
     def refill(self, series: Any) -> None:
@@ -308,22 +445,46 @@ class ChartStack(pg.GraphicsLayoutWidget):
         for metric in SERIES_METRICS:
             self._columns[metric] = series.column(metric)
         for metric, curve in self.curves.items():
-            # NaN (stale or missing) breaks the line: a feed's gap shows as a gap
-            curve.setData(*self._columns[metric], connect="finite")
-        x, price = self._columns["mark_price"]
-        self.bucket_s = bucket_for(float(x[-1] - x[0]) if len(x) else 0.0)
-        self.candles.set_candles(candles(x, price, self.bucket_s), self.bucket_s)
-        self._liquidations()
+            x, y = self._columns[metric]
+            if metric in DOTTED:  # only the fresh samples, a dot each
+                curve.setData(x[np.isfinite(y)], y[np.isfinite(y)])
+            else:  # NaN (stale or missing) breaks the line: a feed's gap shows as a gap
+                curve.setData(x, y, connect="finite")
+        for pane in PANES:
+            self._show_data(pane.key, self._pane_data(pane))
+        x, _ = self._columns["mark_price"]
+        self._rebucket(force=True)
         new_last = float(x[-1]) if len(x) else None
         self._follow(new_last)
         for item, _rule, is_open in self._regions:
             if is_open and new_last is not None:
                 item.setRegion((item.getRegion()[0], new_last))
 
+    def _rebucket(self, force: bool = False) -> None:
+        """Candles and liquidation bars at the period of the span in view: the whole data's
+        while the view follows it, else the visible part's (a zoom gets finer candles)."""
+        x, price = self._columns.get("mark_price", (np.empty(0), np.empty(0)))
+        if len(x) == 0:
+            return
+        vb = self.plots["price"].vb
+        if vb.autoRangeEnabled()[0]:
+            span = float(x[-1] - x[0])
+        else:
+            lo, hi = vb.viewRange()[0]
+            span = max(0.0, min(hi, float(x[-1])) - max(lo, float(x[0])))
+        bucket = bucket_for(span)
+        if bucket == self.bucket_s and not force:
+            return
+        self.bucket_s = bucket
+        self.candles.set_candles(candles(x, price, bucket), bucket)
+        self._liquidations()
+
     def _liquidations(self) -> None:
         x, long_usd = self._columns["liq_long_usd_1m"]
         _, short_usd = self._columns["liq_short_usd_1m"]
         b = self.bucket_s
+        if self.is_empty("liquidations"):  # no liquidation feed: unknown, not rows of zero bars
+            x = long_usd = short_usd = np.empty(0)
         hx, hl = bucket_sums(x, long_usd, b)
         _, hs = bucket_sums(x, short_usd, b)
         self.long_bars.setOpts(x=hx + b / 2, height=-hl, y0=0, width=b * 0.8)
@@ -379,8 +540,12 @@ class ChartStack(pg.GraphicsLayoutWidget):
     def set_theme(self, dark: bool) -> None:
         background, text, grid = chart_colours(dark)
         self.setBackground(background)
+        for item in self._empty.values():
+            item.setBrush(pg.mkBrush(text))
         for plot in self.plots.values():
             plot.titleLabel.setText(plot.titleLabel.text, color=text)
+            if plot.legend is not None:
+                plot.legend.setBrush((*pg.mkColor(background).getRgb()[:3], 150))
             for side in ("left", "right", "bottom"):
                 axis = plot.getAxis(side)
                 axis.setTextPen(pg.mkPen(text))
@@ -388,11 +553,15 @@ class ChartStack(pg.GraphicsLayoutWidget):
 
     # --- rules ---------------------------------------------------------------------------------
     def set_thresholds(self, rules: Iterable[Any]) -> None:
-        """A dashed line at the ``enter`` level of every single-metric rule on a charted metric."""
+        """A dashed line at the ``enter`` level of every single-metric rule on a charted metric,
+        labelled at the pane's right edge (see :meth:`_place_labels`)."""
         for line in self._thresholds:
             if line.getViewBox() is not None:
                 line.getViewBox().removeItem(line)
-        self._thresholds = []
+        for labels in self._labels.values():
+            for _line, label in labels:
+                label.getViewBox().removeItem(label)
+        self._thresholds, self._labels = [], {}
         for rule in rules:
             if len(rule.conditions) != 1:
                 continue
@@ -400,16 +569,48 @@ class ChartStack(pg.GraphicsLayoutWidget):
             pane = self._pane_of((cond.source,), left_only=True)
             if pane is None or cond.names != (cond.source,):
                 continue
-            line = pg.InfiniteLine(
-                pos=cond.enter,
-                angle=0,
-                pen=pg.mkPen("#ec7063", style=Qt.PenStyle.DashLine),
-                label=f"{rule.id} {cond.op} {cond.enter:g}",
-                labelOpts={"position": 0.97, "color": "#ec7063", "anchors": [(1, 1), (1, 1)]},
-            )
+            pen = pg.mkPen(THRESHOLD_COLOUR, style=Qt.PenStyle.DashLine)
+            line = pg.InfiniteLine(pos=cond.enter, angle=0, pen=pen)
             line.rule_id = rule.id
+            line.text = f"{rule.id} {cond.op} {CATALOGUE[cond.source].text(cond.enter)}"
+            label = pg.TextItem(line.text, color=THRESHOLD_COLOUR, anchor=(1, 0.5))
+            font = label.textItem.font()
+            font.setPointSize(8)
+            label.setFont(font)
+            label.textItem.document().setDocumentMargin(1)  # 14 px high: three in a small pane
             self.plots[pane].addItem(line, ignoreBounds=True)
+            self.plots[pane].addItem(label, ignoreBounds=True)
             self._thresholds.append(line)
+            self._labels.setdefault(pane, []).append((line, label))
+        for pane in self._labels:
+            self._place_labels(pane)
+
+    def _place_labels(self, key: str) -> None:
+        """Each threshold label just above its line at the right edge, moved as little as it
+        takes for none to overlap another or leave the pane; a level out of view is labelled at
+        the edge it lies beyond (↑ or ↓)."""
+        labels = self._labels.get(key, [])
+        vb = self.plots[key].vb
+        height = vb.height()
+        if not labels or height <= 0:
+            return
+        if not self._has_data[key][0]:  # no data on the left axis: no level to compare with
+            for line, label in labels:
+                line.setVisible(False)
+                label.setVisible(False)
+            return
+        (_, x1), (y0, y1) = vb.viewRange()
+        size = max(label.boundingRect().height() for _, label in labels)
+        per_px = (y1 - y0) / height
+        wanted = [(y1 - line.value()) / per_px - size / 2 for line, _ in labels]
+        for (line, label), centre in zip(labels, spread(wanted, height, size), strict=True):
+            line.setVisible(True)
+            label.setVisible(centre is not None)
+            if centre is None:
+                continue
+            beyond = "↑ " if line.value() > y1 else "↓ " if line.value() < y0 else ""
+            label.setText(beyond + line.text)
+            label.setPos(x1, y1 - centre * per_px)
 
     def thresholds(self, pane: str) -> list[tuple[str, float]]:
         """(rule, level) of the threshold lines drawn in a pane."""

@@ -159,7 +159,7 @@ class EngineController(ABC):
         app = QApplication.instance()
         if app is not None:
             apply_theme(app, dark)
-        self.window.charts.set_theme(dark)
+        self.window.set_theme(dark)
         self.window.charts.set_local_time(local_time)
 
     @staticmethod

@@ -67,6 +67,7 @@ class LiveController(EngineController):
         self.window.badge.setStyleSheet(
             "font-weight:bold;padding:4px;background:#1e8449;color:white;"
         )
+        self.window.charts.set_live(True)  # an empty pane is waiting for data
         self.feeds = LiveFeeds(cfg)
         runner = LiveRunner(
             self.feeds,

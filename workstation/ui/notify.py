@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from workstation.core.records import AlertRecord, Record
 
@@ -31,14 +32,37 @@ BANNER_STYLE = {
 _RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
+class ElidedLabel(QLabel):
+    """One line that ends in "…" where it does not fit (the whole text in its tooltip): never
+    wrapped, never clipped, never wider than it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), shown
+        )
+
+
 class Banner(QWidget):
     """A strip in the window: the alert, how many more, Dismiss. Shown without focus."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
+        self.text = ElidedLabel()
         dismiss = QPushButton("Dismiss")
         dismiss.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         dismiss.clicked.connect(self.dismiss)

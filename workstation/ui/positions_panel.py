@@ -29,6 +29,7 @@ from workstation.risk.stress import ShockResult, stress_summary
 from workstation.ui.position_dialog import PositionDialog
 from workstation.ui.positions_model import PositionsModel
 from workstation.ui.sizing_dialog import SizingDialog
+from workstation.ui.theme import chart_colours
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class PositionsPanel(QWidget):
         )
         self.stress_text = QLabel()
         self.stress_text.setWordWrap(True)
+        self._stress_axes(False)  # until there is a book to stress
         self.stress_box = QWidget()  # the window docks it beside the table
         sl = QVBoxLayout(self.stress_box)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +111,17 @@ class PositionsPanel(QWidget):
         self.reload()
 
     # --- data ----------------------------------------------------------------------------------
+
+    def set_theme(self, dark: bool) -> None:
+        """The stress chart's background, title and axes in the theme's colours."""
+        background, text, grid = chart_colours(dark)
+        self.stress_plot.setBackground(background)
+        item = self.stress_plot.getPlotItem()
+        item.titleLabel.setText(item.titleLabel.text, color=text)
+        for side in ("left", "bottom"):
+            item.getAxis(side).setTextPen(pg.mkPen(text))
+            item.getAxis(side).setPen(pg.mkPen(grid))
+
     def reload(self) -> None:
         """The book changed here: show the book file's positions until the engine's risk of
         them arrives (a row says so meanwhile)."""
@@ -137,17 +150,14 @@ class PositionsPanel(QWidget):
 
     def _stress(self, risk: BookRisk | None) -> None:
         if risk is None or not risk.rows:
-            self.stress_curve.setData([], [])
-            self.stress_liq.setData([], [])
-            self.stress_text.setText("No open positions.")
+            self._no_stress("No open positions.")
             return
         if risk.stress_error is not None or not risk.stress:
-            self.stress_curve.setData([], [])
-            self.stress_liq.setData([], [])
-            self.stress_text.setText(
+            self._no_stress(
                 f"Stress cannot run: {risk.stress_error or 'no position has a bracket table'}"
             )
             return
+        self._stress_axes(True)
         results = list(risk.stress)
         x = np.array([r.shock_pct for r in results])
         y = np.array([r.equity_usd for r in results])
@@ -158,6 +168,17 @@ class PositionsPanel(QWidget):
         note = f"   (no mark for {', '.join(no_mark)}: shocked from entry)" if no_mark else ""
         left = f"   (left out: {'; '.join(risk.stress_excluded)})" if risk.stress_excluded else ""
         self.stress_text.setText(stress_summary(results) + note + left)
+
+    def _no_stress(self, why: str) -> None:
+        """An empty stress chart: why, and no axis numbers (not pyqtgraph's 0 to 1)."""
+        self.stress_curve.setData([], [])
+        self.stress_liq.setData([], [])
+        self.stress_text.setText(why)
+        self._stress_axes(False)
+
+    def _stress_axes(self, shown: bool) -> None:
+        for side in ("left", "bottom"):
+            self.stress_plot.getAxis(side).setStyle(showValues=shown)
 
     # --- actions -------------------------------------------------------------------------------
     def _selected(self) -> int:

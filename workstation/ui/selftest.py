@@ -33,15 +33,15 @@ def seconds_since_process_start() -> float | None:
 def run_self_test(session: str, out: str | None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
     from workstation import __version__
     from workstation.risk.positions import PositionBook
     from workstation.rules.config import load_rules
+    from workstation.ui.qapp import application
     from workstation.ui.replay_window import ReplayController
 
     tmp = Path(tempfile.mkdtemp(prefix="workstation-self-test-"))
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application(sys.argv[:1])
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     c = ReplayController(
         session, PositionBook(tmp / "book.db"), load_rules(include_user_dir=False), settings

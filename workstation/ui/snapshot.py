@@ -7,15 +7,14 @@ import argparse
 
 
 def run_screenshot(args: argparse.Namespace) -> int:
-    from PySide6.QtWidgets import QApplication
-
     from workstation.risk.positions import PositionBook
     from workstation.rules.config import RulesError, load_rules
     from workstation.sessions.importers.common import epoch_ms
     from workstation.sessions.store import SessionError
+    from workstation.ui.qapp import application
     from workstation.ui.replay_window import ReplayController
 
-    app = QApplication.instance() or QApplication([])
+    app = application()
     try:
         rules = load_rules([args.rules] if args.rules else [])
         controller = ReplayController(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSettings, Qt
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QFontDatabase, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -74,11 +74,13 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         layout.addWidget(self.badge)
         layout.addWidget(self.verdict)
-        # The banner shares the ladder's row: showing it narrows the ladder, never moves the charts.
-        row = QHBoxLayout()
-        row.addWidget(self.ladder, stretch=3)
-        row.addWidget(self.banner, stretch=2)
-        layout.addLayout(row)
+        layout.addWidget(self.ladder)
+        # The banner has a row of its own, kept while it is hidden: showing it never narrows the
+        # ladder nor moves the charts.
+        policy = self.banner.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.banner.setSizePolicy(policy)
+        layout.addWidget(self.banner)
         self.tray = None
         if QSystemTrayIcon.isSystemTrayAvailable():  # not offscreen, not on every desktop
             self.tray = QSystemTrayIcon(
@@ -95,7 +97,8 @@ class MainWindow(QMainWindow):
         self.curves = self.charts.curves
         self.plots = list(self.charts.plots.values())
         self.readout = QLabel("Move the mouse over the charts to read every pane at that minute.")
-        self.readout.setStyleSheet("font-family:monospace;")
+        # a font, not a style sheet: a style sheet would keep the old palette on a theme change
+        self.readout.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.readout.setWordWrap(True)
         self.charts.readout_changed.connect(self.readout.setText)
         layout.addWidget(self.readout)
@@ -110,7 +113,7 @@ class MainWindow(QMainWindow):
         ):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             label.setFixedHeight(max(label.sizeHint().height(), lines * fm.lineSpacing() + 4))
-        self.banner.setFixedHeight(self.ladder.height())
+        self.banner.setFixedHeight(self.banner.sizeHint().height())
         layout.addWidget(self.charts, stretch=1)
         self.setCentralWidget(central)
         self.signals = SignalsModel()
@@ -143,6 +146,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks([signals_dock, alerts_dock], [300, 500], Qt.Orientation.Vertical)
         self.resizeDocks([positions_dock, stress_dock], [800, 400], Qt.Orientation.Horizontal)
         self.resizeDocks([positions_dock], [260], Qt.Orientation.Vertical)
+        file_menu = self.menuBar().addMenu("&File")
+        self.quit_action = file_menu.addAction("&Quit")
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # not StandardKey: empty on some
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.triggered.connect(self.close)
         charts_menu = self.menuBar().addMenu("&Charts")
         self.pane_actions = {}
         for pane in PANES:
@@ -220,12 +228,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{n} alerts written to {path}", 5000)
 
     def go_to_alert(self, view_row: int) -> None:
-        """Centre every chart on the alert in this view row, six hours either side."""
+        """Centre every chart on the alert in this view row, six hours either side, its y axes
+        fitted to the data there (the candles follow the span: see ChartStack)."""
         source = self.alerts_view_model.mapToSource(self.alerts_view_model.index(view_row, 0))
         t_s = self.alerts.row(source.row())["ts_ms"] / 1000
         self.plots[0].setXRange(t_s - 6 * 3600, t_s + 6 * 3600, padding=0)
-        for plot in self.plots:
-            plot.enableAutoRange(axis="y")
+        self.charts.fit_y()
+
+    def set_theme(self, dark: bool) -> None:
+        """The charts' and the stress chart's colours for the theme (the widgets follow the
+        application's palette)."""
+        self.charts.set_theme(dark)
+        self.positions.set_theme(dark)
 
     def save_layout(self, settings: QSettings) -> None:
         """Keep the window's size, position and dock/toolbar layout for the next start."""
