@@ -46,6 +46,20 @@ def price_at(ms: int) -> float:
     return round(70_000.0 * (1 + 0.02 * math.sin(2 * math.pi * ms / 120_000)), 2)
 
 
+def venue_urls(http_url: str, ws_url: str) -> dict[str, str]:
+    """Every venue's REST and websocket base on one local HTTP and one websocket server."""
+    return {
+        "binance": http_url,
+        "binance_spot": http_url,
+        "bybit": http_url,
+        "okx": http_url,
+        "deribit": http_url,
+        "binance_ws": ws_url,
+        "bybit_ws": ws_url + "/v5/public/linear",
+        "deribit_ws": ws_url + "/ws/api/v2",
+    }
+
+
 class FakeExchange:
     def __init__(self) -> None:
         self.faults: dict[str, str | None] = {}
@@ -374,16 +388,7 @@ class FakeExchange:
         return f"ws://127.0.0.1:{self.ws_port}"
 
     def urls(self) -> dict[str, str]:
-        return {
-            "binance": self.http_url,
-            "binance_spot": self.http_url,
-            "bybit": self.http_url,
-            "okx": self.http_url,
-            "deribit": self.http_url,
-            "binance_ws": self.ws_url,
-            "bybit_ws": self.ws_url + "/v5/public/linear",
-            "deribit_ws": self.ws_url + "/ws/api/v2",
-        }
+        return venue_urls(self.http_url, self.ws_url)
 
     def __enter__(self) -> FakeExchange:
         self._http_thread.start()

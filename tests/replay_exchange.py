@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import websockets
+from fake_exchange import venue_urls
 
 Script = list[tuple[float, str]]
 
@@ -123,16 +124,7 @@ class ReplayExchange:
         self.ws_url = f"ws://127.0.0.1:{self._ws_server.sockets[0].getsockname()[1]}"
 
     def urls(self) -> dict[str, str]:
-        return {
-            "binance": self.http_url,
-            "binance_spot": self.http_url,
-            "bybit": self.http_url,
-            "okx": self.http_url,
-            "deribit": self.http_url,
-            "binance_ws": self.ws_url,
-            "bybit_ws": self.ws_url + "/v5/public/linear",
-            "deribit_ws": self.ws_url + "/ws/api/v2",
-        }
+        return venue_urls(self.http_url, self.ws_url)
 
     def __enter__(self) -> ReplayExchange:
         self._http_thread.start()

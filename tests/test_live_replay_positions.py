@@ -67,14 +67,20 @@ def test_a_replay_shows_the_position_risk_the_live_window_showed(
     host.submit(lambda r: r.start_recording(out)).result(10)
     feeds.start()
     samples: list[tuple[int, list[tuple]]] = []
+    deadline = time.monotonic() + 60.0  # the first mark, however slow the machine
+    while time.monotonic() < deadline:
+        snap = host.snapshot
+        if snap.positions is not None and snap.positions.rows[0].mark_usd is not None:
+            break
+        time.sleep(0.05)
     script = [
-        (2.0, lambda r: r.position_command(_cmd("open", 2, SHORT))),
-        (4.0, lambda r: r.position_command(_cmd("edit", 1, {**LONG, "qty": 0.6}))),
-        (6.0, lambda r: r.position_command(_cmd("close", 2, {}, 70_000.0))),
+        (1.5, lambda r: r.position_command(_cmd("open", 2, SHORT))),
+        (3.5, lambda r: r.position_command(_cmd("edit", 1, {**LONG, "qty": 0.6}))),
+        (5.5, lambda r: r.position_command(_cmd("close", 2, {}, 70_000.0))),
     ]
     try:
         t0 = time.monotonic()
-        while (t := time.monotonic() - t0) < 8.5:
+        while (t := time.monotonic() - t0) < 7.5:  # commands timed from the first mark
             while script and script[0][0] <= t:
                 host.submit(script.pop(0)[1]).result(10)
             snap = host.snapshot
