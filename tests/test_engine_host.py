@@ -120,3 +120,31 @@ def test_the_engine_thread_guard_can_fail(selloff_session: Path) -> None:
     host.stop()
     reader.close()
     assert running_engine_threads() == []
+
+
+def test_stopping_ends_a_long_seek_where_it_got_to(selloff_session: Path, monkeypatch) -> None:
+    """Closing the window during a seek through a long session does not wait for its end: the
+    seek stops at its next chunk and the thread ends."""
+    import time
+
+    from workstation.engine.engine import Engine
+
+    process = Engine.process
+
+    def slow(self, ev) -> None:  # a machine much slower than this one
+        time.sleep(0.00005)
+        process(self, ev)
+
+    monkeypatch.setattr(Engine, "process", slow)
+    host, reader = _host(selloff_session)
+    host.start()
+    end = host.snapshot.end_ms
+    seek = host.submit(lambda r: r.seek(end, 0))
+    time.sleep(0.2)
+    host.stop(timeout=120)
+    try:
+        assert not host.alive
+        assert seek.done() and seek.exception() is None
+        assert host.runner.driver.position_ms < end  # it stopped early, where it had got to
+    finally:
+        reader.close()

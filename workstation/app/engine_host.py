@@ -97,6 +97,8 @@ class _Runner(ABC):
         self.verdict: ChecklistRecord | None = None
         self.health: dict[str, HealthRecord] = {}
         self.out: deque[Published] = deque(maxlen=KEEP_RECORDS)
+        # true once the host is stopping: long commands (a seek) end early, where they got to
+        self.should_stop: Callable[[], bool] = lambda: False
         self._risk: BookRisk | None = None
         self._risk_key: tuple | None = None
         self._risk_at = -1.0
@@ -308,7 +310,7 @@ class ReplayRunner(_Runner):
         """Jump to ``ts_ms``; backwards rebuilds the engine (a new generation) and replays to it.
         Records a seek replays do not notify."""
         self.collect(notify=True)
-        self.driver.seek(ts_ms, wall_ms)
+        self.driver.seek(ts_ms, wall_ms, self.should_stop)
         self.collect(notify=False)
 
     def next_alert(self, wall_ms: int) -> bool:
@@ -316,7 +318,7 @@ class ReplayRunner(_Runner):
         was = self.alerts_fired
         d = self.driver
         d.pause()
-        while not d.finished and self.alerts_fired == was:
+        while not d.finished and self.alerts_fired == was and not self.should_stop():
             d.run_until(d.position_ms + 60_000, 20_000)
             self.collect(notify=False)
         return self.alerts_fired > was
@@ -333,7 +335,7 @@ class ReplayRunner(_Runner):
         was, so the alert log reads as if these rules had been in force from the start (the
         metric windows at the current moment are the same as before: replay is deterministic)."""
         self.rules = rules
-        self.driver.rebuild(wall_ms)
+        self.driver.rebuild(wall_ms, self.should_stop)
         self.collect(notify=False)
 
 
@@ -468,6 +470,7 @@ class EngineHost:
         self.error: BaseException | None = None
         self.snapshot: Snapshot = runner.snapshot()
         self.publishes = 0
+        runner.should_stop = lambda: self._stopping
         self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
 
     # --- any thread -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from workstation.core.clock import ReplayClock
 from workstation.core.events import Event
 from workstation.engine.engine import Engine
 
+SEEK_CHUNK = 20_000  # events a seek processes between two looks at its stop test
 SPEEDS: dict[str, float | None] = {"1": 1.0, "10": 10.0, "60": 60.0, "600": 600.0, "max": None}
 
 
@@ -120,16 +121,19 @@ class ReplayDriver:
         ahead = max(0, self._pending.ts_recv_ms - self._anchor_session_ms)
         return self._anchor_wall_ms + int(ahead / self.speed)
 
-    def rebuild(self, wall_ms: int = 0) -> None:
+    def rebuild(self, wall_ms: int = 0, stop: Callable[[], bool] | None = None) -> None:
         """A fresh engine from the factory (new rules, say), replayed back to where this one was."""
         ts_ms = self.position_ms
         self._build()
-        self.seek(ts_ms, wall_ms)
+        self.seek(ts_ms, wall_ms, stop)
 
-    def seek(self, ts_ms: int, wall_ms: int = 0) -> None:
-        """Jump to session time ``ts_ms`` (clamped); going backwards rebuilds the engine."""
+    def seek(self, ts_ms: int, wall_ms: int = 0, stop: Callable[[], bool] | None = None) -> None:
+        """Jump to session time ``ts_ms`` (clamped); going backwards rebuilds the engine. The
+        replay runs in chunks of SEEK_CHUNK events; ``stop()`` true between two ends it early
+        (the owner is shutting down), where it got to."""
         ts_ms = max(self.start_ms, min(self.end_ms, ts_ms))
         if ts_ms < self.position_ms:
             self._build()
-        self._run_to(ts_ms, None)
+        while self._run_to(ts_ms, SEEK_CHUNK) == SEEK_CHUNK and not (stop and stop()):
+            pass
         self._anchor_wall_ms, self._anchor_session_ms = wall_ms, self.position_ms
