@@ -46,6 +46,30 @@ def price_at(ms: int) -> float:
     return round(70_000.0 * (1 + 0.02 * math.sin(2 * math.pi * ms / 120_000)), 2)
 
 
+def stop_local_servers(loop, ws_server, ws_thread, http, conns=()) -> None:
+    """Close a local websocket server (cutting ``conns`` first) and its loop's thread, then the
+    HTTP server: every handler cancelled and run to its end, so none is left pending."""
+
+    async def close() -> None:
+        for ws in list(conns):
+            ws.transport.abort()
+        ws_server.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ws_server.wait_closed(), 3)
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 3)
+
+    asyncio.run_coroutine_threadsafe(close(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    ws_thread.join(5)
+    loop.close()
+    http.shutdown()
+    http.server_close()
+
+
 def venue_urls(http_url: str, ws_url: str) -> dict[str, str]:
     """Every venue's REST and websocket base on one local HTTP and one websocket server."""
     return {
@@ -397,20 +421,4 @@ class FakeExchange:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        async def close() -> None:
-            self._ws_server.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ws_server.wait_closed(), 3)
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            # let the cancellations run, so no handler is left pending when the loop closes
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 3)
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._ws_thread.join(5)
-        self._loop.close()
-        self.http.shutdown()
-        self.http.server_close()
+        stop_local_servers(self._loop, self._ws_server, self._ws_thread, self.http)

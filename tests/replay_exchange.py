@@ -14,7 +14,6 @@ Nothing here reaches a real exchange.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import threading
@@ -24,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import websockets
-from fake_exchange import venue_urls
+from fake_exchange import stop_local_servers, venue_urls
 
 Script = list[tuple[float, str]]
 
@@ -134,24 +133,7 @@ class ReplayExchange:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        async def close() -> None:
-            for ws in list(self._conns):
-                ws.transport.abort()
-            self._ws_server.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ws_server.wait_closed(), 3)
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 3)
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._ws_thread.join(5)
-        self._loop.close()
-        self.http.shutdown()
-        self.http.server_close()
+        stop_local_servers(self._loop, self._ws_server, self._ws_thread, self.http, self._conns)
         # run the finalizers of the closed sockets here, quietly (see conftest's ``fake``)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
