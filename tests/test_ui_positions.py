@@ -59,9 +59,19 @@ def _text(model: PositionsModel, row: int, header: str) -> str:
     return model.data(model.index(row, model.HEADERS.index(header)), DISPLAY)
 
 
+class FixedClock:
+    """The wall clock, stood still at ``now_ms``."""
+
+    def __init__(self, now_ms: int) -> None:
+        self.now_ms = lambda: now_ms
+
+
+WALL_MS = 1_795_000_000_000  # 2026-11-18 UTC: "now", months after the demo session's February
+
+
 @pytest.fixture
 def panel(qtbot, tmp_path: Path) -> PositionsPanel:
-    p = _wired(PositionsPanel(_book(tmp_path, LONG_10X)))
+    p = _wired(PositionsPanel(_book(tmp_path, LONG_10X), FixedClock(WALL_MS)))
     qtbot.addWidget(p)
     yield p
     p.book.close()
@@ -137,13 +147,17 @@ def test_position_dialog_refuses_bad_input_and_names_the_field(qtbot, tmp_path: 
     dialog.widgets["qty"].setText("1,5x")
     dialog.accept()
     assert dialog.isVisible() and dialog.result() == 0
-    assert "Quantity (coin) (qty) must be a number" in dialog.error.text()
+    assert dialog.error.text() == "Quantity (coin) must be a number, not '1,5x'"
     assert "c0392b" in dialog.widgets["qty"].styleSheet()
     assert panel.book.open_positions() == []
+    dialog.widgets["entry_usd"].textEdited.emit("66801")  # another field: the error stays
+    assert dialog.error.text().startswith("Quantity (coin)")
+    dialog.widgets["qty"].textEdited.emit("1.")  # the trader fixes the field: the error goes
+    assert dialog.error.text() == "" and dialog.widgets["qty"].styleSheet() == ""
     dialog.widgets["qty"].setText("1.5")
     dialog.widgets["leverage"].setText("-3")
     dialog.accept()
-    assert "leverage" in dialog.error.text() and "greater than 0" in dialog.error.text()
+    assert dialog.error.text() == "Leverage (x) must be greater than 0 (got -3)"
     assert dialog.widgets["qty"].styleSheet() == ""  # the fixed field is no longer marked
     dialog.widgets["leverage"].setText("2.5")
     dialog.widgets["thesis"].setText("dip buy")
@@ -170,7 +184,8 @@ def test_edit_and_close_at_mark(qtbot, panel: PositionsPanel) -> None:
     assert panel.edit_position(-1) is None and "select a position" in panel.message.text()
     panel.close_at_mark(0)
     closed = panel.book.get(1)
-    assert closed.closed_ms == 0 and closed.close_price_usd == 57000
+    # closed now (the wall clock), not at the market's moment (ts 0 here)
+    assert closed.closed_ms == WALL_MS and closed.close_price_usd == 57000
     assert panel.model.rowCount() == 0
     assert panel.stress_text.text() == "No open positions."
     assert not panel.stress_plot.getAxis("left").style["showValues"]  # no 0-to-1 defaults
@@ -198,7 +213,8 @@ def test_sizing_dialog_follows_the_journey(qtbot, tmp_path: Path) -> None:
     assert "REFUSED" in text and "6x is above the ladder's 2.5x allowed now" in text
     assert "the largest size that passes at 2.5x" in text
     dialog.set_inputs(leverage="", stop_usd="67000")
-    assert dialog.result is None and "stop_usd" in dialog.outcome.text()
+    assert dialog.result is None and "Stop (USD)</b>" in dialog.outcome.text()
+    assert "stop_usd" not in dialog.outcome.text()  # the label, never the internal name
     assert "c0392b" in dialog.inputs["stop_usd"].styleSheet()
     dialog.set_inputs(stop_usd="64900")
     dialog.save.click()
@@ -255,3 +271,117 @@ def test_the_window_feeds_positions_from_the_replay(qtbot, tmp_path: Path) -> No
     assert c.window.verdict.text().startswith("WAIT")
     assert _text(m, 0, "Exit") in ("HEDGE", "DE-RISK")
     c.close()
+
+
+def test_every_form_field_shows_its_whole_hint(qtbot) -> None:
+    """No placeholder is cut: each line edit is at least as wide as its hint's text."""
+    from workstation.ui.sizing_dialog import SizingDialog
+
+    dialog = PositionDialog(None, {})
+    sizing = SizingDialog(None, "BTCUSDT", 2.5, 61.0, 66800.0)
+    qtbot.addWidget(dialog)
+    qtbot.addWidget(sizing)
+    dialog.show()
+    sizing.show()
+    edits = [w for w in dialog.widgets.values() if hasattr(w, "placeholderText")]
+    edits += list(sizing.inputs.values())
+    for w in edits:
+        hint = w.placeholderText()
+        assert w.width() >= w.fontMetrics().horizontalAdvance(hint) + 12, w.objectName()
+
+
+def test_sizing_names_fields_by_label_and_says_why_a_refused_trade_cannot_be_saved(qtbot) -> None:
+    from workstation.ui.sizing_dialog import SizingDialog
+
+    dialog = SizingDialog(None, "BTCUSDT", 2.5, 61.0, 66800.0)
+    qtbot.addWidget(dialog)
+    assert "Equity (USD)</b> is required" in dialog.outcome.text()
+    assert "equity_usd" not in dialog.outcome.text()
+    assert not dialog.save.isEnabled() and "Fill in" in dialog.save_why.text()
+    # 50x against a 2.5x ladder: refused, and the button says why it is off
+    dialog.set_inputs(equity_usd=250000, risk_pct=1, stop_usd=64900, leverage=50)
+    assert dialog.result is not None and not dialog.result.accepted
+    assert not dialog.save.isEnabled()
+    assert dialog.save_why.text() == "A refused trade is not saved: change it until ACCEPTED."
+    assert dialog.save.toolTip() == dialog.save_why.text()
+    dialog.set_inputs(leverage="")
+    assert dialog.result.accepted and dialog.save.isEnabled() and dialog.save_why.text() == ""
+
+
+def test_a_position_added_while_a_replay_plays_is_opened_now(qtbot, tmp_path: Path) -> None:
+    """The book is the trader's real book: a position added while the February 2026 demo plays
+    is dated by the wall clock, not by the replay's moment (the engine still gets it at the
+    replay's moment, which is its own business)."""
+    from workstation.ui.replay_window import ReplayController
+
+    book = PositionBook(tmp_path / "book.db")
+    c = ReplayController(str(DEMO), book)
+    qtbot.addWidget(c.window)
+    panel = c.window.positions
+    panel.clock = FixedClock(WALL_MS)
+    c.seek(1770012000000)  # 2026-02-02 06:00 UTC
+    c.sync()
+    dialog = panel.add_position()
+    dialog.widgets["qty"].setText("0.5")
+    dialog.widgets["leverage"].setText("3")
+    dialog.accept()
+    c.sync()
+    (pos,) = book.open_positions()
+    assert pos.opened_ms == WALL_MS
+    assert panel.model.rowCount() == 1 and panel.model.position(0).id == pos.id
+    # `workstation positions add` in a terminal while the window is open: the window's own
+    # timer finds it within a second or so, and the engine computes its risk
+    cli = PositionBook(book.path)
+    cli.add(validate(dict(LONG_10X, side="short", qty=2)), WALL_MS)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=20_000)
+    c.sync()
+    assert [r.position.side for r in c.snapshot.positions.rows] == ["long", "short"]
+    cli.close()
+    c.close()
+
+
+def test_the_panel_picks_up_changes_the_command_line_made_to_the_book(
+    qtbot, panel: PositionsPanel
+) -> None:
+    """Another process (the command line) adds, edits and closes positions in the same book
+    file: the watch sends the engine each change and the table shows it, with no click."""
+    sent: list[PositionCommand] = []
+    engine = panel.send
+    panel.send = lambda cmd: (sent.append(cmd), engine(cmd))
+    _engine(panel, Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
+    assert panel.check_book() == 0 and sent == []  # nothing changed elsewhere yet
+    cli = PositionBook(panel.book.path)  # a second connection, as `workstation positions` opens
+    cli.add(validate(dict(LONG_10X, side="short", qty=2, entry_usd=58000, leverage=4)), 5)
+    cli.edit(1, {"qty": 3})
+    assert panel.check_book() == 2
+    assert [(c.action, c.position_id) for c in sent] == [("edit", 1), ("open", 2)]
+    assert dict(sent[0].fields)["qty"] == 3
+    m = panel.model
+    assert m.rowCount() == 2 and _text(m, 0, "Qty") == "3" and _text(m, 1, "Side") == "short"
+    # PnL by hand: long 3 x (57,000 - 60,000) = -9,000; short 2 x (58,000 - 57,000) = +2,000
+    assert _text(m, 0, "PnL (USD)") == "-9,000.00" and _text(m, 1, "PnL (USD)") == "+2,000.00"
+    sent.clear()
+    cli.close_position(2, 56500, 9)
+    assert panel.check_book() == 1
+    assert [(c.action, c.position_id, c.price_usd) for c in sent] == [("close", 2, 56500)]
+    assert m.rowCount() == 1
+    # the panel's own change is not read back as one made elsewhere
+    panel.close_at_mark(0)
+    sent.clear()
+    assert panel.check_book() == 0 and sent == []
+    cli.close()
+
+
+def test_double_click_edits_in_place_where_a_cell_can_and_opens_the_form_elsewhere(
+    qtbot, panel: PositionsPanel
+) -> None:
+    _engine(panel, Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
+    m = panel.model
+    qty = m.index(0, m.HEADERS.index("Qty"))
+    exit_cell = m.index(0, m.HEADERS.index("Exit"))
+    panel.view.doubleClicked.emit(qty)
+    assert [d for d in panel.findChildren(PositionDialog) if d.isVisible()] == []
+    panel.view.doubleClicked.emit(exit_cell)
+    (form,) = [d for d in panel.findChildren(PositionDialog) if d.isVisible()]
+    assert form.widgets["leverage"].text() == "10"
+    form.reject()

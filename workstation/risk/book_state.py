@@ -162,3 +162,34 @@ def apply_to_book(book: PositionBook, cmd: PositionCommand) -> Position:
     if cmd.action == "close":
         return book.close_position(cmd.position_id, cmd.price_usd, cmd.ts_event_ms)
     raise _refused(cmd)
+
+
+def commands_to_match(
+    engine_open: Mapping[int, Position], book: PositionBook, ts_ms: int
+) -> list[PositionCommand]:
+    """The commands that bring an engine whose open positions are ``engine_open`` (by id) to the
+    book file's: an ``open`` per new position, an ``edit`` (every field) per changed one, a
+    ``close`` per position the book no longer holds open (at the book's close price; at its
+    entry when the book no longer has it at all). All given at ``ts_ms``; ordered by id."""
+    book_open = {p.id: p for p in book.open_positions()}
+    cmds = []
+    for pid in sorted(book_open.keys() | engine_open.keys()):
+        now, before = book_open.get(pid), engine_open.get(pid)
+        if now is not None and (before is None or position_fields(now) != position_fields(before)):
+            action = "open" if before is None else "edit"
+            fields = tuple(position_fields(now).items())
+            cmds.append(
+                PositionCommand(ts_ms, ts_ms, 0, now.venue, now.symbol, action, pid, fields, None)
+            )
+        elif now is None and before is not None:
+            try:
+                price = book.get(pid).close_price_usd
+            except PositionError:
+                price = None
+            price = before.entry_usd if price is None else price
+            cmds.append(
+                PositionCommand(
+                    ts_ms, ts_ms, 0, before.venue, before.symbol, "close", pid, (), price
+                )
+            )
+    return cmds

@@ -218,6 +218,12 @@ class PositionBook:
             raise PositionError("id", f"position #{pid} already exists") from None
         return replace(pos, id=pid, opened_ms=opened_ms)
 
+    def data_version(self) -> int:
+        """A number that changes when another connection (another process: the command line)
+        has committed a change to the book file since the last call; this connection's own
+        writes leave it as it is (SQLite's ``PRAGMA data_version``)."""
+        return int(self._con.execute("PRAGMA data_version").fetchone()[0])
+
     def next_id(self) -> int:
         """The id :meth:`add` gives the next position (one past the highest in the book)."""
         return int(

@@ -29,6 +29,7 @@ from workstation.ui.window import MainWindow
 
 TICK_MS = 50  # 20 Hz
 CHART_EVERY = 4  # every 4th tick (5 Hz) refills the charts instead of the panels
+BOOK_EVERY = 20  # ticks between looks at the book file for changes made elsewhere (1 s)
 SWITCH_INTERVAL_S = 0.001  # the interpreter lock changes hands at most this late (default 5 ms)
 KEEP_RECORDS = 20_000  # the newest engine records kept for lookups (memory stays bounded)
 
@@ -173,6 +174,8 @@ class EngineController(ABC):
         assert self.host is not None
         self.host.hold()  # released when the repaint this tick causes is done
         self._ticks += 1
+        if self._ticks % BOOK_EVERY == 0:
+            self.window.positions.check_book()  # the command line may have changed the book
         if self._ticks % CHART_EVERY == 0:
             snap = self.snapshot
             if snap.series is not None:

@@ -62,9 +62,13 @@ class PositionDialog(QDialog):
             else:
                 w = QLineEdit()
                 w.setPlaceholderText(hint)
+                # wide enough for its whole hint (padding for the frame and the cursor)
+                w.setMinimumWidth(w.fontMetrics().horizontalAdvance(hint) + 24)
+                w.textEdited.connect(lambda _text, field=name: self._fixing(field))
             w.setObjectName(name)
             self.widgets[name] = w
             form.addRow(label, w)
+        self.error_field: str | None = None  # the field the error line is about
         self.error = QLabel()
         self.error.setStyleSheet("color:#c0392b;font-weight:bold;")
         self.error.setWordWrap(True)
@@ -93,18 +97,29 @@ class PositionDialog(QDialog):
             for name, w in self.widgets.items()
         }
 
-    def accept(self) -> None:
+    def _fixing(self, field: str) -> None:
+        """The trader is changing the field the error is about: the old error goes (OK checks
+        the new value again)."""
+        if field == self.error_field:
+            self._clear_error()
+
+    def _clear_error(self) -> None:
         for w in self.widgets.values():
             w.setStyleSheet("")
+        self.error.clear()
+        self.error_field = None
+
+    def accept(self) -> None:
+        self._clear_error()
         try:
             self.result_position = validate(self.values())
         except PositionError as exc:
             label = next((lab for name, lab, _ in FIELDS if name == exc.field), exc.field)
-            self.error.setText(f"{label} ({exc.field}) {exc.problem}")
+            self.error.setText(f"{label} {exc.problem}")
+            self.error_field = exc.field
             w = self.widgets.get(exc.field)
             if w is not None:
                 w.setStyleSheet(ERROR_STYLE)
                 w.setFocus()
             return
-        self.error.clear()
         super().accept()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.core.clock import Clock, LiveClock
 from workstation.core.events import PositionCommand
-from workstation.risk.book_state import BookRisk, RiskRow, apply_to_book
+from workstation.risk.book_state import BookRisk, RiskRow, apply_to_book, commands_to_match
 from workstation.risk.positions import Position, PositionBook, PositionError, position_fields
 from workstation.risk.stress import ShockResult, stress_summary
 from workstation.ui.position_dialog import PositionDialog
@@ -54,9 +56,13 @@ def _more_liquidated(results: list[ShockResult], i: int) -> bool:
 
 
 class PositionsPanel(QWidget):
-    def __init__(self, book: PositionBook) -> None:
+    """``clock``: the wall clock a change to the book is dated by (a position opened while a
+    replay plays is opened now, not at the replay's moment)."""
+
+    def __init__(self, book: PositionBook, clock: Clock | None = None) -> None:
         super().__init__()
         self.book = book
+        self.clock = clock or LiveClock()
         self.market: Market | None = None
         self.model = PositionsModel(book)
         self.model.error.connect(self._show_error)
@@ -67,7 +73,9 @@ class PositionsPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.doubleClicked.connect(lambda index: self.edit_position(index.row()))
+        # a double-click edits a quantity, entry or leverage cell in place; any other cell opens
+        # the form of every field
+        self.view.doubleClicked.connect(self._double_clicked)
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -108,6 +116,12 @@ class PositionsPanel(QWidget):
         self.book_risk: BookRisk | None = None
         # where a change to the book goes: the engine (the controller sets it)
         self.send: Callable[[PositionCommand], object] = lambda _cmd: None
+        # the book's open positions as the engine was last given them (it loads the book file
+        # at the session's start), and the file's version then: a change made elsewhere (the
+        # command line) is found by check_book (the controller calls it every second) and sent
+        # to the engine
+        self._engine_book = {p.id: p for p in book.open_positions()}
+        self._book_version = book.data_version()
         self.reload()
 
     # --- data ----------------------------------------------------------------------------------
@@ -131,6 +145,26 @@ class PositionsPanel(QWidget):
             self.model.set_rows(
                 [RiskRow(p, None, None, "recomputing") for p in self.book.open_positions()]
             )
+
+    def check_book(self) -> int:
+        """Send the engine what changed in the book file since it was last given it (another
+        process wrote it); returns how many positions changed."""
+        version = self.book.data_version()
+        if version == self._book_version:
+            return 0
+        self._book_version = version
+        cmds = commands_to_match(self._engine_book, self.book, self.clock.now_ms())
+        for cmd in cmds:
+            self.send(cmd)
+        self._synced()
+        if cmds:
+            self._show_info(f"the book file changed elsewhere: {len(cmds)} position(s) updated")
+        return len(cmds)
+
+    def _synced(self) -> None:
+        """The engine now has the book file's open positions."""
+        self._engine_book = {p.id: p for p in self.book.open_positions()}
+        self.reload()
 
     def set_market(self, market: Market) -> None:
         self.market = market
@@ -193,9 +227,6 @@ class PositionsPanel(QWidget):
         self.message.setStyleSheet("")
         self.message.setText(text)
 
-    def _now_ms(self) -> int:
-        return 0 if self.market is None else self.market.ts_ms
-
     def add_position(self, initial: dict | None = None) -> PositionDialog:
         dialog = PositionDialog(
             self, initial or {"symbol": self._symbol(), "entry_usd": self._mark()}
@@ -209,7 +240,7 @@ class PositionsPanel(QWidget):
     ) -> Position | None:
         """Save the change into the book file, then send it to the engine; a refused change
         is said in the panel (naming the field) and nothing is sent."""
-        now = self._now_ms()
+        now = self.clock.now_ms()
         cmd = PositionCommand(
             now, now, 0, pos.venue, pos.symbol, action, pid, tuple(fields.items()), price
         )
@@ -219,7 +250,7 @@ class PositionsPanel(QWidget):
             self._show_error(f"{pos.label}: {exc}")
             return None
         self.send(cmd)
-        self.reload()
+        self._synced()
         return stored
 
     def _added(self, dialog: PositionDialog) -> None:
@@ -231,9 +262,14 @@ class PositionsPanel(QWidget):
     def _edited_in_place(self, pid: int) -> None:
         """The table saved an edit into the book file: the engine gets the new fields."""
         pos = self.book.get(pid)
-        now = self._now_ms()
+        now = self.clock.now_ms()
         fields = tuple(position_fields(pos).items())
         self.send(PositionCommand(now, now, 0, pos.venue, pos.symbol, "edit", pid, fields, None))
+        self._synced()
+
+    def _double_clicked(self, index) -> None:
+        if not self.model.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            self.edit_position(index.row())
 
     def edit_position(self, row: int) -> PositionDialog | None:
         if row < 0:

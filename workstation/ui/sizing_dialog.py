@@ -32,6 +32,7 @@ _NUMBERS = (
     ("leverage", "Leverage (x)", "default: the ladder's maximum now"),
     ("horizon_h", "Horizon (hours)", "24"),
 )
+_LABELS = {name: label for name, label, _hint in _NUMBERS}
 _CHECK_NAMES = {
     "ladder": "leverage within the ladder",
     "bracket": "leverage within the venue's bracket",
@@ -62,6 +63,8 @@ class SizingDialog(QDialog):
         self.outcome.setMinimumWidth(520)
         self.save = QPushButton("Save to the book…")
         self.save.setEnabled(False)
+        self.save_why = QLabel()  # why the button is off, beside it
+        self.save_why.setStyleSheet("color:#7f8c8d;")
         form = QFormLayout()
         self.side = QComboBox()
         self.side.addItems(["long", "short"])
@@ -73,6 +76,7 @@ class SizingDialog(QDialog):
         for name, label, hint in _NUMBERS:
             edit = QLineEdit()
             edit.setPlaceholderText(hint)
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(hint) + 24)
             edit.setObjectName(name)
             self.inputs[name] = edit
             form.addRow(label, edit)
@@ -89,7 +93,7 @@ class SizingDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self.save_why, stretch=1)
         buttons.addWidget(self.save)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -142,15 +146,26 @@ class SizingDialog(QDialog):
             if exc.field in self.inputs and not missing:
                 self.inputs[exc.field].setStyleSheet("border:2px solid #c0392b;")
             colour = "#7f8c8d" if missing else "#c0392b"
+            label = _LABELS.get(exc.field, exc.field)
             self.outcome.setText(
-                f"<span style='color:{colour}'><b>{exc.field}</b> {exc.problem}</span>"
+                f"<span style='color:{colour}'><b>{label}</b> {exc.problem}</span>"
             )
         except BracketError as exc:
             self.result = None
             self.outcome.setText(f"<span style='color:#c0392b'>{exc}</span>")
         else:
             self.outcome.setText(describe(self.result, self.symbol))
-        self.save.setEnabled(self.result is not None and self.result.accepted)
+        accepted = self.result is not None and self.result.accepted
+        why = (
+            ""
+            if accepted
+            else "Fill in the fields above to size the trade."
+            if self.result is None
+            else "A refused trade is not saved: change it until ACCEPTED."
+        )
+        self.save.setEnabled(accepted)
+        self.save.setToolTip(why)
+        self.save_why.setText(why)
 
     def position_fields(self) -> dict[str, Any]:
         """The accepted size as the position dialog's fields (journal pre-filled)."""
