@@ -70,10 +70,25 @@ def test_alerts_model(qtmodeltester) -> None:
     )  # fmt: skip
     qtmodeltester.check(m)
     assert m.rowCount() == 2 and m.index(0, 2).data() == "skew_panic"  # newest first
-    assert m.unacknowledged() == 2 and m.index(1, 4).data() == ""
+    both = {("skew_fear", "all", "BTCUSDT"), ("skew_panic", "all", "BTCUSDT")}
+    assert m.unacknowledged(both) == 2 and m.index(1, 4).data() == ""
     m.acknowledge([1])
-    assert m.unacknowledged() == 1 and m.index(1, 4).data() == "✓"
+    assert m.unacknowledged(both) == 1 and m.index(1, 4).data() == "✓"
     qtmodeltester.check(m)
+    # skew_panic clears, then fires again (twice in the log, once active now); skew_fear clears:
+    # what counts is the rule instances active now, not the activations in the log
+    m.add(
+        [
+            AlertRecord(1769951000000, "skew_panic", "all", "BTCUSDT", "cleared", "critical"),
+            AlertRecord(1769952000000, "skew_panic", "all", "BTCUSDT", "active", "critical"),
+            AlertRecord(1769953000000, "skew_fear", "all", "BTCUSDT", "cleared", "warning"),
+        ]
+    )
+    now_active = {("skew_panic", "all", "BTCUSDT")}
+    assert sum(1 for r in range(m.rowCount()) if m.row(r)["state"] == "active") == 3
+    assert m.unacknowledged(now_active) == 1
+    m.acknowledge([1])  # the newest skew_panic activation (row 0 is skew_fear's clearing)
+    assert m.row(1)["state"] == "active" and m.unacknowledged(now_active) == 0
 
 
 def test_alert_log_keeps_the_newest_max_rows(qtmodeltester) -> None:

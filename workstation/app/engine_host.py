@@ -165,6 +165,7 @@ class _Runner(ABC):
             if ladder is None
             else LadderView(ladder.max_leverage, tuple(ladder.reasons)),
             active_inputs=self.pipe.rules.active_inputs(self.symbol),
+            active_alerts=self.pipe.rules.active_alerts(),
             rv_annual_pct=rv if rv is not None and rv == rv else None,
             alerts_fired=self.alerts_fired,
             health=MappingProxyType(dict(self.health)),

@@ -63,6 +63,7 @@ class Snapshot:
     verdict: ChecklistRecord | None = None  # the latest checklist record of the symbol
     ladder: LadderView | None = None
     active_inputs: frozenset[str] = frozenset()
+    active_alerts: frozenset[tuple[str, str, str]] = frozenset()  # (rule id, venue, symbol)
     rv_annual_pct: float | None = None  # the ladder's realized-vol metric, None when stale
     alerts_fired: int = 0  # active alerts since the engine was built
     health: Mapping[str, HealthRecord] = field(default_factory=lambda: EMPTY)  # per venue

@@ -23,6 +23,11 @@ class RulesRunner:
         self.ladders: dict[str, LadderResult] = {}
         self._ladder_kinds: dict[str, tuple[float, tuple[str, ...]]] = {}
 
+    def active_alerts(self) -> frozenset[tuple[str, str, str]]:
+        """(rule id, venue, symbol) of every rule instance active now (its alert may have been
+        held back by the cooldown)."""
+        return frozenset(key for key, st in self.alerts.states.items() if st.state == "active")
+
     def active_inputs(self, symbol: str) -> frozenset[str]:
         """The metrics of ``symbol`` that an active rule reads or the ladder is cutting on now."""
         names = {

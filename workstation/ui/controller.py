@@ -22,6 +22,7 @@ from workstation.risk.book_state import commands_for_book
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig, load_rules
 from workstation.ui.about import show_about
+from workstation.ui.diagnostics import DiagnosticsDialog
 from workstation.ui.positions_panel import Market
 from workstation.ui.settings_dialog import SettingsDialog, load_preferences
 from workstation.ui.theme import apply_theme
@@ -68,9 +69,10 @@ class EngineController(ABC):
         prefs = load_preferences(self.settings, self.window.notifier)
         self.apply_display(bool(prefs["dark"]), bool(prefs["local_time"]))
         self.window.menuBar().addAction("&Settings…", self.open_settings)
-        self.window.menuBar().addMenu("&Help").addAction(
-            "&About workstation", lambda: show_about(self.window)
-        )
+        self.diagnostics = DiagnosticsDialog(self.window)
+        help_menu = self.window.menuBar().addMenu("&Help")
+        help_menu.addAction("&Diagnostics…", self.diagnostics.show)
+        help_menu.addAction("&About workstation", lambda: show_about(self.window))
 
     # --- the engine host -----------------------------------------------------------------------
     def _start(self, host: EngineHost) -> None:
@@ -231,21 +233,28 @@ class EngineController(ABC):
             self._show(snap)
         self.frame_ms = (time.perf_counter() - started) * 1000
         busy = [label for label, _ in self._pending]
+        unacked = self.window.alerts.unacknowledged(snap.active_alerts)
         self.window.status.setText(
             "  |  ".join(
                 (
                     *self._status(snap),
                     *((f"{', '.join(busy)}…",) if busy else ()),
-                    f"{self.window.alerts.unacknowledged()} active alerts unacknowledged",
-                    f"panel refresh {self.frame_ms:.1f} ms"
-                    + (
-                        f", charts frame {self.window.charts.paint_ms:.1f} ms"
-                        if self.window.charts.paint_ms
-                        else ""
-                    ),
+                    f"{unacked} active alert{'' if unacked == 1 else 's'} unacknowledged",
                 )
             )
         )
+        if self.diagnostics.isVisible():
+            self.diagnostics.show_figures(self._diagnostics(snap))
+
+    def _diagnostics(self, snap: Snapshot) -> dict[str, str]:
+        """Help > Diagnostics' figures (a live window adds the engine's lag and backlog)."""
+        paint = self.window.charts.paint_ms
+        return {
+            "Panel refresh": f"{self.frame_ms:.1f} ms",
+            "Charts frame": "—" if not paint else f"{paint:.1f} ms",
+            "Events processed": f"{snap.events_processed:,}",
+            "Engine generation": str(snap.generation),
+        }
 
     def _show(self, snap: Snapshot) -> None:
         verdict = snap.verdict

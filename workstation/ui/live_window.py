@@ -134,8 +134,11 @@ class LiveController(EngineController):
         for venue in self.cfg.venues:
             state, text = venue_state(venue, snap.health.get(venue))
             venues.append(f"<span style='color:{COLOURS[state]}'>● {text}</span>")
+        return ("LIVE", "  ".join(venues))
+
+    def _diagnostics(self, snap: Snapshot) -> dict[str, str]:
         lag = "—" if snap.lag_ms is None else f"{snap.lag_ms:,} ms"
-        return ("LIVE", "  ".join(venues), f"engine lag {lag}, backlog {snap.backlog:,}")
+        return {**super()._diagnostics(snap), "Engine lag": lag, "Backlog": f"{snap.backlog:,}"}
 
     def close(self) -> None:
         self.timer.stop()

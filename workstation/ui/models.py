@@ -4,6 +4,7 @@ data) by whoever drives the engine, never the engine itself."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from typing import Any
 
 from PySide6.QtCore import (
@@ -159,8 +160,15 @@ class AlertsModel(RowsModel):
             self._rows[row]["acked"] = True
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
-    def unacknowledged(self) -> int:
-        return sum(1 for r in self._rows if not r["acked"] and r["state"] == "active")
+    def unacknowledged(self, active: Collection[tuple[str, str, str]]) -> int:
+        """How many of the rule instances ``active`` now ((rule, venue, symbol)) the trader has
+        not acknowledged: those whose latest activation in the log is unacknowledged. A past
+        activation that has since cleared is not counted."""
+        latest: dict[tuple[str, str, str], bool] = {}
+        for r in self._rows:  # newest first
+            if r["state"] == "active":
+                latest.setdefault((r["rule"], r["venue"], r["symbol"]), r["acked"])
+        return sum(1 for key in active if latest.get(key) is False)
 
     def write_csv(self, path: str, rows: list[int]) -> int:
         """Write these source rows (in this order) to ``path`` as UTF-8 CSV; returns the count.

@@ -200,7 +200,10 @@ class ReplayController(EngineController):
         self.position.setText(f"  {fmt_utc(snap.ts_ms)} UTC")
 
     def _status(self, snap: Snapshot) -> tuple[str, ...]:
-        return (f"replay {self.speed_box.currentText()}",)
+        speed = self.speed_box.currentText()
+        if snap.finished:
+            return (f"replay {speed}, at the session's end",)
+        return (f"replay {speed}" + ("" if self._playing() else ", paused"),)
 
     def close(self) -> None:
         super().close()
