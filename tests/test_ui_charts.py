@@ -86,7 +86,7 @@ def test_panes_are_those_of_the_catalogue(cascade) -> None:
     }
     assert labels["oi"] == ("USD", "OI coin")
     assert labels["funding"] == ("%/8h", "funding APR %/yr")
-    assert labels["skew"] == ("vol pts", "ATM IV, DVOL %")
+    assert labels["skew"] == ("vol pts", "ATM IV %")  # the demo has no DVOL: not named
     assert labels["liquidations"] == ("USD", "")
     charts = cascade.window.charts
     assert charts._pane_of(["rv_24h_pct", "oi_coin"]) == "oi"  # a charted line before a home
@@ -170,10 +170,15 @@ def test_panes_with_several_series_name_them_in_their_colours(cascade) -> None:
     from workstation.metrics.catalogue import CATALOGUE
 
     charts = cascade.window.charts
+    no_data = {"dvol_pct"}  # the demo session has no volatility index
     for pane in PANES:
-        expected = [(CATALOGUE[line.metric].label, line.colour) for line in pane.lines]
-        assert charts.legend(pane.key) == (expected if len(expected) > 1 else []), pane.key
-    assert ("DVOL", "#5dade2") in charts.legend("skew")
+        expected = [
+            (CATALOGUE[line.metric].label, line.colour)
+            for line in pane.lines
+            if line.metric not in no_data
+        ]
+        assert charts.legend(pane.key) == (expected if len(pane.lines) > 1 else []), pane.key
+    assert charts.legend("skew") == [("25d skew (30d)", "#ec7063"), ("ATM IV (30d)", "#f0b27a")]
 
 
 class _Series:
@@ -315,4 +320,6 @@ def test_an_imported_dvol_series_is_charted_in_the_skew_pane(qtbot, tmp_path) ->
     assert not [line for line, _ in charts._labels["skew"] if line.isVisible()]
     assert not [line for line, _ in charts._labels["funding"] if line.isVisible()]
     assert skew.legend.isVisible() and not charts.plots["oi"].legend.isVisible()
+    assert charts.legend("skew") == [("DVOL", "#5dade2")]  # only the series it has
+    assert skew.getAxis("right").labelText == "DVOL %"
     assert len(charts.long_bars.opts["height"]) == 0  # unknown, not a row of zero bars

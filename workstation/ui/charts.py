@@ -233,6 +233,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
         self.live = False
         self._empty: dict[str, QGraphicsSimpleTextItem] = {}
         self._has_data: dict[str, tuple[bool, bool]] = {}  # (left, right) axes' series
+        self._line_data: dict[str, tuple[bool, ...]] = {}  # per line of the pane: any data
+        self._items: dict[str, pg.GraphicsObject] = {}  # each series' plot item, by metric
         self._labels: dict[str, list[tuple[pg.InfiniteLine, pg.TextItem]]] = {}
         first: pg.PlotItem | None = None
         for pane in PANES:
@@ -246,8 +248,8 @@ class ChartStack(pg.GraphicsLayoutWidget):
         for pane in PANES:
             self._fill_pane(pane, self.plots[pane.key])
         self._lay_out()
-        for key in self.plots:  # no data yet
-            self._show_data(key, (False, False))
+        for pane in PANES:  # no data yet
+            self._show_data(pane.key, (False,) * len(pane.lines))
         self.plots["price"].vb.sigXRangeChanged.connect(lambda *_: self._rebucket())
         self.candles = CandleItem()
         self.plots["price"].addItem(self.candles)
@@ -325,32 +327,51 @@ class ChartStack(pg.GraphicsLayoutWidget):
     def is_empty(self, key: str) -> bool:
         return not any(self._has_data[key])
 
-    def _show_data(self, key: str, has_data: tuple[bool, bool]) -> None:
+    def _show_data(self, key: str, lines_with_data: tuple[bool, ...]) -> None:
         """An axis whose series have no data prints no numbers (nor, on the left, thresholds);
-        a pane with none at all says so and names no series."""
-        if self._has_data[key] == has_data:
+        the legend and the right axis' title name only the series with data; a pane with none
+        at all says so. ``lines_with_data``: per line of the pane, in order."""
+        pane = next(p for p in PANES if p.key == key)
+        if self._line_data.get(key) == lines_with_data:
             return
+        self._line_data[key] = lines_with_data
+        has_data = self._sides(pane, lines_with_data)
         self._has_data[key] = has_data
         plot, empty = self.plots[key], self._empty[key]
         empty.setText(self.empty_text(key))
         empty.setVisible(not any(has_data))
         self._centre(empty, plot.vb)
         if plot.legend is not None:
+            plot.legend.clear()
+            for line, shown in zip(pane.lines, lines_with_data, strict=True):
+                if shown:
+                    self._legend(plot, self._items[line.metric], line)
             plot.legend.setVisible(any(has_data))
+        right = [
+            line
+            for line, shown in zip(pane.lines, lines_with_data, strict=True)
+            if line.right and (shown or not any(lines_with_data))
+        ]
+        if right:
+            shorts = ", ".join(CATALOGUE[line.metric].short for line in right)
+            plot.getAxis("right").setLabel(f"{shorts} {CATALOGUE[right[0].metric].unit}")
         for side, shown in zip(("left", "right"), has_data, strict=True):
             plot.getAxis(side).setStyle(showValues=shown)
         self._place_labels(key)
         self._date_axes()
 
-    def _pane_data(self, pane: Pane) -> tuple[bool, bool]:
-        """Whether the series of the left and of the right axis have any value (a right axis
-        without series of its own shows the left one's in other units)."""
-        left = [line for line in pane.lines if not line.right]
-        right = [line for line in pane.lines if line.right] or left
-        return tuple(
-            any(np.isfinite(self._columns[line.metric][1]).any() for line in lines)
-            for lines in (left, right)
-        )
+    @staticmethod
+    def _sides(pane: Pane, lines_with_data: tuple[bool, ...]) -> tuple[bool, bool]:
+        """Whether the left and the right axis have data (a right axis without series of its own
+        shows the left one's in other units)."""
+        flags = list(zip(pane.lines, lines_with_data, strict=True))
+        left = any(has for line, has in flags if not line.right)
+        right = [has for line, has in flags if line.right]
+        return left, any(right) if right else left
+
+    def _pane_data(self, pane: Pane) -> tuple[bool, ...]:
+        """Per line of ``pane``: whether its series has any value."""
+        return tuple(bool(np.isfinite(self._columns[line.metric][1]).any()) for line in pane.lines)
 
     def _date_axes(self) -> None:
         """Dates under the lowest shown pane only (the others keep their vertical grid), and
@@ -393,7 +414,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
             self.short_bars = pg.BarGraphItem(x=[], height=[], width=1, brush="#2ecc71")
             for bars, line in zip((self.long_bars, self.short_bars), pane.lines, strict=True):
                 plot.addItem(bars)
-                self._legend(plot, bars, line)
+                self._items[line.metric] = bars
             return
         right = [line for line in pane.lines if line.right]
         if right:
@@ -401,8 +422,6 @@ class ChartStack(pg.GraphicsLayoutWidget):
             box.setAutoVisible(y=True)
             self.scene().addItem(box)
             plot.getAxis("right").linkToView(box)
-            shorts = ", ".join(CATALOGUE[line.metric].short for line in right)
-            plot.getAxis("right").setLabel(f"{shorts} {CATALOGUE[right[0].metric].unit}")
             box.setXLink(plot)
             plot.vb.sigResized.connect(
                 lambda _vb, b=box, p=plot: b.setGeometry(p.vb.sceneBoundingRect())
@@ -423,8 +442,7 @@ class ChartStack(pg.GraphicsLayoutWidget):
             else:
                 curve = plot.plot(pen=pen, **dots)
             self.curves[line.metric] = curve
-            if len(pane.lines) > 1:
-                self._legend(plot, curve, line)
+            self._items[line.metric] = curve
 
     @staticmethod
     def _legend(plot: pg.PlotItem, item: pg.GraphicsObject, line: Line) -> None:
