@@ -252,6 +252,16 @@ def test_stress_chart_marks_where_each_position_is_liquidated(qtbot, tmp_path: P
     # at -5%: long 6,000 - 3,000, short 12,000 + 3,000 = 18,000; at -10% the long is gone: 18,000
     assert at[-5.0] == pytest.approx(18000) and at[-10.0] == pytest.approx(12000 + 6000)
     assert at[0.0] == pytest.approx(18000)
+    # the money axis in k/M, never 1.8e+04 nor a bare 18000
+    left = panel.stress_plot.getAxis("left")
+    assert left.tickStrings([18000.0, 1_500_000.0, -250_000.0], 1.0, 1000.0) == [
+        "18.0k",
+        "1.50M",
+        "-250.0k",
+    ]
+    assert (
+        left.labelText == "USD" and panel.stress_plot.getAxis("bottom").labelText == "price shock %"
+    )
     book.close()
 
 

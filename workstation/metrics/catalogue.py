@@ -26,6 +26,16 @@ class Signal:
     action: str
 
 
+def compact_number(value: float) -> str:
+    """``value`` in the smallest unit under 1000 of it: 950, 167.2k, 1.00M (not 1000.0k), -2.50B."""
+    text = format(value, ".0f")
+    for scale, letter, spec in ((1e3, "k", ".1f"), (1e6, "M", ".2f"), (1e9, "B", ".2f")):
+        if abs(float(text.rstrip("kMB"))) < 1000:
+            break
+        text = format(value / scale, spec) + letter
+    return text
+
+
 @dataclass(frozen=True)
 class Metric:
     """One metric. ``spec`` formats the number (a format spec; ``compact`` instead scales it by
@@ -48,14 +58,7 @@ class Metric:
     def number(self, value: float) -> str:
         """``value`` as shown, without its unit: ``+1.20``, ``11.20B``; a value that rounds to
         zero has no sign."""
-        if self.compact:  # the smallest unit under 1000 of it: 950, 167.2k, 1.00M (not 1000.0k)
-            text = format(value, ".0f")
-            for scale, letter, spec in ((1e3, "k", ".1f"), (1e6, "M", ".2f"), (1e9, "B", ".2f")):
-                if abs(float(text.rstrip("kMB"))) < 1000:
-                    break
-                text = format(value / scale, spec) + letter
-        else:
-            text = format(value, self.spec)
+        text = compact_number(value) if self.compact else format(value, self.spec)
         if text[0] in "+-" and not text.strip("+-0.,"):
             text = text[1:]
         return text

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pyqtgraph as pg
 
-from workstation.metrics.catalogue import CATALOGUE
+from workstation.metrics.catalogue import CATALOGUE, compact_number
 
 
 class MetricAxis(pg.AxisItem):
@@ -32,6 +32,17 @@ class MetricAxis(pg.AxisItem):
         decimals = min(int(precision[1]), max(0, -math.floor(math.log10(step) + 1e-9)))
         spec = m.spec[: precision.start()] + f".{decimals}f"
         return [replace(m, spec=spec).number(v * scale) for v in values]
+
+
+class MoneyAxis(pg.AxisItem):
+    """An axis of USD amounts: 250.0k, 1.50M, -2.00M (the unit goes in the axis' title)."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [compact_number(v * scale) for v in values]
 
 
 def spread(wanted: Sequence[float], height: float, size: float) -> list[float | None]:

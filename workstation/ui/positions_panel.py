@@ -28,6 +28,7 @@ from workstation.core.events import PositionCommand
 from workstation.risk.book_state import BookRisk, RiskRow, apply_to_book, commands_to_match
 from workstation.risk.positions import Position, PositionBook, PositionError, position_fields
 from workstation.risk.stress import ShockResult, stress_summary
+from workstation.ui.chart_axes import MoneyAxis
 from workstation.ui.position_dialog import PositionDialog
 from workstation.ui.positions_model import PositionsModel
 from workstation.ui.sizing_dialog import SizingDialog
@@ -89,12 +90,16 @@ class PositionsPanel(QWidget):
             b.clicked.connect(slot)
             buttons.addWidget(b)
         buttons.addWidget(self.message, stretch=1)
-        self.stress_plot = pg.PlotWidget(title="Book equity (USD) against a price shock (%)")
+        self.stress_plot = pg.PlotWidget(
+            title="Book equity against a price shock",
+            axisItems={"left": MoneyAxis("left")},
+        )
         self.stress_plot.showGrid(x=True, y=True, alpha=0.2)
         for side in ("left", "bottom"):
             self.stress_plot.getAxis(side).setStyle(maxTickLevel=0)
-        self.stress_plot.getAxis("left").enableAutoSIPrefix(False)
         self.stress_plot.getAxis("left").setWidth(70)
+        self.stress_plot.setLabel("left", "USD")
+        self.stress_plot.setLabel("bottom", "price shock %")
         self.stress_plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#7f8c8d")))
         self.stress_curve = self.stress_plot.plot(pen=pg.mkPen("#5dade2", width=2))
         self.stress_liq = self.stress_plot.plot(
