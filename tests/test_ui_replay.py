@@ -27,6 +27,47 @@ def test_badge_says_simulated(controller) -> None:
     )
 
 
+def test_badge_of_an_imported_session_names_its_data_not_the_import_time(qtbot, tmp_path) -> None:
+    """January-2022 FTX 1-minute bars (../shared/datasets/nautilus-test-data), imported today:
+    the badge reads the data's venue, symbol, kind and dates (first bar 2021-12-31 23:01 UTC,
+    last 2022-02-01 05:31 UTC, per the file), never the day of the import."""
+    from workstation.cli.main import main
+    from workstation.risk.positions import PositionBook
+    from workstation.ui.replay_window import ReplayController
+
+    out = tmp_path / "jan22.session"
+    bars = "../shared/datasets/nautilus-test-data/btc-perp-20211231-20220201_1m.csv"
+    mapping = "ts=timestamp,open=open,high=high,low=low,close=close,volume_usd=volume"
+    args = ["import", "csv", bars, "--venue", "ftx", "--symbol", "BTC-PERP", "--map", mapping]
+    assert main([*args, "--out", str(out)]) == 0
+    c = ReplayController(str(out), PositionBook(tmp_path / "book.db"))
+    qtbot.addWidget(c.window)
+    assert c.window.badge.text() == (
+        "REPLAY - imported: FTX BTC-PERP 1-min bars, 2021-12-31 … 2022-02-01   |   BTC-PERP"
+    )
+    # another session opened in the same window gets its own badge
+    assert c.open_session(str(DEMO))
+    assert c.window.badge.text().startswith("REPLAY - simulated (feb-2026-selloff)")
+    c.close()
+
+
+def test_badge_of_a_live_recording_within_a_day(tmp_path) -> None:
+    from workstation.core.events import MarkPrice
+    from workstation.sessions.store import SessionReader, SessionWriter
+    from workstation.ui.window import session_badge
+
+    path = tmp_path / "live.session"
+    t0 = 1_796_047_200_000  # 2026-11-30 14:00:00 UTC
+    with SessionWriter(path, source="live", venues=["binance", "okx"], symbols=["BTCUSDT"]) as w:
+        w.append(MarkPrice(t0, t0, 1, "binance", "BTCUSDT", 91_000.0, None, None, None, None))
+        t1 = t0 + 7_500_000
+        w.append(MarkPrice(t1, t1, 2, "okx", "BTCUSDT", 91_500.0, None, None, None, None))
+    with SessionReader(path) as r:  # 14:00 + 2 h 5 min = 16:05
+        assert session_badge(r.meta, r.counts()) == (
+            "REPLAY - recorded live: Binance, OKX BTCUSDT marks, 2026-11-30 14:00 … 16:05 UTC"
+        )
+
+
 def test_play_at_max_fills_the_panels_and_pause_holds(controller, qtbot) -> None:
     controller.window.show()  # painted, so the status bar has a frame time
     controller.speed_box.setCurrentText("max")

@@ -107,6 +107,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from workstation.app.run import Pacing, run_session
     from workstation.cli.output import JsonlPrinter, TablePrinter
+    from workstation.sessions.info import recorded_summary
     from workstation.sessions.store import SessionReader
 
     rules = _rules(args)
@@ -114,14 +115,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     wall0 = time.perf_counter()
     with SessionReader(args.file) as reader:
         meta = reader.meta
-        label = f"REPLAY - {meta.source}"
         if meta.source == "simulated":
             extra = meta.extra
-            label += (
-                f" (scenario {extra.get('scenario')}, seed {extra.get('seed')}), not market data"
+            label = (
+                f"REPLAY - simulated (scenario {extra.get('scenario')}, seed {extra.get('seed')}),"
+                " not market data"
             )
         else:
-            label += f" - recorded {meta.created_utc}"
+            label = f"REPLAY - {recorded_summary(meta, reader.counts())}"
         printer.header(f"{label}\n{args.file}")
         pacing = (
             None

@@ -3,10 +3,52 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from workstation.core.timefmt import fmt_utc
-from workstation.sessions.store import SessionReader
+from workstation.sessions.store import SessionMeta, SessionReader
+
+# what each kind of event is called where a session says what it holds (position commands are
+# the trader's, not data)
+KIND_WORDS = {
+    "bar_1m": "1-min bars",
+    "mark_price": "marks",
+    "open_interest": "OI",
+    "funding_rate": "funding",
+    "liquidation": "liquidations",
+    "option_chain": "option chains",
+    "future_price": "futures",
+    "long_short_ratio": "long/short",
+    "volume_24h": "volume",
+    "premium_index": "premium index",
+    "vol_index": "DVOL",
+}
+
+
+def _day_span(first_ms: int, last_ms: int) -> str:
+    """``2021-12-31 … 2022-02-01``; within a day, the minutes: ``2026-11-30 14:00 … 16:05 UTC``."""
+
+    def at(ms: int, spec: str) -> str:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(spec)
+
+    if last_ms - first_ms >= 86_400_000:
+        return f"{at(first_ms, '%Y-%m-%d')} … {at(last_ms, '%Y-%m-%d')}"
+    return f"{at(first_ms, '%Y-%m-%d %H:%M')} … {at(last_ms, '%H:%M')} UTC"
+
+
+def data_summary(meta: SessionMeta, counts: list[tuple[str, str, str, int, int, int]]) -> str:
+    """What a session's data is, from the data itself: ``FTX BTC-PERP 1-min bars,
+    2021-12-31 … 2022-02-01`` (``counts``: :meth:`SessionReader.counts`)."""
+    data = [c for c in counts if c[0] in KIND_WORDS and c[3] > 0]
+    if not data:
+        return "no market data"
+    venues = sorted({c[1] for c in data})
+    symbols = sorted({c[2] for c in data})
+    kinds = [KIND_WORDS[k] for k in KIND_WORDS if any(c[0] == k for c in data)]
+    first, last = min(c[4] for c in data), max(c[5] for c in data)
+    names = ", ".join(v.upper() if len(v) <= 3 else v.title() for v in venues)
+    return f"{names} {', '.join(symbols)} {', '.join(kinds)}, {_day_span(first, last)}"
 
 
 def session_info(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -82,3 +124,10 @@ def format_info(info: dict[str, Any]) -> str:
     for n in info["timeline_notes"]:
         lines.append(f"note      {fmt_utc(n['ts_ms'])}  {n['text']}")
     return "\n".join(lines)
+
+
+def recorded_summary(meta: SessionMeta, counts: list[tuple[str, str, str, int, int, int]]) -> str:
+    """How a session that is not simulated came to be, and its data: ``imported: FTX BTC-PERP
+    1-min bars, 2021-12-31 … 2022-02-01`` or ``recorded live: …``."""
+    how = {"live": "recorded live", "imported": "imported"}.get(meta.source, meta.source)
+    return f"{how}: {data_summary(meta, counts)}"

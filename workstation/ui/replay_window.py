@@ -51,7 +51,11 @@ class ReplayController(EngineController):
         self.reader, span = _open(path)
         meta = self.reader.meta
         super().__init__(
-            (meta.symbols or ("BTCUSDT",))[0], session_badge(meta), book, rules, settings=settings
+            (meta.symbols or ("BTCUSDT",))[0],
+            session_badge(meta, self.reader.counts()),
+            book,
+            rules,
+            settings=settings,
         )
         self.span = span
         self._toolbar()
@@ -140,7 +144,7 @@ class ReplayController(EngineController):
         self.reader, self.span = reader, span
         meta = reader.meta
         self.symbol = (meta.symbols or ("BTCUSDT",))[0]
-        self.window.badge.setText(f"{session_badge(meta)}   |   {self.symbol}")
+        self.window.badge.setText(f"{session_badge(meta, reader.counts())}   |   {self.symbol}")
         self.play_button.setText("Play")
         self.slider.setRange(0, max(1, (span[1] - span[0]) // 60_000))
         self.window.charts.plots["price"].enableAutoRange()

@@ -33,6 +33,8 @@ from workstation.app.snapshot import LadderView
 from workstation.core.records import ChecklistRecord, Record
 from workstation.core.resources import icon_path
 from workstation.risk.positions import PositionBook
+from workstation.sessions.info import recorded_summary
+from workstation.sessions.store import SessionMeta
 from workstation.ui.charts import PANES, ChartStack
 from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
 from workstation.ui.notify import Banner, Notifier
@@ -47,11 +49,12 @@ ICON = icon_path("workstation.svg")
 LAYOUT_VERSION = 2  # bump when docks or toolbars change, so an old saved layout is ignored
 
 
-def session_badge(meta: Any) -> str:
-    """What the data is, never ambiguous: simulated or recorded (and when)."""
+def session_badge(meta: SessionMeta, counts: list[tuple[str, str, str, int, int, int]]) -> str:
+    """What the data is, never ambiguous: simulated, or recorded live or imported, with the
+    data's own venues, symbols, kinds and dates (never the file's creation time)."""
     if meta.source == "simulated":
         return f"REPLAY - simulated ({meta.extra.get('scenario')}) - not market data"
-    return f"REPLAY - {meta.source} {meta.created_utc}"
+    return f"REPLAY - {recorded_summary(meta, counts)}"
 
 
 class MainWindow(QMainWindow):
