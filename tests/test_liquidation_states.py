@@ -318,3 +318,14 @@ def test_property_states_and_equity_equals_maintenance(
         assert s > 0 and equity(1e-9) > req(1e-9) - tol  # only a long, out of reach as P -> 0
     else:
         assert equity(mark) <= req(mark) + tol
+
+
+def test_liq_price_bybit_cross_is_computed_and_says_approximated(capsys) -> None:
+    # 1 BTC long at 60,000, wallet 10,000, tier 1 (0.5%, 0): LP = -50,000 / (0.005 - 1) = 50,251.26
+    args = ["liq-price", "--venue", "bybit", "--side", "long", "--entry", "60000", "--qty", "1",
+            "--margin-mode", "cross", "--wallet-balance", "10000"]  # fmt: skip
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "50,251.26 USD (16.25% below the entry)" in out
+    assert "approximated: Bybit's cross (unified) margin as USDT collateral only" in out
+    doc = json.loads(run(capsys, *args, "--json")[1])
+    assert doc["state"] == "price" and doc["approximation"].startswith("approximated:")
