@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from workstation.cli import main
 from workstation.risk.brackets import BracketError, load_table
-from workstation.risk.liquidation import binance_liquidation_price, okx_liquidation_price
+from workstation.risk.liquidation import STATES, binance_liquidation_price, okx_liquidation_price
 from workstation.risk.live import MarketState, position_risk
 from workstation.risk.margin import liquidation, requirement_usd
 from workstation.risk.positions import Position, PositionBook, validate
@@ -308,6 +308,7 @@ def test_property_states_and_equity_equals_maintenance(
         return _independent_requirement(venue, mode, "BTCUSDT", qty, entry, p)
 
     tol = 1e-7 * qty * entry + 1e-6
+    assert res.state in STATES
     if equity(mark) < req(mark) - tol:
         assert res.state == "liquidated"
     if res.state == "price":

@@ -98,10 +98,9 @@ def solve(
 ) -> LiqResult:
     """The linear model of the module docstring: ``collateral_usd`` is the isolated margin or the
     cross wallet, ``others`` the cross account's other positions (C = wallet − TMM1 + UPNL1).
-    Give ``bracket`` (fixed: given rates, a tier
-    by contracts, Bybit's tier at the entry) or ``table`` (searched by the notional at each
-    price). ``fixed_requirement_usd``: a requirement that does not move with the price (Bybit
-    isolated), else Q·P·(MMR + fee_rate) − deduction."""
+    Give ``bracket`` (fixed: given rates, a tier by contracts, Bybit's tier at the entry) or
+    ``table`` (searched by the notional at each price). ``fixed_requirement_usd``: a requirement
+    that does not move with the price (Bybit isolated), else Q·P·(MMR + fee_rate) − deduction."""
     s = side_sign(side)
     others = tuple(others)
     c = (
