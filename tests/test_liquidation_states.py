@@ -330,3 +330,16 @@ def test_liq_price_bybit_cross_is_computed_and_says_approximated(capsys) -> None
     assert "approximated: Bybit's cross (unified) margin as USDT collateral only" in out
     doc = json.loads(run(capsys, *args, "--json")[1])
     assert doc["state"] == "price" and doc["approximation"].startswith("approximated:")
+
+
+def test_stress_says_where_a_cross_account_is_approximated(capsys, tmp_path: Path) -> None:
+    # okx cross long 1 BTC at 60,000, wallet 10,000: at -10% (54,000) equity 10,000 - 6,000 =
+    # 4,000, requirement 54,000 x (0.4% + 0.05%) = 243: margin ratio 243 / 4,000 = 6.1%.
+    csv = tmp_path / "p.csv"
+    csv.write_text(
+        "venue,symbol,side,qty,entry_usd,leverage,margin_mode,wallet_usd,mark_usd\n"
+        "okx,BTCUSDT,long,1,60000,10,cross,10000,60000\n"
+    )
+    code, out, _ = run(capsys, "stress", "--positions", str(csv), "--shocks", "-10:0:10")
+    assert code == 0 and "okx cross: approximated: OKX's cross margin" in out
+    assert "6.1%" in out.splitlines()[1]

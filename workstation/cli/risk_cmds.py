@@ -359,6 +359,9 @@ def cmd_stress(args: argparse.Namespace) -> int:
         print(
             f"{r.shock_pct:>+6.1f}% {r.equity_usd:>14,.0f} {ratios}  {', '.join(r.liquidated) or '-'}"
         )
+    for a in results[0].cross_accounts:
+        if a.approximation:
+            print(f"{a.venue} cross: {a.approximation}")
     for line in excluded:
         print(f"left out: {line}")
     return 0

@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workstation.risk.brackets import BracketError
-from workstation.risk.margin import isolated_equity_usd, requirement_usd, table_for
+from workstation.risk.margin import (
+    APPROXIMATIONS,
+    isolated_equity_usd,
+    requirement_usd,
+    table_for,
+)
 from workstation.risk.positions import Position, PositionError
 
 SHOCKS_PCT = tuple(float(s) for s in range(-40, 41))  # the book's stress curve, % of the mark
@@ -54,6 +59,7 @@ class AccountAtShock:
     maintenance_usd: float
     margin_ratio_pct: float  # maintenance / equity; inf when equity <= 0
     liquidated: bool
+    approximation: str = ""  # what this venue's cross model assumes ("" for binance: exact)
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,8 @@ def stress(
             mm = cross_mm[venue]
             dead = eq <= mm
             ratio = mm / eq * 100.0 if eq > 0 else math.inf
-            accounts.append(AccountAtShock(venue, eq, mm, ratio, dead))
+            note = APPROXIMATIONS.get((venue, "cross"), "")
+            accounts.append(AccountAtShock(venue, eq, mm, ratio, dead, note))
             equity += 0.0 if dead else eq
             if dead:
                 rows = [

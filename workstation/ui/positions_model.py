@@ -97,7 +97,9 @@ class PositionsModel(RowsModel):
         if role == Qt.ItemDataRole.BackgroundRole and column == 16:
             return UNKNOWN if r is None else EXIT_COLOURS[r.exit_state]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (row.error or "not computed yet") if r is None else "\n".join(r.reasons)
+            if r is None:
+                return row.error or "not computed yet"
+            return "\n".join((*r.reasons, r.liquidation_approximation)).strip()
         if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= column <= 12:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
