@@ -343,3 +343,21 @@ def test_stress_says_where_a_cross_account_is_approximated(capsys, tmp_path: Pat
     code, out, _ = run(capsys, "stress", "--positions", str(csv), "--shocks", "-10:0:10")
     assert code == 0 and "okx cross: approximated: OKX's cross margin" in out
     assert "6.1%" in out.splitlines()[1]
+
+
+def test_cross_short_in_an_insolvent_account_reads_liquidated_not_infinitely_far() -> None:
+    # Binance cross: a short of 0.1 BTC from 70,000 marked 62,000 (+800) and an ETH long of 10
+    # from 3,000 marked 2,400 (-6,000), wallet 1,000: equity 1,000 + 800 - 6,000 = -4,200 USD.
+    # Before, the short read "no price liquidates it" (an infinite distance); now LIQUIDATED.
+    short = Position("binance", "BTCUSDT", "short", 0.1, 70_000.0, 5.0, "cross",
+                     wallet_usd=1_000.0, id=1)  # fmt: skip
+    eth = Position("binance", "ETHUSDT", "long", 10.0, 3_000.0, 5.0, "cross",
+                   wallet_usd=1_000.0, id=2)  # fmt: skip
+    marks = {"BTCUSDT": 62_000.0, "ETHUSDT": 2_400.0}
+    r = position_risk(short, MarketState(62_000.0, 60.0, 5.0, "PROCEED"), marks, [short, eth])
+    assert r.liquidation_state == "liquidated" and r.distance_pct == 0.0
+    assert r.exit_state == "DE-RISK"
+    # ETH: 24,000 notional, bracket 1 (0.4%): TMM1 = 96; equity -4,200 - 96 = -4,296 (the
+    # short's own maintenance, 6,200 x 0.4% = 24.80, is the requirement it is held against)
+    res = liquidation(short, marks, [short, eth])
+    assert res.equity_usd == pytest.approx(-4_296.0) and res.maintenance_usd == pytest.approx(24.8)
