@@ -170,6 +170,12 @@ def test_positions_risk_with_a_symbol_without_brackets(capsys, tmp_path: Path) -
     code, out, err = run(capsys, *risk)
     assert code == 0 and "Traceback" not in err
     assert "liquidation unknown: no bracket table for SOLUSDT (brackets refresh)" in out
+    # at 53,000 the long (6,000 margin, 1 BTC from 60,000) has equity -1,000: LIQUIDATED
+    code, out, err = run(capsys, *risk[:-4], "--mark", "BTCUSDT=53000", "--mark", "SOLUSDT=140")
+    assert code == 0 and "Traceback" not in err
+    long_line = next(line for line in out.splitlines() if "BTCUSDT long" in line)
+    assert "liq   LIQUIDATED" in long_line and "0.0%" in long_line and "DE-RISK" in long_line
+    assert "already liquidated / insolvent" in out
     doc = json.loads(run(capsys, *risk, "--json")[1])
     long_, short, sol = doc
     # long: 6,000 margin, bracket 2 (0.5%, cum 50; ~54k notional):

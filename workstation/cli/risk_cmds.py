@@ -511,8 +511,10 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
         if isinstance(r, tuple):
             print(f"{r[0].label:<32} {r[1]}")
             continue
-        liq = {"none": "none", "liquidated": "LIQUIDATED"}.get(
-            r.liquidation_state, f"{r.liquidation_price:,.2f}"
+        liq = (
+            f"{r.liquidation_price:,.2f}"
+            if r.liquidation_state == "price"
+            else r.liquidation_state.upper()
         )
         sig = "-" if r.distance_sigmas is None else f"{r.distance_sigmas:.1f}σ"
         print(
