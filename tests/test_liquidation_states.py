@@ -5,6 +5,7 @@ comments from ../shared/DOMAIN.md §3, or by an independent formula written in t
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,7 @@ def test_position_risk_of_a_liquidated_position_is_de_risk_at_zero_distance() ->
     assert r.liquidation_state == "liquidated" and r.liquidation_price is None
     assert r.distance_pct == 0.0 and r.exit_state == "DE-RISK"
     assert any("already liquidated / insolvent" in why for why in r.reasons)
+    assert math.isinf(r.effective_leverage)  # no equity left: unbounded, not 53,000 / 1e-9
 
 
 # --- item 3: every bracket is tried --------------------------------------------------------------

@@ -95,8 +95,8 @@ def position_risk(
     sigmas = None if sig is None or sig == 0 else distance / sig
     buffer_ok = None if sig is None else distance > 2.0 * sig
     adverse_ok = distance > 10.0
-    equity = max(margin + pnl, 1e-9)
-    eff_lev = pos.qty * mark / equity
+    equity = margin + pnl
+    eff_lev = pos.qty * mark / equity if equity > 0 else math.inf  # no equity left: unbounded
     lev_ok = (
         None if market.ladder_max_leverage is None else eff_lev <= market.ladder_max_leverage + 1e-9
     )
