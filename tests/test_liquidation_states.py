@@ -208,7 +208,7 @@ def test_stress_leaves_out_a_symbol_without_brackets(capsys, tmp_path: Path) -> 
 def test_okx_tier_is_picked_by_contracts_not_by_usd() -> None:
     # 9.9 BTC = 990 contracts of 0.01 BTC: tier 1 (0-1,000 contracts, MMR 0.4%) at any price;
     # the old USD table put its 594,000 USD notional in tier 2 (0.6%). 10x at 60,000: M = 59,400,
-    # M/Q = 6,000; LP = (60,000 - 6,000) / (1 - (0.004 + 0.0005)) = 54,000 / 0.9955 = 54,243.09.
+    # M/Q = 6,000; LP = (60,000 - 6,000) / (1 - (0.004 + 0.0005)) = 54,000 / 0.9955 = 54,244.10.
     table = load_table("okx", "BTCUSDT")
     r = okx_liquidation_price("long", 9.9, 60_000.0, 59_400.0, table=table)
     assert r.mmr == 0.004 and r.maint_amount_usd == 0.0
