@@ -149,7 +149,7 @@ def test_a_position_without_brackets_has_an_error_row_and_the_rest_computes() ->
     assert btc.risk.distance_pct == pytest.approx(14.8013, abs=1e-4)
     assert btc.risk.effective_leverage == pytest.approx(6.6)
     assert sol.risk is None and sol.mark_usd == 140.0
-    assert "no brackets for symbol 'SOLUSDT'" in sol.error
+    assert sol.error == "liquidation unknown: no bracket table for SOLUSDT (brackets refresh)"
     # The stress leaves SOL out, and says so: BTC alone, shocked from 66,000. At -14% (56,760)
     # equity = 14,000 + 56,760 - 70,000 = 760; at -15% (56,100, under 56,231) it is liquidated.
     assert len(risk.stress_excluded) == 1 and "SOLUSDT" in risk.stress_excluded[0]

@@ -55,7 +55,7 @@ def test_bybit_refresh_writes_the_users_table(capsys) -> None:
     assert "category=linear" in srv.queries[0] and "symbol=BTCUSDT" in srv.queries[0]
     t = load_table("bybit", "BTCUSDT")
     assert "xdg" in t.source and str(shipped_brackets("bybit")) not in t.source  # the user's now
-    assert [(b.cap_usd, b.mmr) for b in t.brackets] == [
+    assert [(b.cap, b.mmr) for b in t.brackets] == [
         (2e6, 0.005),
         (2.6e6, 0.0056),
         (3.2e6, 0.0062),
@@ -69,7 +69,7 @@ def test_bybit_refresh_writes_the_users_table(capsys) -> None:
     assert "3 brackets written" in out
 
 
-def test_okx_refresh_converts_contracts_to_usd() -> None:
+def test_okx_refresh_keeps_tiers_in_contracts_without_deductions() -> None:
     routes = {
         "/api/v5/public/instruments": {
             "code": "0",
@@ -104,8 +104,13 @@ def test_okx_refresh_converts_contracts_to_usd() -> None:
     with JsonServer(routes) as srv:
         assert main(["brackets", "refresh", "--venue", "okx", "--url", srv.url]) == 0
     t = load_table("okx", "BTCUSDT")
-    assert [b.cap_usd for b in t.brackets] == [1000 * 0.01 * 60000, 5000 * 0.01 * 60000]
-    assert t.brackets[1].maint_amount_usd == pytest.approx(600_000 * 0.002)
+    # OKX sizes tiers in contracts (0.01 BTC each): the caps stay 1,000 and 5,000 contracts
+    # whatever the price, and OKX publishes no deduction (none is invented).
+    assert t.size_unit == "contracts" and t.contract_value_coin == 0.01
+    assert [(b.floor, b.cap, b.mmr) for b in t.brackets] == [(0, 1000, 0.004), (1000, 5000, 0.006)]
+    assert [b.maint_amount_usd for b in t.brackets] == [0.0, 0.0]
+    # 15 BTC = 1,500 contracts: tier 2 at any price (at 60,000 and at 30,000 alike)
+    assert t.for_position(15.0, 60_000).mmr == t.for_position(15.0, 30_000).mmr == 0.006
 
 
 def test_a_failed_refresh_changes_nothing(capsys) -> None:

@@ -164,7 +164,7 @@ def test_bracket_lookup_when_no_mmr_is_given(capsys) -> None:
         ),
         (
             ["--entry", "5", "--qty", "1", "--leverage", "5", "--symbol", "DOGEUSDT"],
-            "--symbol: binance: no brackets for symbol 'DOGEUSDT'",
+            "--symbol: no bracket table for DOGEUSDT (brackets refresh)",
         ),
         (
             [

@@ -132,3 +132,41 @@ def test_in_the_money_and_zero_iv_quotes_are_ignored() -> None:
     assert res.skew_25d_30d_volpts == pytest.approx(7.5, abs=0.1)
     assert "itm-call" not in res.deltas and "zero" not in res.deltas
     assert MS_PER_YEAR * t == pytest.approx(30 * DAY)
+
+
+# --- issue 13 item 10: option type and expiry --------------------------------------------------
+def test_option_type_is_c_or_p_in_either_case_and_nothing_else() -> None:
+    # A lowercase 'c' is a call (it was read as a put): F = 620, K = 600 call = the 'C' premium.
+    assert price(620.0, 600.0, 0.5, 0.2, "c") == price(620.0, 600.0, 0.5, 0.2, "C")
+    assert forward_delta(100.0, 100.0, 1.0, 0.2, "p") == pytest.approx(0.539828 - 1, abs=1e-5)
+    for bad in ("X", "call", "", None):
+        with pytest.raises(ValueError, match="option type must be 'C'"):
+            price(620.0, 600.0, 0.5, 0.2, bad)
+        with pytest.raises(ValueError, match="option type must be 'C'"):
+            forward_delta(620.0, 600.0, 0.5, 0.2, bad)
+
+
+@pytest.mark.parametrize("t,sigma", [(0.0, 0.2), (0.5, 0.0), (0.0, 0.0)])
+def test_at_expiry_or_without_vol_intrinsic_value_and_a_step_delta(t: float, sigma: float) -> None:
+    # F = 620, K = 600: the call is 20 in the money (delta 1), the put worthless (delta 0);
+    # F = 580: the put is worth 20 (delta -1), the call 0; at the money the delta is 1/2.
+    assert price(620.0, 600.0, t, sigma, "C") == 20.0 and price(620.0, 600.0, t, sigma, "P") == 0.0
+    assert price(580.0, 600.0, t, sigma, "P") == 20.0 and price(580.0, 600.0, t, sigma, "C") == 0.0
+    assert forward_delta(620.0, 600.0, t, sigma, "C") == 1.0
+    assert forward_delta(620.0, 600.0, t, sigma, "P") == 0.0
+    assert forward_delta(580.0, 600.0, t, sigma, "C") == 0.0
+    assert forward_delta(580.0, 600.0, t, sigma, "P") == -1.0
+    assert forward_delta(600.0, 600.0, t, sigma, "C") == 0.5
+
+
+def test_just_before_expiry_the_price_tends_to_intrinsic() -> None:
+    # a second method: the regular formula one minute before expiry is within a cent of intrinsic
+    minute = 60_000 / MS_PER_YEAR
+    assert price(620.0, 600.0, minute, 0.2, "C") == pytest.approx(20.0, abs=0.01)
+
+
+def test_negative_time_or_vol_is_refused() -> None:
+    with pytest.raises(ValueError, match="must be >= 0"):
+        price(620.0, 600.0, -0.1, 0.2, "C")
+    with pytest.raises(ValueError, match="must be >= 0"):
+        forward_delta(620.0, 600.0, 0.1, -0.2, "C")

@@ -121,6 +121,16 @@ def test_unknown_inputs_never_read_as_safe(panel: PositionsPanel) -> None:
     assert _text(m, 0, "Exit") == "NO MARK" and _text(m, 0, "PnL (USD)") == "—"
 
 
+def test_a_position_past_its_liquidation_reads_liquidated(panel: PositionsPanel) -> None:
+    # 1 BTC long at 60,000, 10x: equity at 53,000 is 6,000 - 7,000 = -1,000 USD, below the
+    # maintenance 53,000 x 0.5% - 50 = 215: LIQUIDATED in both liquidation columns, never a
+    # distance; DE-RISK.
+    _engine(panel, Market("BTCUSDT", 53000.0, 60.0, 5.0, "PROCEED", (), 0))
+    m = panel.model
+    assert _text(m, 0, "Liq price") == "LIQUIDATED" and _text(m, 0, "To liq") == "LIQUIDATED"
+    assert _text(m, 0, "Exit") == "DE-RISK"
+
+
 def test_in_place_edit_is_validated_by_the_book(qtbot, panel: PositionsPanel) -> None:
     _engine(panel, Market("BTCUSDT", 57000.0, 60.0, 5.0, "PROCEED", (), 0))
     m = panel.model

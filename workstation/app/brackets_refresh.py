@@ -52,10 +52,9 @@ def fetch_bracket_rows(venue: str, symbol: str, url: str | None) -> list[dict[st
     url = url or "https://www.okx.com"
     inst = f"{symbol[:-4]}-USDT-SWAP" if symbol.endswith("USDT") else symbol
     spec = _public_json(url, "/api/v5/public/instruments", {"instType": "SWAP", "instId": inst})
-    mark = _public_json(url, "/api/v5/public/mark-price", {"instType": "SWAP", "instId": inst})
     tiers = _public_json(
         url,
         "/api/v5/public/position-tiers",
         {"instType": "SWAP", "tdMode": "isolated", "instFamily": inst[:-5]},
     )
-    return from_okx(tiers, float(spec["data"][0]["ctVal"]), float(mark["data"][0]["markPx"]))
+    return from_okx(tiers, float(spec["data"][0]["ctVal"]))

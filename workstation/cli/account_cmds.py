@@ -168,7 +168,7 @@ def cmd_brackets(args: argparse.Namespace) -> int:
         for b in table.brackets:
             flag = "" if b.verified else "  (illustrative)"
             print(
-                f"  {b.floor_usd:>14,.0f} - {b.cap_usd:>14,.0f} USD  MMR {b.mmr * 100:6.3f}%  "
+                f"  {b.floor:>14,.0f} - {b.cap:>14,.0f} {table.size_unit}  MMR {b.mmr * 100:6.3f}%  "
                 f"amount {b.maint_amount_usd:>14,.2f}  max {b.max_leverage:g}x{flag}"
             )
         return 0

@@ -22,6 +22,7 @@ from workstation.risk.liquidation import (
     check_leverage,
     okx_liquidation_price,
 )
+from workstation.risk.margin import APPROXIMATIONS
 from workstation.risk.positions import PositionBook, PositionError, read_positions_csv, validate
 
 
@@ -47,7 +48,9 @@ def _dump(obj: Any) -> None:
 
 
 # --- liq-price --------------------------------------------------------------------------------------
-def parse_other(text: str) -> OtherPosition:
+def parse_other(text: str, venue: str = "binance", taker_fee: float = 0.0) -> OtherPosition:
+    """``SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM]`` -> another position of the cross account; without
+    MMR and CUM, its bracket on ``venue`` at the mark (OKX: MMR plus ``taker_fee``)."""
     parts = text.split(":")
     if len(parts) not in (5, 7):
         raise UsageError(f"--other must be SYMBOL:SIDE:QTY:ENTRY:MARK[:MMR:CUM] (got {text!r})")
@@ -66,9 +69,48 @@ def parse_other(text: str) -> OtherPosition:
     if extra:
         mmr, cum = extra
     else:
-        b = _table("binance", symbol).for_notional(qty * mark)
+        try:
+            b = _table(venue, symbol).for_position(qty, mark)
+        except BracketError as exc:
+            raise UsageError(f"--other {text!r}: {exc}") from None
         mmr, cum = b.mmr, b.maint_amount_usd
+    if venue == "okx":
+        mmr, cum = mmr + taker_fee, 0.0
     return OtherPosition(symbol, side, qty, entry, mark, mmr, cum)
+
+
+def _liquidation(args: argparse.Namespace, table, margin: float | None, leverage: float | None):
+    """The venue's LiqResult for the arguments (cross: the wallet and the --other positions)."""
+    if args.margin_mode == "cross":
+        if args.wallet_balance is None:
+            raise UsageError("--wallet-balance is needed for cross margin")
+        others = [parse_other(o, args.venue, args.taker_fee) for o in args.other or []]
+        note = APPROXIMATIONS.get((args.venue, "cross"), "")
+        if args.venue == "okx":
+            return okx_liquidation_price(
+                args.side, args.qty, args.entry, args.wallet_balance, table=table,
+                mmr=args.mmr, taker_fee=args.taker_fee, others=others, approximation=note,
+            )  # fmt: skip
+        return binance_liquidation_price(
+            args.side, args.qty, args.entry, args.wallet_balance, table=table, mmr=args.mmr,
+            maint_amount_usd=args.maint_amount, others=others, approximation=note,
+        )  # fmt: skip
+    if args.other:
+        raise UsageError("--other belongs to cross margin (--margin-mode cross)")
+    if args.venue == "binance":
+        return binance_liquidation_price(
+            args.side, args.qty, args.entry, margin, table=table, mmr=args.mmr,
+            maint_amount_usd=args.maint_amount,
+        )  # fmt: skip
+    if args.venue == "bybit":
+        return bybit_liquidation_price(
+            args.side, args.qty, args.entry, leverage, table=table, mmr=args.mmr,
+            deduction_usd=args.maint_amount,
+        )  # fmt: skip
+    return okx_liquidation_price(
+        args.side, args.qty, args.entry, margin, table=table, mmr=args.mmr,
+        taker_fee=args.taker_fee,
+    )  # fmt: skip
 
 
 def cmd_liq_price(args: argparse.Namespace) -> int:
@@ -91,61 +133,14 @@ def cmd_liq_price(args: argparse.Namespace) -> int:
         leverage = None
     if table is not None and leverage:
         try:
-            check_leverage(table, notional, leverage)
+            check_leverage(table, args.qty, args.entry, leverage)
         except BracketError as exc:
             raise UsageError(f"--leverage: {exc}") from None
     margin = args.margin if args.margin is not None else (notional / leverage if leverage else None)
-    if args.margin_mode == "cross":
-        if args.venue != "binance":
-            raise UsageError(
-                "--margin-mode cross is computed for binance only (bybit and okx: isolated)"
-            )
-        if args.wallet_balance is None:
-            raise UsageError("--wallet-balance is needed for cross margin")
-        others = [parse_other(o) for o in args.other or []]
-        res = binance_liquidation_price(
-            args.side,
-            args.qty,
-            args.entry,
-            args.wallet_balance,
-            table=table,
-            mmr=args.mmr,
-            maint_amount_usd=args.maint_amount,
-            others=others,
-        )
-    elif args.other:
-        raise UsageError("--other belongs to cross margin (--margin-mode cross)")
-    elif args.venue == "binance":
-        res = binance_liquidation_price(
-            args.side,
-            args.qty,
-            args.entry,
-            margin,
-            table=table,
-            mmr=args.mmr,
-            maint_amount_usd=args.maint_amount,
-        )
-    elif args.venue == "bybit":
-        res = bybit_liquidation_price(
-            args.side,
-            args.qty,
-            args.entry,
-            notional / margin,
-            table=table,
-            mmr=args.mmr,
-            deduction_usd=args.maint_amount,
-        )
-    else:
-        res = okx_liquidation_price(
-            args.side,
-            args.qty,
-            args.entry,
-            margin,
-            table=table,
-            mmr=args.mmr,
-            taker_fee=args.taker_fee,
-        )
-    sign = 1 if args.side == "long" else -1
+    try:
+        res = _liquidation(args, table, margin, leverage)
+    except BracketError as exc:
+        raise UsageError(f"--qty: {exc}") from None
     lp = res.liquidation_price
     out = {
         "venue": args.venue,
@@ -155,33 +150,42 @@ def cmd_liq_price(args: argparse.Namespace) -> int:
         "entry": args.entry,
         "margin_mode": args.margin_mode,
         "margin_usd": res.margin_usd,
+        "state": res.state,
         "liquidation_price": None if lp is None else round(lp, 2),
         "liquidation_price_exact": lp,
-        "distance_pct": None
-        if lp is None
-        else round(sign * (args.entry - lp) / args.entry * 100, 4),
+        "distance_pct": None if lp is None else round((lp - args.entry) / args.entry * 100, 4),
+        "equity_usd": res.equity_usd,
+        "maintenance_usd": res.maintenance_usd,
         "mmr": res.mmr,
         "maint_amount": res.maint_amount_usd,
         "bracket_source": "given" if table is None else table.source,
         "bracket_verified": res.bracket_verified if table is not None else None,
         "formula": res.formula,
-        "iterations": res.iterations,
+        "approximation": res.approximation or None,
     }
     if args.json:
         _dump(out)
         return 0
-    if lp is None:
+    if res.state == "liquidated":
+        print(
+            f"already liquidated / insolvent: at the entry the equity {res.equity_usd:,.2f} USD "
+            f"is at or below the maintenance margin {res.maintenance_usd:,.2f} USD"
+        )
+    elif res.state == "none":
         print(f"no liquidation price: no price liquidates this {args.side} (margin covers it)")
     else:
-        where = "below" if sign > 0 else "above"
+        pct = out["distance_pct"]
+        where = "below" if pct < 0 else "above"
         print(
-            f"liquidation price {lp:,.2f} USD ({abs(out['distance_pct']):.2f}% {where} the entry)"
+            f"liquidation price {lp:,.2f} USD ({-pct if pct < 0 else pct:.2f}% {where} the entry)"
         )
     print(
         f"  {args.venue} {args.margin_mode}, {symbol} {args.side} {args.qty} at {args.entry:,.2f}; "
         f"MMR {res.mmr * 100:g}%, maintenance amount {res.maint_amount_usd:,.2f} USD "
         f"({out['bracket_source']})"
     )
+    if res.approximation:
+        print(f"  {res.approximation}")
     if table is not None and not res.bracket_verified:
         print(
             "  note: this bracket is illustrative, not the venue's current table: pass --mmr, "
@@ -295,7 +299,7 @@ def cmd_size(args: argparse.Namespace) -> int:
 def cmd_stress(args: argparse.Namespace) -> int:
     import csv
 
-    from workstation.risk.stress import parse_shocks, stress
+    from workstation.risk.stress import parse_shocks, split_by_table, stress
 
     try:
         shocks = parse_shocks(args.shocks)
@@ -315,6 +319,9 @@ def cmd_stress(args: argparse.Namespace) -> int:
             for r in csv.DictReader(fh)
             if r.get("mark_usd")
         }
+    positions, excluded = split_by_table(positions)
+    if not positions:
+        raise UsageError("--positions: no position has a bracket table: " + "; ".join(excluded))
     try:
         results = stress(positions, marks, shocks)
     except (PositionError, BracketError) as exc:
@@ -323,6 +330,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
         _dump(
             {
                 "marks": marks,
+                "excluded": excluded,
                 "shocks": [
                     {
                         "shock_pct": r.shock_pct,
@@ -351,6 +359,11 @@ def cmd_stress(args: argparse.Namespace) -> int:
         print(
             f"{r.shock_pct:>+6.1f}% {r.equity_usd:>14,.0f} {ratios}  {', '.join(r.liquidated) or '-'}"
         )
+    for a in results[0].cross_accounts:
+        if a.approximation:
+            print(f"{a.venue} cross: {a.approximation}")
+    for line in excluded:
+        print(f"left out: {line}")
     return 0
 
 
@@ -477,11 +490,16 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
             args.verdict,
             tuple(c for c in (args.cautions or "").split(",") if c),
         )
-        out.append(position_risk(p, market, marks, positions))
+        try:
+            out.append(position_risk(p, market, marks, positions))
+        except BracketError as exc:  # this row is unknown; the rest of the book still computes
+            out.append((p, f"liquidation unknown: {exc}"))
     if args.json:
         _dump(
             [
-                {
+                {"position": _position_row(r[0]), "liquidation_state": "unknown", "error": r[1]}
+                if isinstance(r, tuple)
+                else {
                     **{k: v for k, v in asdict(r).items() if k != "position"},
                     "position": _position_row(r.position),
                 }
@@ -490,7 +508,14 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
         )
         return 0
     for r in out:
-        liq = "none" if r.liquidation_price is None else f"{r.liquidation_price:,.2f}"
+        if isinstance(r, tuple):
+            print(f"{r[0].label:<32} {r[1]}")
+            continue
+        liq = (
+            f"{r.liquidation_price:,.2f}"
+            if r.liquidation_state == "price"
+            else r.liquidation_state.upper()
+        )
         sig = "-" if r.distance_sigmas is None else f"{r.distance_sigmas:.1f}σ"
         print(
             f"{r.position.label:<32} PnL {r.pnl_usd:>+12,.2f}  liq {liq:>12}  {r.distance_pct:>6.1f}% ({sig})  "
@@ -498,6 +523,8 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
         )
         for why in r.reasons:
             print(f"    {why}")
+        if r.liquidation_approximation:
+            print(f"    liquidation {r.liquidation_approximation}")
     return 0
 
 

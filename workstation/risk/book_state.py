@@ -16,7 +16,6 @@ from typing import Any
 from workstation.core.events import PositionCommand
 from workstation.risk.brackets import BracketError
 from workstation.risk.live import MarketState, PositionRisk, position_risk
-from workstation.risk.margin import table_for
 from workstation.risk.positions import (
     Position,
     PositionBook,
@@ -25,7 +24,7 @@ from workstation.risk.positions import (
     position_fields,
     validate,
 )
-from workstation.risk.stress import SHOCKS_PCT, ShockResult, stress
+from workstation.risk.stress import SHOCKS_PCT, ShockResult, split_by_table, stress
 
 
 @dataclass(frozen=True)
@@ -105,14 +104,7 @@ class BookState:
         mark and no state gets the mark alone: every other check unknown, never safe."""
         marks = dict(marks)
         rows = tuple(self._row(p, market_by_symbol.get(p.symbol), marks) for p in self.positions)
-        stressed, excluded = [], []
-        for p in self.positions:
-            try:
-                table_for(p)
-            except BracketError as exc:
-                excluded.append(f"{p.label}: {exc}")
-            else:
-                stressed.append(p)
+        stressed, excluded = split_by_table(self.positions)
         try:
             results = tuple(stress(stressed, marks, SHOCKS_PCT)) if stressed else ()
         except (BracketError, PositionError) as exc:
@@ -126,7 +118,9 @@ class BookState:
         state = MarketState(mark) if market is None else replace(market, mark_usd=mark)
         try:
             return RiskRow(p, mark, position_risk(p, state, marks, self.positions), None)
-        except (BracketError, PositionError) as exc:
+        except BracketError as exc:
+            return RiskRow(p, mark, None, f"liquidation unknown: {exc}")
+        except PositionError as exc:
             return RiskRow(p, mark, None, str(exc))
 
 

@@ -1,6 +1,11 @@
 """Maintenance-margin brackets (Binance leverage brackets, Bybit risk-limit tiers, OKX position
 tiers) as data: maintenance margin = notional × ``mmr`` − ``maint_amount_usd``.
 
+Binance and Bybit pick the bracket by the position's notional in USD (it moves with the price);
+OKX picks the tier by the position's size in contracts (it does not), and has no deduction
+(``maint_amount_usd`` is 0): its table's ``size_unit`` is ``"contracts"``, with the contract's
+value in coin (``contract_value_coin``).
+
 Shipped tables are package data (``workstation/resources/brackets/<venue>.json``); a table
 refreshed from the venue is written to the user data folder and takes precedence. The parsers
 turn each venue's REST response into the same rows. Pure functions and immutable tables; any
@@ -25,10 +30,13 @@ class BracketError(ValueError):
     notional beyond the last bracket, leverage above the bracket's maximum)."""
 
 
+SIZE_UNITS = ("USD", "contracts")
+
+
 @dataclass(frozen=True, slots=True)
 class Bracket:
-    floor_usd: float
-    cap_usd: float
+    floor: float  # in the table's size unit: notional USD, or OKX contracts
+    cap: float
     mmr: float  # maintenance margin rate, fraction
     maint_amount_usd: float  # Binance "cum", Bybit "mmDeduction"
     max_leverage: float
@@ -44,29 +52,48 @@ class BracketTable:
     symbol: str
     brackets: tuple[Bracket, ...]
     source: str
+    size_unit: str = "USD"  # what floor and cap count: notional USD, or OKX contracts
+    contract_value_coin: float | None = None  # OKX: coin per contract
 
-    def for_notional(self, notional_usd: float) -> Bracket:
-        """The bracket whose [floor, cap) holds ``notional_usd`` (the last one includes its cap)."""
-        n = abs(notional_usd)
+    def size(self, qty_coin: float, price_usd: float) -> float:
+        """The position's size in the table's unit: notional USD, or contracts (price-free)."""
+        if self.size_unit == "contracts":
+            return abs(qty_coin) / self.contract_value_coin
+        return abs(qty_coin) * price_usd
+
+    def for_size(self, size: float) -> Bracket:
+        """The bracket whose [floor, cap) holds ``size`` (the last one includes its cap)."""
+        n = abs(size)
         for b in self.brackets:
-            if b.floor_usd <= n < b.cap_usd:
+            if b.floor <= n < b.cap:
                 return b
         last = self.brackets[-1]
-        if n <= last.cap_usd:
+        if n <= last.cap:
             return last
         raise BracketError(
-            f"{self.venue} {self.symbol}: a notional of {n:,.0f} USD is beyond the last bracket "
-            f"({last.cap_usd:,.0f} USD)"
+            f"{self.venue} {self.symbol}: a position of {n:,.0f} {self.size_unit} is beyond the "
+            f"last bracket ({last.cap:,.0f} {self.size_unit})"
         )
+
+    def for_position(self, qty_coin: float, price_usd: float) -> Bracket:
+        """The bracket of ``qty_coin`` marked at ``price_usd``."""
+        return self.for_size(self.size(qty_coin, price_usd))
+
+    def maintenance_margin(self, qty_coin: float, price_usd: float) -> float:
+        """Maintenance margin, USD, of ``qty_coin`` marked at ``price_usd``."""
+        return self.for_position(qty_coin, price_usd).maintenance_margin(abs(qty_coin) * price_usd)
 
     def check_cum_rule(self, tolerance_usd: float = 1.0) -> None:
         """maint_amount_n = maint_amount_(n−1) + floor_n × (mmr_n − mmr_(n−1)): the maintenance
-        margin is continuous at every boundary. Raises BracketError naming the bracket."""
+        margin is continuous at every boundary. Raises BracketError naming the bracket. OKX tiers
+        (by contracts, no deduction) have no such rule: a tier change is a step."""
+        if self.size_unit == "contracts":
+            if any(b.maint_amount_usd for b in self.brackets):
+                raise BracketError(f"{self.venue} {self.symbol}: OKX tiers have no deduction")
+            return
         prev: Bracket | None = None
         for i, b in enumerate(self.brackets, start=1):
-            expected = (
-                0.0 if prev is None else prev.maint_amount_usd + b.floor_usd * (b.mmr - prev.mmr)
-            )
+            expected = 0.0 if prev is None else prev.maint_amount_usd + b.floor * (b.mmr - prev.mmr)
             if abs(b.maint_amount_usd - expected) > tolerance_usd:
                 raise BracketError(
                     f"{self.venue} {self.symbol} bracket {i}: maintenance amount "
@@ -84,25 +111,30 @@ def user_brackets_dir() -> Path:
 def _table_from_json(venue: str, data: dict[str, Any], symbol: str, origin: str) -> BracketTable:
     rows = data.get("symbols", {}).get(symbol)
     if rows is None:
-        known = ", ".join(sorted(data.get("symbols", {})))
-        raise BracketError(f"{venue}: no brackets for symbol {symbol!r} (known: {known})")
+        raise BracketError(f"no bracket table for {symbol} (brackets refresh)")
+    unit = "contracts" if venue == "okx" else "USD"
+    key = "contracts" if venue == "okx" else "usd"
     try:
         brackets = tuple(
             Bracket(
-                float(r["floor_usd"]),
-                float(r["cap_usd"]),
+                float(r[f"floor_{key}"]),
+                float(r[f"cap_{key}"]),
                 float(r["mmr"]),
-                float(r["maint_amount_usd"]),
+                float(r.get("maint_amount_usd", 0.0)),
                 float(r["max_leverage"]),
                 bool(r.get("verified", True)),
             )
             for r in rows
         )
+        ct_val = float(rows[0]["contract_value_coin"]) if unit == "contracts" and rows else None
     except (KeyError, TypeError, ValueError) as exc:
-        raise BracketError(f"{origin}: malformed bracket row ({exc})") from None
+        hint = " (OKX tiers are in contracts: brackets refresh)" if unit == "contracts" else ""
+        raise BracketError(f"{origin}: malformed bracket row ({exc}){hint}") from None
     if not brackets:
         raise BracketError(f"{origin}: {symbol} has no brackets")
-    return BracketTable(venue, symbol, brackets, f"{origin} ({data.get('as_of', '?')})")
+    return BracketTable(
+        venue, symbol, brackets, f"{origin} ({data.get('as_of', '?')})", unit, ct_val
+    )
 
 
 _PARSED: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
@@ -202,21 +234,24 @@ def from_bybit(payload: dict[str, Any], symbol: str) -> list[dict[str, Any]]:
     return _continuous(rows)
 
 
-def from_okx(
-    payload: dict[str, Any], contract_value_coin: float, price_usd: float
-) -> list[dict[str, Any]]:
-    """GET /api/v5/public/position-tiers (instType SWAP) -> rows. OKX sizes tiers in contracts:
-    caps are converted to USD at ``price_usd`` with the contract's value in coin."""
-    rows = [
-        (
-            float(t["maxSz"]) * contract_value_coin * price_usd,
-            float(t["mmr"]),
-            float(t["maxLever"]),
-            None,
+def from_okx(payload: dict[str, Any], contract_value_coin: float) -> list[dict[str, Any]]:
+    """GET /api/v5/public/position-tiers (instType SWAP) -> rows in contracts, as OKX sizes its
+    tiers (``minSz``–``maxSz``), with the contract's value in coin; OKX has no deduction."""
+    rows, floor = [], 0.0
+    for t in sorted(payload["data"], key=lambda t: float(t["maxSz"])):
+        cap = float(t["maxSz"])
+        rows.append(
+            {
+                "floor_contracts": floor,
+                "cap_contracts": cap,
+                "contract_value_coin": contract_value_coin,
+                "mmr": float(t["mmr"]),
+                "max_leverage": float(t["maxLever"]),
+                "verified": True,
+            }
         )
-        for t in sorted(payload["data"], key=lambda t: float(t["maxSz"]))
-    ]
-    return _continuous(rows)
+        floor = cap
+    return rows
 
 
 def write_user_table(venue: str, symbol: str, rows: list[dict[str, Any]], as_of: str) -> Path:
@@ -229,6 +264,6 @@ def write_user_table(venue: str, symbol: str, rows: list[dict[str, Any]], as_of:
     data["as_of"] = as_of
     data["source"] = f"refreshed from {venue}"
     table = _table_from_json(venue, data, symbol, str(path))
-    table.check_cum_rule(tolerance_usd=max(1.0, rows[-1]["cap_usd"] * 1e-9))
+    table.check_cum_rule(tolerance_usd=max(1.0, table.brackets[-1].cap * 1e-9))
     path.write_text(json.dumps(data, indent=1))
     return path

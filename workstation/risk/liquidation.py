@@ -1,28 +1,38 @@
 """Liquidation prices of USDT-margined linear perpetuals, one-way mode (../shared/DOMAIN.md §3).
 
-Binance USDⓈ-M (isolated and cross):
-    LP = (WB − TMM1 + UPNL1 + cum − s·Q·EP) / (Q·MMR − s·Q)
-with s = +1 long / −1 short, Q in coin, EP the entry, MMR and cum of the notional's bracket; in
-cross WB is the wallet, TMM1 and UPNL1 the other positions' maintenance margin and unrealized PnL
-at their marks; isolated: WB is the position's margin and TMM1 = UPNL1 = 0. If the notional at LP
-falls in another bracket, LP is recomputed with that bracket.
+Every venue is the same linear model: the account's equity at a mark P is
+``E(P) = C − s·Q·EP + s·Q·P`` (C the collateral: the isolated margin, or the cross wallet plus the
+other positions' unrealized PnL less their maintenance margin; s = +1 long / −1 short, Q in coin)
+and its maintenance requirement with bracket b is ``R_b(P) = Q·P·k_b − c_b``. The liquidation
+price solves E(P) = R_b(P):  ``LP = (C − s·Q·EP + c_b) / (Q·k_b − s·Q)``.
 
-Bybit (isolated): long LP = EP − (IM − MM)/Q − Extra/Q, short LP = EP + (IM − MM)/Q + Extra/Q,
-IM = Q·EP / leverage, MM = Q·EP·MMR − deduction (the risk-limit tier of the position value).
+- Binance USDⓈ-M (isolated and cross): k = MMR, c = cum of the bracket of the notional Q·P;
+  this is Binance's FAQ formula (WB − TMM1 + UPNL1 + cum − s·Q·EP) / (Q·MMR − s·Q).
+- Bybit isolated: the maintenance margin is fixed at the entry (help centre): k = 0,
+  c = −(Q·EP·MMR − deduction) of the tier of Q·EP; IM = Q·EP / leverage plus extra margin.
+  Bybit cross (unified account): k = MMR, c = deduction of the tier of Q·P — approximated.
+- OKX (isolated; cross approximated): the tier is picked by the position's size in contracts
+  (it does not move with the price), k = MMR + taker fee, c = 0 (no deduction).
 
-OKX (isolated): long LP = (EP − M/Q) / (1 − (MMR + fee)), short LP = (EP + M/Q) / (1 + (MMR + fee)).
+A price-dependent bracket (Binance, Bybit cross) is searched over every bracket: the answer is
+the one whose notional at its own price lies in that bracket.
 
-A result ≤ 0 means no liquidation price (``None``). Pure functions; any thread may call them.
+Every result has a ``state``: ``price`` (a liquidation price on the losing side of the mark),
+``none`` (no positive price liquidates the position) or ``liquidated`` (at the mark the equity is
+already at or below the requirement: the position or account is liquidated / insolvent). A
+liquidation notional beyond the last bracket raises BracketError: the venue has no rate for it.
+Pure functions; any thread may call them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from workstation.risk.brackets import Bracket, BracketError, BracketTable
 
 SIDES = ("long", "short")
+STATES = ("price", "none", "liquidated")
 
 
 def side_sign(side: str) -> int:
@@ -33,7 +43,8 @@ def side_sign(side: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class OtherPosition:
-    """Another position of the same cross account (Binance cross margin)."""
+    """Another position of the same cross account. ``mmr`` is its requirement rate (OKX: MMR plus
+    the taker fee) and ``maint_amount_usd`` its bracket's deduction, at its mark."""
 
     symbol: str
     side: str
@@ -54,41 +65,93 @@ class OtherPosition:
 
 @dataclass(frozen=True, slots=True)
 class LiqResult:
-    liquidation_price: float | None  # None: no price liquidates the position
-    mmr: float
+    state: str  # one of STATES
+    liquidation_price: float | None  # USD; only when state == "price"
+    mmr: float  # the bracket's maintenance margin rate (at the price, or at the mark)
     maint_amount_usd: float
     bracket_verified: bool
-    margin_usd: float  # the margin the formula used (isolated margin, or the cross wallet)
+    margin_usd: float  # the collateral the formula used (isolated margin, or the cross wallet)
     formula: str
-    iterations: int = 1
+    equity_usd: float  # the account's (or isolated position's) equity at the mark
+    maintenance_usd: float  # its maintenance requirement at the mark
+    approximation: str = ""  # what is assumed where the venue's own formula is not followed
 
 
-def _bracket_fixpoint(
-    compute: Callable[[Bracket], float],
-    table: BracketTable,
-    qty: float,
-    start_notional: float,
+def _fixed(mmr: float, maint_amount_usd: float) -> Bracket:
+    return Bracket(0.0, float("inf"), mmr, maint_amount_usd, float("inf"))
+
+
+def solve(
     side: str,
-) -> tuple[float, Bracket, int]:
-    """Compute with the bracket of the starting notional; while the notional at the resulting
-    price falls in another bracket, recompute with that one. If the brackets alternate, take the
-    more conservative price (the higher for a long, the lower for a short)."""
-    bracket = table.for_notional(start_notional)
-    seen: list[tuple[Bracket, float]] = []
-    for i in range(1, 2 * len(table.brackets) + 2):
-        lp = compute(bracket)
-        seen.append((bracket, lp))
-        if lp <= 0:
-            return lp, bracket, i
-        nxt = table.for_notional(qty * lp)
-        if nxt == bracket:
-            return lp, bracket, i
-        if any(b == nxt for b, _ in seen):
-            pick = max if side == "long" else min
-            lp, bracket = pick(((p, b) for b, p in seen), key=lambda t: t[0])
-            return lp, bracket, i
-        bracket = nxt
-    raise AssertionError("bracket iteration did not settle")
+    qty: float,
+    entry_usd: float,
+    collateral_usd: float,
+    mark_usd: float,
+    *,
+    others: Iterable[OtherPosition] = (),
+    table: BracketTable | None = None,
+    bracket: Bracket | None = None,
+    fee_rate: float = 0.0,
+    fixed_requirement_usd: float | None = None,
+    formula: str,
+    approximation: str = "",
+) -> LiqResult:
+    """The linear model of the module docstring: ``collateral_usd`` is the isolated margin or the
+    cross wallet, ``others`` the cross account's other positions (C = wallet − TMM1 + UPNL1).
+    Give ``bracket`` (fixed: given rates, a tier by contracts, Bybit's tier at the entry) or
+    ``table`` (searched by the notional at each price). ``fixed_requirement_usd``: a requirement
+    that does not move with the price (Bybit isolated), else Q·P·(MMR + fee_rate) − deduction."""
+    s = side_sign(side)
+    others = tuple(others)
+    c = (
+        collateral_usd
+        - sum(o.maintenance_margin for o in others)
+        + sum(o.unrealized_pnl for o in others)
+    )
+    base = c - s * qty * entry_usd
+
+    def requirement(b: Bracket, price: float) -> float:
+        if fixed_requirement_usd is not None:
+            return fixed_requirement_usd
+        return qty * price * (b.mmr + fee_rate) - b.maint_amount_usd
+
+    def root(b: Bracket) -> float:
+        if fixed_requirement_usd is not None:
+            return (fixed_requirement_usd - base) / (s * qty)
+        return (base + b.maint_amount_usd) / (qty * (b.mmr + fee_rate) - s * qty)
+
+    at_mark = bracket if bracket is not None else table.for_position(qty, mark_usd)
+    equity = base + s * qty * mark_usd
+    req = requirement(at_mark, mark_usd)
+
+    def result(state: str, price: float | None, b: Bracket) -> LiqResult:
+        return LiqResult(
+            state, price, b.mmr, b.maint_amount_usd, b.verified, collateral_usd, formula,
+            equity, req, approximation,
+        )  # fmt: skip
+
+    if equity <= req:
+        return result("liquidated", None, at_mark)
+    if bracket is not None:
+        candidates = [(root(bracket), bracket)]
+    else:
+        candidates = []
+        for b in table.brackets:
+            lp = root(b)
+            if lp > 0 and b.floor <= table.size(qty, lp) <= b.cap:
+                candidates.append((lp, b))
+    # on the losing side of the mark (E − R is monotone in P, so a root there is the only one)
+    valid = [(lp, b) for lp, b in candidates if lp > 0 and s * (mark_usd - lp) > 0]
+    if valid:
+        lp, b = (max if s > 0 else min)(valid, key=lambda t: t[0])
+        return result("price", lp, b)
+    if s < 0 and bracket is None:
+        last = table.brackets[-1]
+        raise BracketError(
+            f"{table.venue} {table.symbol}: this short's liquidation notional is beyond the last "
+            f"bracket ({last.cap:,.0f} {table.size_unit}): the venue has no rate for it"
+        )
+    return result("none", None, at_mark)
 
 
 def binance_liquidation_price(
@@ -97,40 +160,30 @@ def binance_liquidation_price(
     entry_usd: float,
     wallet_usd: float,
     *,
+    mark_usd: float | None = None,
     table: BracketTable | None = None,
     mmr: float | None = None,
     maint_amount_usd: float | None = None,
     others: Iterable[OtherPosition] = (),
+    approximation: str = "",
 ) -> LiqResult:
     """Binance USDⓈ-M, one-way. ``wallet_usd``: the isolated margin, or the cross wallet balance
-    with ``others`` the account's other positions. Give ``mmr`` and ``maint_amount_usd`` to skip
-    the bracket lookup (then no recompute)."""
-    s = side_sign(side)
-    others = tuple(others)
-    tmm1 = sum(o.maintenance_margin for o in others)
-    upnl1 = sum(o.unrealized_pnl for o in others)
-
-    def compute(b: Bracket) -> float:
-        return (wallet_usd - tmm1 + upnl1 + b.maint_amount_usd - s * qty * entry_usd) / (
-            qty * b.mmr - s * qty
-        )
-
-    formula = "(WB - TMM1 + UPNL1 + cum - s*Q*EP) / (Q*MMR - s*Q)"
-    if mmr is not None:
-        b = Bracket(0.0, float("inf"), mmr, maint_amount_usd or 0.0, float("inf"))
-        lp, iterations = compute(b), 1
-    else:
-        if table is None:
-            raise BracketError("give a bracket table, or mmr and maint_amount_usd")
-        lp, b, iterations = _bracket_fixpoint(compute, table, qty, qty * entry_usd, side)
-    return LiqResult(
-        lp if lp > 0 else None,
-        b.mmr,
-        b.maint_amount_usd,
-        b.verified,
+    with ``others`` the account's other positions; ``mark_usd`` (default the entry) decides
+    whether it is already liquidated. Give ``mmr`` and ``maint_amount_usd`` to skip the bracket
+    table. Bybit's cross account uses the same model (``approximation`` says so)."""
+    if mmr is None and table is None:
+        raise BracketError("give a bracket table, or mmr and maint_amount_usd")
+    return solve(
+        side,
+        qty,
+        entry_usd,
         wallet_usd,
-        formula,
-        iterations,
+        entry_usd if mark_usd is None else mark_usd,
+        others=others,
+        table=table,
+        bracket=None if mmr is None else _fixed(mmr, maint_amount_usd or 0.0),
+        formula="(WB - TMM1 + UPNL1 + cum - s*Q*EP) / (Q*MMR - s*Q)",
+        approximation=approximation,
     )
 
 
@@ -140,32 +193,31 @@ def bybit_liquidation_price(
     entry_usd: float,
     leverage: float,
     *,
+    mark_usd: float | None = None,
     table: BracketTable | None = None,
     mmr: float | None = None,
     deduction_usd: float | None = None,
     extra_margin_usd: float = 0.0,
 ) -> LiqResult:
     """Bybit linear, isolated: IM = Q·EP/leverage, MM = Q·EP·MMR − deduction at the tier of the
-    position value Q·EP; ``extra_margin_usd`` is margin added on top of IM."""
-    s = side_sign(side)
+    position value Q·EP (fixed at the entry); ``extra_margin_usd`` is margin added on top of IM.
+    LP = EP −/+ (IM − MM)/Q −/+ Extra/Q."""
     value = qty * entry_usd
     if mmr is not None:
-        b = Bracket(0.0, float("inf"), mmr, deduction_usd or 0.0, float("inf"))
+        b = _fixed(mmr, deduction_usd or 0.0)
     elif table is not None:
-        b = table.for_notional(value)
+        b = table.for_position(qty, entry_usd)
     else:
         raise BracketError("give a risk-limit table, or mmr and the deduction")
-    im = value / leverage
-    mm = value * b.mmr - b.maint_amount_usd
-    lp = entry_usd - s * (im - mm) / qty - s * extra_margin_usd / qty
-    formula = "EP -/+ (IM - MM)/Q -/+ ExtraMargin/Q"
-    return LiqResult(
-        lp if lp > 0 else None,
-        b.mmr,
-        b.maint_amount_usd,
-        b.verified,
-        im + extra_margin_usd,
-        formula,
+    return solve(
+        side,
+        qty,
+        entry_usd,
+        value / leverage + extra_margin_usd,
+        entry_usd if mark_usd is None else mark_usd,
+        bracket=b,
+        fixed_requirement_usd=b.maintenance_margin(value),
+        formula="EP -/+ (IM - MM)/Q -/+ ExtraMargin/Q",
     )
 
 
@@ -175,35 +227,41 @@ def okx_liquidation_price(
     entry_usd: float,
     margin_usd: float,
     *,
+    mark_usd: float | None = None,
     table: BracketTable | None = None,
     mmr: float | None = None,
     taker_fee: float = 0.0005,
+    others: Iterable[OtherPosition] = (),
+    approximation: str = "",
 ) -> LiqResult:
-    """OKX linear, isolated: liquidation when the margin ratio reaches MMR + taker fee."""
-    s = side_sign(side)
-
-    def compute(b: Bracket) -> float:
-        k = b.mmr + taker_fee
-        return (entry_usd - s * margin_usd / qty) / (1.0 - s * k)
-
-    formula = "(EP -/+ M/Q) / (1 -/+ (MMR + fee))"
+    """OKX linear: liquidation when the margin ratio reaches MMR + taker fee, the tier picked by
+    the position's contracts. ``margin_usd``: the isolated margin, or the cross account's
+    equity base with ``others`` (their ``mmr`` including the fee)."""
     if mmr is not None:
-        b = Bracket(0.0, float("inf"), mmr, 0.0, float("inf"))
-        lp, iterations = compute(b), 1
+        b = _fixed(mmr, 0.0)
     elif table is not None:
-        lp, b, iterations = _bracket_fixpoint(compute, table, qty, qty * entry_usd, side)
+        b = table.for_position(qty, entry_usd)
     else:
         raise BracketError("give a tier table, or mmr")
-    return LiqResult(
-        lp if lp > 0 else None, b.mmr, 0.0, b.verified, margin_usd, formula, iterations
+    return solve(
+        side,
+        qty,
+        entry_usd,
+        margin_usd,
+        entry_usd if mark_usd is None else mark_usd,
+        others=others,
+        bracket=b,
+        fee_rate=taker_fee,
+        formula="(EP -/+ M/Q) / (1 -/+ (MMR + fee))",
+        approximation=approximation,
     )
 
 
-def check_leverage(table: BracketTable, notional_usd: float, leverage: float) -> None:
-    """Raises BracketError if ``leverage`` is above what the notional's bracket allows."""
-    b = table.for_notional(notional_usd)
+def check_leverage(table: BracketTable, qty: float, price_usd: float, leverage: float) -> None:
+    """Raises BracketError if ``leverage`` is above what the position's bracket allows."""
+    b = table.for_position(qty, price_usd)
     if leverage > b.max_leverage + 1e-9:
         raise BracketError(
             f"leverage {leverage:g}x is above the {table.venue} maximum of {b.max_leverage:g}x for "
-            f"a {table.symbol} notional of {notional_usd:,.0f} USD"
+            f"a {table.symbol} notional of {qty * price_usd:,.0f} USD"
         )

@@ -11,7 +11,10 @@
   before thesis invalidation (a price level, the journal's reduce price, the drawdown limit).
 
 A check whose input is unknown (stale realized vol, no verdict) is ``None`` and counts against the
-position: unknown never reads as safe. Pure functions; any thread may call them.
+position: unknown never reads as safe. A position whose equity is already at or below its
+maintenance requirement (``liquidation_state == "liquidated"``) is 0% from liquidation and
+DE-RISK; one that no price liquidates (``"none"``) is an infinite distance away.
+Pure functions; any thread may call them.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class PositionRisk:
     pnl_usd: float
     pnl_pct_of_margin: float
     liquidation_price: float | None
+    liquidation_state: str  # price, none or liquidated (risk.liquidation.STATES)
+    liquidation_approximation: str  # what the venue's cross model assumes ("" when exact)
     distance_pct: float | None  # how far the mark may move against the position before liquidation
     sigma_h_pct: float | None
     distance_sigmas: float | None
@@ -75,10 +80,13 @@ def position_risk(
         if pos.margin_mode == "isolated"
         else (pos.wallet_usd or pos.isolated_margin_usd)
     )
-    liq = liquidation(pos, {**(marks or {}), pos.symbol: mark}, account).liquidation_price
-    distance = None if liq is None else pos.sign * (mark - liq) / mark * 100.0
-    if liq is None:
-        distance = math.inf  # no price liquidates it
+    res = liquidation(pos, {**(marks or {}), pos.symbol: mark}, account)
+    liq = res.liquidation_price
+    distance = {
+        "price": None if liq is None else pos.sign * (mark - liq) / mark * 100.0,
+        "none": math.inf,  # no price liquidates it
+        "liquidated": 0.0,  # already at or past it
+    }[res.state]
     sig = (
         None
         if market.rv_annual_pct is None
@@ -87,8 +95,8 @@ def position_risk(
     sigmas = None if sig is None or sig == 0 else distance / sig
     buffer_ok = None if sig is None else distance > 2.0 * sig
     adverse_ok = distance > 10.0
-    equity = max(margin + pnl, 1e-9)
-    eff_lev = pos.qty * mark / equity
+    equity = margin + pnl
+    eff_lev = pos.qty * mark / equity if equity > 0 else math.inf  # no equity left: unbounded
     lev_ok = (
         None if market.ladder_max_leverage is None else eff_lev <= market.ladder_max_leverage + 1e-9
     )
@@ -131,6 +139,12 @@ def position_risk(
     if market.verdict == "WAIT":
         raise_to(2, f"checklist says WAIT ({', '.join(market.cautions) or 'stale inputs'})")
     # Third threshold: de-risk.
+    if res.state == "liquidated":
+        raise_to(
+            3,
+            f"already liquidated / insolvent: equity {res.equity_usd:,.2f} USD is at or below "
+            f"the maintenance margin {res.maintenance_usd:,.2f} USD",
+        )
     if sig is not None and distance <= sig:
         raise_to(3, f"liquidation is within one sigma ({distance:.1f}% <= {sig:.1f}%)")
     max_dd = pos.journal.max_drawdown_pct
@@ -145,6 +159,8 @@ def position_risk(
         pnl_usd=pnl,
         pnl_pct_of_margin=pnl / margin * 100.0 if margin > 0 else 0.0,
         liquidation_price=liq,
+        liquidation_state=res.state,
+        liquidation_approximation=res.approximation,
         distance_pct=distance,
         sigma_h_pct=sig,
         distance_sigmas=sigmas,

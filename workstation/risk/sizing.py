@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workstation.risk.brackets import load_table
+from workstation.risk.brackets import BracketError, load_table
 from workstation.risk.live import sigma_h_pct
 from workstation.risk.margin import liquidation
 from workstation.risk.positions import Journal, Position, PositionError
@@ -86,7 +86,12 @@ def _checks(
             why.append(
                 f"{leverage:g}x is above the ladder's {req.ladder_max_leverage:g}x allowed now"
             )
-    bracket = table.for_notional(notional)
+    try:
+        bracket = table.for_position(qty, req.entry_usd)
+    except BracketError as exc:  # beyond the last bracket: the venue takes no such position
+        checks["bracket"] = False
+        why.append(str(exc))
+        return checks, why, None, None
     checks["bracket"] = leverage <= bracket.max_leverage + 1e-9
     if not checks["bracket"]:
         why.append(
@@ -98,10 +103,24 @@ def _checks(
         why.append(
             f"the margin {margin:,.0f} USD is more than the equity {req.equity_usd:,.0f} USD"
         )
-    lp = liquidation(_position(req, qty, leverage), table=table).liquidation_price
+    try:
+        liq = liquidation(_position(req, qty, leverage), table=table)
+    except BracketError as exc:
+        checks["stop_before_liquidation"] = False
+        why.append(str(exc))
+        return checks, why, None, None
+    lp = liq.liquidation_price
     dist = None if lp is None else sign * (req.entry_usd - lp) / req.entry_usd * 100.0
-    checks["stop_before_liquidation"] = lp is None or sign * (stop - lp) > 0
-    if not checks["stop_before_liquidation"]:
+    if liq.state == "liquidated":
+        checks["stop_before_liquidation"] = False
+        why.append(
+            f"liquidated at the entry: the margin {liq.equity_usd:,.2f} USD is at or below the "
+            f"maintenance margin {liq.maintenance_usd:,.2f} USD"
+        )
+        dist = 0.0
+    else:
+        checks["stop_before_liquidation"] = lp is None or sign * (stop - lp) > 0
+    if lp is not None and not checks["stop_before_liquidation"]:
         why.append(f"the stop {stop:,.2f} is past the liquidation price {lp:,.2f}")
     if req.rv_annual_pct is None:
         checks["buffer_2sigma"] = None

@@ -1,11 +1,13 @@
 """Stress: every position's mark moved by the same shock at once, cross-margin effects included.
 
-For each shock: each isolated position's PnL and whether the shocked price passes its
-liquidation price (a liquidated position keeps nothing of its margin); each venue's cross account
-(one wallet shared by its cross positions): equity = wallet + Σ PnL, maintenance margin at the
-shocked notionals, margin ratio = maintenance / equity (Binance's definition; liquidation at
-100%). Equity totals count a liquidated account or position as 0: the pessimistic reading.
-Pure functions; any thread may call them.
+For each shock, with the margin model of ``risk.margin`` (the one position risk uses): each
+isolated position's PnL and whether its equity (margin + PnL) is at or below its maintenance
+requirement (a liquidated position keeps nothing of its margin); each venue's cross account (one
+wallet shared by its cross positions): equity = wallet + Σ PnL, maintenance requirement at the
+shocked prices, margin ratio = requirement / equity (liquidation at 100%; bybit and okx cross
+approximated, as ``margin.APPROXIMATIONS`` says). Equity totals count a liquidated account or
+position as 0: the pessimistic reading. A position whose symbol has no bracket table is left out
+(:func:`split_by_table`). Pure functions; any thread may call them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workstation.risk.margin import liquidation, maintenance_margin, table_for
+from workstation.risk.brackets import BracketError
+from workstation.risk.margin import (
+    APPROXIMATIONS,
+    isolated_equity_usd,
+    requirement_usd,
+    table_for,
+)
 from workstation.risk.positions import Position, PositionError
 
 SHOCKS_PCT = tuple(float(s) for s in range(-40, 41))  # the book's stress curve, % of the mark
@@ -51,6 +59,7 @@ class AccountAtShock:
     maintenance_usd: float
     margin_ratio_pct: float  # maintenance / equity; inf when equity <= 0
     liquidated: bool
+    approximation: str = ""  # what this venue's cross model assumes ("" for binance: exact)
 
 
 @dataclass(frozen=True)
@@ -84,17 +93,26 @@ def _cross_wallets(positions: Sequence[Position]) -> dict[str, float]:
     return wallets
 
 
+def split_by_table(positions: Sequence[Position]) -> tuple[list[Position], list[str]]:
+    """(the positions that have a bracket table, ``"label: liquidation unknown: why"`` for the
+    others): a symbol without a table is left out of the stress, never a crash."""
+    kept, excluded = [], []
+    for p in positions:
+        try:
+            table_for(p)
+        except BracketError as exc:
+            excluded.append(f"{p.label}: liquidation unknown: {exc}")
+        else:
+            kept.append(p)
+    return kept, excluded
+
+
 def stress(
     positions: Sequence[Position], marks: dict[str, float], shocks_pct: Sequence[float]
 ) -> list[ShockResult]:
     """``marks``: the current mark per symbol (a symbol without one is marked at its entry)."""
     wallets = _cross_wallets(positions)
-    isolated_liq = {
-        id(p): liquidation(p, marks).liquidation_price
-        for p in positions
-        if p.margin_mode == "isolated"
-    }
-    tables = {id(p): table_for(p) for p in positions if p.margin_mode == "cross"}
+    tables = {id(p): table_for(p) for p in positions}
     results = []
     for shock in shocks_pct:
         factor = 1.0 + shock / 100.0
@@ -105,13 +123,13 @@ def stress(
             price = marks.get(p.symbol, p.entry_usd) * factor
             pnl = p.sign * p.qty * (price - p.entry_usd)
             if p.margin_mode == "isolated":
-                lp = isolated_liq[id(p)]
-                dead = lp is not None and p.sign * (price - lp) <= 0
-                equity += 0.0 if dead else p.isolated_margin_usd + pnl
+                eq = isolated_equity_usd(p, price)
+                dead = eq <= requirement_usd(p, price, tables[id(p)])
+                equity += 0.0 if dead else eq
                 rows.append(PositionAtShock(p.label, price, pnl, dead))
             else:
                 cross_pnl[p.venue] += pnl
-                cross_mm[p.venue] += maintenance_margin(p, price, tables[id(p)])
+                cross_mm[p.venue] += requirement_usd(p, price, tables[id(p)])
                 rows.append(PositionAtShock(p.label, price, pnl, False))
         accounts = []
         for venue in sorted(wallets):
@@ -119,7 +137,8 @@ def stress(
             mm = cross_mm[venue]
             dead = eq <= mm
             ratio = mm / eq * 100.0 if eq > 0 else math.inf
-            accounts.append(AccountAtShock(venue, eq, mm, ratio, dead))
+            note = APPROXIMATIONS.get((venue, "cross"), "")
+            accounts.append(AccountAtShock(venue, eq, mm, ratio, dead, note))
             equity += 0.0 if dead else eq
             if dead:
                 rows = [

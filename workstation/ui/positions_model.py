@@ -21,6 +21,7 @@ EXIT_COLOURS = {
 }
 FAIL, PASS, UNKNOWN = QColor("#c0392b"), QColor("#1e8449"), QColor("#7f8c8d")
 _EDITABLE = {4: "qty", 5: "entry_usd", 6: "leverage"}
+_LIQ_TEXT = {"none": "none", "liquidated": "LIQUIDATED"}  # the liquidation states without a price
 
 
 def _check(ok: bool | None) -> str:
@@ -96,7 +97,9 @@ class PositionsModel(RowsModel):
         if role == Qt.ItemDataRole.BackgroundRole and column == 16:
             return UNKNOWN if r is None else EXIT_COLOURS[r.exit_state]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (row.error or "not computed yet") if r is None else "\n".join(r.reasons)
+            if r is None:
+                return row.error or "not computed yet"
+            return "\n".join((*r.reasons, r.liquidation_approximation)).strip()
         if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= column <= 12:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -116,8 +119,8 @@ class PositionsModel(RowsModel):
             f"{r.mark_usd:,.2f}",
             f"{r.pnl_usd:+,.2f}",
             f"{r.pnl_pct_of_margin:+.1f}%",
-            _num(r.liquidation_price, "{:,.2f}"),
-            "none" if r.liquidation_price is None else f"{r.distance_pct:.1f}%",
+            _LIQ_TEXT.get(r.liquidation_state) or f"{r.liquidation_price:,.2f}",
+            _LIQ_TEXT.get(r.liquidation_state) or f"{r.distance_pct:.1f}%",
             _num(r.distance_sigmas, "{:.1f}σ"),
             _check(r.buffer_2sigma_ok),
             _check(r.adverse_10pct_ok),
@@ -131,6 +134,8 @@ class PositionsModel(RowsModel):
             return QColor("white") if column == 16 else (UNKNOWN if column >= 7 else None)
         if column in (8, 9):
             return FAIL if r.pnl_usd < 0 else PASS
+        if column in (10, 11) and r.liquidation_state == "liquidated":
+            return FAIL
         if column in (13, 14, 15):
             ok = (r.buffer_2sigma_ok, r.adverse_10pct_ok, r.leverage_ok)[column - 13]
             return UNKNOWN if ok is None else (PASS if ok else FAIL)
