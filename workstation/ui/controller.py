@@ -106,13 +106,13 @@ class EngineController(ABC):
         self._pending.append((label, fut))
         return fut
 
-    def wait(self, fut: Future, timeout: float = 120.0):
+    def wait(self, fut: Future, timeout: float | None = 120.0):
         """The result of a command, waiting for it (the engine works meanwhile)."""
         assert self.host is not None
         self.host.release()  # this thread is not busy while it waits
         return fut.result(timeout)
 
-    def sync(self, timeout: float = 120.0) -> Snapshot:
+    def sync(self, timeout: float | None = 120.0) -> Snapshot:
         """Wait for the engine to finish every command sent so far, then show its state (tests
         and the self-test; the window itself never waits)."""
         assert self.host is not None

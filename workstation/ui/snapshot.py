@@ -27,7 +27,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     win = controller.window
     win.resize(w, h)
     controller.seek(controller.span[1] if args.at is None else epoch_ms(args.at))
-    controller.sync()  # however long the replay to that moment takes on this machine
+    controller.sync(timeout=None)  # however long the replay to that moment takes here
     win.show()
     app.processEvents()
     ok = win.grab().save(args.screenshot)
