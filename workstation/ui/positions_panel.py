@@ -100,6 +100,7 @@ class PositionsPanel(QWidget):
         self.stress_plot.getAxis("left").setWidth(70)
         self.stress_plot.setLabel("left", "USD")
         self.stress_plot.setLabel("bottom", "price shock %")
+        self.stress_plot.getAxis("bottom").enableAutoSIPrefix(False)  # never "% (x0.001)"
         self.stress_plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#7f8c8d")))
         self.stress_curve = self.stress_plot.plot(pen=pg.mkPen("#5dade2", width=2))
         self.stress_liq = self.stress_plot.plot(
@@ -111,8 +112,8 @@ class PositionsPanel(QWidget):
         self.stress_box = QWidget()  # the window docks it beside the table
         sl = QVBoxLayout(self.stress_box)
         sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.stress_text)  # above the chart: it stays in sight in a short dock
         sl.addWidget(self.stress_plot)
-        sl.addWidget(self.stress_text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(buttons)
