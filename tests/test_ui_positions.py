@@ -160,10 +160,11 @@ def test_position_dialog_refuses_bad_input_and_names_the_field(qtbot, tmp_path: 
     assert dialog.error.text() == "Quantity (coin) must be a number, not '1,5x'"
     assert "c0392b" in dialog.widgets["qty"].styleSheet()
     assert panel.book.open_positions() == []
-    dialog.widgets["entry_usd"].textEdited.emit("66801")  # another field: the error stays
+    qtbot.keyClicks(dialog.widgets["thesis"], "dip")  # typing elsewhere: the error stays
     assert dialog.error.text().startswith("Quantity (coin)")
-    dialog.widgets["qty"].textEdited.emit("1.")  # the trader fixes the field: the error goes
+    qtbot.keyClick(dialog.widgets["qty"], Qt.Key.Key_Backspace)  # the trader fixes the field
     assert dialog.error.text() == "" and dialog.widgets["qty"].styleSheet() == ""
+    dialog.widgets["thesis"].clear()
     dialog.widgets["qty"].setText("1.5")
     dialog.widgets["leverage"].setText("-3")
     dialog.accept()
