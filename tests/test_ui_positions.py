@@ -406,3 +406,18 @@ def test_double_click_edits_in_place_where_a_cell_can_and_opens_the_form_elsewhe
     (form,) = [d for d in panel.findChildren(PositionDialog) if d.isVisible()]
     assert form.widgets["leverage"].text() == "10"
     form.reject()
+
+
+def test_the_stress_pane_says_why_it_is_empty_from_the_start(qtbot, tmp_path: Path) -> None:
+    """Before any risk arrives (a new window): an empty book says so; a book with positions
+    says the engine's risk is on its way; neither draws pyqtgraph's 0-to-1 axes."""
+    empty = PositionsPanel(_book(tmp_path))
+    qtbot.addWidget(empty)
+    assert empty.stress_text.text() == "No open positions."
+    (tmp_path / "b").mkdir()
+    held = PositionsPanel(_book(tmp_path / "b", LONG_10X))
+    qtbot.addWidget(held)
+    assert held.stress_text.text() == "Stress: waiting for the engine's risk of the book."
+    assert not held.stress_plot.getAxis("left").style["showValues"]
+    empty.book.close()
+    held.book.close()

@@ -108,7 +108,11 @@ class PositionsPanel(QWidget):
         )
         self.stress_text = QLabel()
         self.stress_text.setWordWrap(True)
-        self._stress_axes(False)  # until there is a book to stress
+        self._no_stress(  # until the engine's risk of the book arrives
+            "Stress: waiting for the engine's risk of the book."
+            if book.open_positions()
+            else "No open positions."
+        )
         self.stress_box = QWidget()  # the window docks it beside the table
         sl = QVBoxLayout(self.stress_box)
         sl.setContentsMargins(0, 0, 0, 0)
