@@ -47,6 +47,8 @@ def test_signals_model(qtmodeltester) -> None:
 
 
 def test_alerts_model(qtmodeltester) -> None:
+    from PySide6.QtCore import Qt
+
     from workstation.ui.models import AlertsModel
 
     m = AlertsModel()
@@ -70,10 +72,14 @@ def test_alerts_model(qtmodeltester) -> None:
     )  # fmt: skip
     qtmodeltester.check(m)
     assert m.rowCount() == 2 and m.index(0, 2).data() == "skew_panic"  # newest first
-    both = {("skew_fear", "all", "BTCUSDT"), ("skew_panic", "all", "BTCUSDT")}
-    assert m.unacknowledged(both) == 2 and m.index(1, 4).data() == ""
+    bold = Qt.ItemDataRole.FontRole
+    assert m.unacknowledged() == 0 and m.index(0, 0).data(bold) is None  # not active (yet)
+    m.set_active({("skew_fear", "all", "BTCUSDT"), ("skew_panic", "all", "BTCUSDT")})
+    assert m.unacknowledged() == 2 and m.index(1, 4).data() == ""
+    assert m.index(0, 0).data(bold).bold() and m.index(1, 0).data(bold).bold()
     m.acknowledge([1])
-    assert m.unacknowledged(both) == 1 and m.index(1, 4).data() == "✓"
+    assert m.unacknowledged() == 1 and m.index(1, 4).data() == "✓"
+    assert m.index(1, 0).data(bold) is None
     qtmodeltester.check(m)
     # skew_panic clears, then fires again (twice in the log, once active now); skew_fear clears:
     # what counts is the rule instances active now, not the activations in the log
@@ -84,11 +90,14 @@ def test_alerts_model(qtmodeltester) -> None:
             AlertRecord(1769953000000, "skew_fear", "all", "BTCUSDT", "cleared", "warning"),
         ]
     )
-    now_active = {("skew_panic", "all", "BTCUSDT")}
+    m.set_active({("skew_panic", "all", "BTCUSDT")})
     assert sum(1 for r in range(m.rowCount()) if m.row(r)["state"] == "active") == 3
-    assert m.unacknowledged(now_active) == 1
-    m.acknowledge([1])  # the newest skew_panic activation (row 0 is skew_fear's clearing)
-    assert m.row(1)["state"] == "active" and m.unacknowledged(now_active) == 0
+    assert m.unacknowledged() == 1
+    # rows: 0 fear cleared, 1 panic active (live), 2 panic cleared, 3 panic active (past), ...
+    assert m.index(1, 0).data(bold).bold() and m.index(3, 0).data(bold) is None
+    m.acknowledge([1])  # the newest skew_panic activation
+    assert m.row(1)["state"] == "active" and m.unacknowledged() == 0
+    qtmodeltester.check(m)
 
 
 def test_alert_log_keeps_the_newest_max_rows(qtmodeltester) -> None:

@@ -233,7 +233,8 @@ class EngineController(ABC):
             self._show(snap)
         self.frame_ms = (time.perf_counter() - started) * 1000
         busy = [label for label, _ in self._pending]
-        unacked = self.window.alerts.unacknowledged(snap.active_alerts)
+        self.window.alerts.set_active(snap.active_alerts)
+        unacked = self.window.alerts.unacknowledged()
         self.window.status.setText(
             "  |  ".join(
                 (

@@ -132,6 +132,32 @@ class AlertsModel(RowsModel):
 
     MAX_ROWS = 10_000  # the oldest alerts leave the log past this (a long live run)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._active: frozenset[tuple[str, str, str]] = frozenset()
+        self._live: set[int] = set()  # id() of the rows that stand for an alert active now
+
+    def set_active(self, active: Collection[tuple[str, str, str]]) -> None:
+        """The rule instances active now ((rule, venue, symbol), from the engine's snapshot):
+        the newest activation of each is a live row, bold until acknowledged and counted by
+        :meth:`unacknowledged`. A past activation that has since cleared is neither."""
+        active = frozenset(active)
+        if active != self._active:
+            self._active = active
+            self._find_live()
+
+    def _find_live(self) -> None:
+        latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for r in self._rows:  # newest first
+            if r["state"] == "active":
+                latest.setdefault((r["rule"], r["venue"], r["symbol"]), r)
+        live = {id(r) for key, r in latest.items() if key in self._active}
+        if live != self._live:
+            self._live = live
+            if self._rows:
+                last = self.index(len(self._rows) - 1, len(self.HEADERS) - 1)
+                self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.FontRole])
+
     def add(self, records: list[Record]) -> None:
         """New alerts at the top (each row the alert's JSON object and its acknowledgement)."""
         alerts = [dict(r.to_json(), acked=False) for r in records if isinstance(r, AlertRecord)]
@@ -144,11 +170,13 @@ class AlertsModel(RowsModel):
             self.beginRemoveRows(QModelIndex(), self.MAX_ROWS, len(self._rows) - 1)
             del self._rows[self.MAX_ROWS :]
             self.endRemoveRows()
+        self._find_live()
 
     def clear(self) -> None:
         """Forget every alert (the replay was rebuilt from an earlier moment)."""
         self.beginResetModel()
         self._rows = []
+        self._live = set()
         self.endResetModel()
 
     def row(self, row: int) -> dict[str, Any]:
@@ -160,15 +188,9 @@ class AlertsModel(RowsModel):
             self._rows[row]["acked"] = True
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
-    def unacknowledged(self, active: Collection[tuple[str, str, str]]) -> int:
-        """How many of the rule instances ``active`` now ((rule, venue, symbol)) the trader has
-        not acknowledged: those whose latest activation in the log is unacknowledged. A past
-        activation that has since cleared is not counted."""
-        latest: dict[tuple[str, str, str], bool] = {}
-        for r in self._rows:  # newest first
-            if r["state"] == "active":
-                latest.setdefault((r["rule"], r["venue"], r["symbol"]), r["acked"])
-        return sum(1 for key in active if latest.get(key) is False)
+    def unacknowledged(self) -> int:
+        """Alerts active now that the trader has not acknowledged (see :meth:`set_active`)."""
+        return sum(1 for r in self._rows if id(r) in self._live and not r["acked"])
 
     def write_csv(self, path: str, rows: list[int]) -> int:
         """Write these source rows (in this order) to ``path`` as UTF-8 CSV; returns the count.
@@ -201,7 +223,7 @@ class AlertsModel(RowsModel):
             return "\n".join(x for x in (r["message"], r.get("action", ""), values) if x)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return {"critical": QColor("#c0392b"), "warning": QColor("#d68910")}.get(r["severity"])
-        if role == Qt.ItemDataRole.FontRole and not r["acked"] and r["state"] == "active":
+        if role == Qt.ItemDataRole.FontRole and not r["acked"] and id(r) in self._live:
             font = QFont()
             font.setBold(True)
             return font
