@@ -50,11 +50,11 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
         lambda: (
             c.window.positions.market is not None and c.window.positions.market.mark_usd is not None
         ),
-        timeout=15_000,
+        timeout=60_000,
     )
     qtbot.waitUntil(
         lambda: all(venue_state(v, c.snapshot.health.get(v))[0] == "ok" for v in VENUES),
-        timeout=15_000,
+        timeout=60_000,
     )
     status = c.window.status.text()
     for v in VENUES:
@@ -65,7 +65,7 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     assert "RECORDING to" in c.window.badge.text()
     qtbot.waitUntil(
         lambda: c.snapshot.recording is not None and c.snapshot.recording["count"] > 50,
-        timeout=15_000,
+        timeout=60_000,
     )
     c.toggle_recording()
     assert c.recording_path is None and "RECORDING" not in c.window.badge.text()
@@ -76,7 +76,7 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     # bybit's websocket drops and refuses reconnects: bybit turns red, the others stay green
     fake.faults["bybit"] = "refuse"
     qtbot.waitUntil(
-        lambda: venue_state("bybit", c.snapshot.health.get("bybit"))[0] == "down", timeout=30_000
+        lambda: venue_state("bybit", c.snapshot.health.get("bybit"))[0] == "down", timeout=60_000
     )
     assert venue_state("binance", c.snapshot.health.get("binance"))[0] == "ok"
     c._refresh()
