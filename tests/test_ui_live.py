@@ -14,7 +14,7 @@ from workstation.feeds.live import FeedConfig
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import load_rules
 from workstation.sessions.store import SessionReader
-from workstation.ui.live_window import LiveController, venue_state
+from workstation.ui.live_window import LiveController, live_badge, venue_state
 
 VENUES = ("binance", "bybit", "okx", "deribit")
 
@@ -43,7 +43,8 @@ def live(qtbot, tmp_path: Path, fake: FakeExchange):
 
 def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     c, fake = live
-    assert c.window.badge.text().startswith("LIVE - binance, bybit, okx, deribit")
+    # no green before data: CONNECTING until a venue sends, LIVE once all four have
+    assert c.window.badge.text().startswith("CONNECTING - no data yet from binance, bybit, okx")
     assert c.window.charts._empty["basis"].text() == "waiting for data"  # never "in this session"
     # marks flow into the panels and every venue reports fresh data
     qtbot.waitUntil(
@@ -56,6 +57,8 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
         lambda: all(venue_state(v, c.snapshot.health.get(v))[0] == "ok" for v in VENUES),
         timeout=60_000,
     )
+    c._refresh()
+    assert c.window.badge.text().startswith("LIVE - binance, bybit, okx, deribit   |   BTCUSDT")
     status = c.window.status.text()
     for v in VENUES:
         assert f"● {v} " in status
@@ -81,6 +84,20 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     assert venue_state("binance", c.snapshot.health.get("binance"))[0] == "ok"
     c._refresh()
     assert "color:#c0392b'>● bybit" in c.window.status.text()
+    assert "LIVE - binance, okx, deribit - NO DATA from bybit" in c.window.badge.text()
+
+
+def test_the_badge_is_green_only_for_venues_with_data() -> None:
+    def rec(venue: str, connected: bool = True, age_ms: int | None = 1_000) -> HealthRecord:
+        return HealthRecord(0, venue, connected, age_ms)
+
+    venues = ("binance", "okx")
+    assert live_badge(venues, {}) == ("CONNECTING - no data yet from binance, okx", "late")
+    never = {"binance": rec("binance", False, None), "okx": rec("okx", False, None)}
+    assert live_badge(venues, never)[0].startswith("CONNECTING")  # errors only, no message
+    some = {"binance": rec("binance"), "okx": rec("okx", False, None)}
+    assert live_badge(venues, some) == ("LIVE - binance - NO DATA from okx", "late")
+    assert live_badge(venues, {**some, "okx": rec("okx")}) == ("LIVE - binance, okx", "ok")
 
 
 def test_venue_state_thresholds() -> None:
