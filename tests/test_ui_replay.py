@@ -159,7 +159,7 @@ def test_slider_ticks_keys_and_opening_another_session(
     # one key: N replays to the next alert, P goes back to the one before
     c.window.show()
     c.window.activateWindow()
-    qtbot.waitUntil(lambda: c.window.isActiveWindow(), timeout=5_000)
+    qtbot.waitUntil(lambda: c.window.isActiveWindow(), timeout=30_000)
     before = len(c.alert_times)
     qtbot.keyClick(c.window, Qt.Key.Key_N)
     c.sync()

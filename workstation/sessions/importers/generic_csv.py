@@ -151,6 +151,7 @@ def read_csv(
     to_ms = _ts_parser(time_format)
     m = mapping
     rows: list[Row] = []
+    times: set[int] = set()  # of every row with a time, bad or not: the file's cadence
     rates: list[float] = []
     for path in paths:
         report.files.append(str(path))
@@ -166,6 +167,7 @@ def read_csv(
                 at = f"{where}:{reader.line_num}"
                 try:
                     ts = to_ms(row[m["ts"]])
+                    times.add(ts)
                 except (ValueError, TypeError) as exc:
                     report.bad(at, f"{m['ts']}: not a time ({exc})")
                     continue
@@ -176,8 +178,7 @@ def read_csv(
                 except (ValueError, KeyError) as exc:
                     report.bad(at, str(exc))
     if "open" in m:
-        bar_ts = sorted({r.ts_event_ms for r in rows if r.cls is Bar1m})
-        steps = [b - a for a, b in itertools.pairwise(bar_ts)]
+        steps = [b - a for a, b in itertools.pairwise(sorted(times))]
         if steps and statistics.median(steps) != 60_000:
             raise ImportError_(
                 f"bars every {statistics.median(steps) / 1000:g} s are not 1-minute bars: map price=close instead"
