@@ -36,7 +36,7 @@ def test_play_at_max_fills_the_panels_and_pause_holds(controller, qtbot) -> None
     qtbot.waitUntil(
         # past the first alert of the demo (lower lows, 35.7 h in)
         lambda: controller.snapshot.ts_ms > controller.span[0] + 40 * 3_600_000,
-        timeout=60_000,
+        timeout=300_000,  # about 50 s on 2 busy cores: the condition, not the clock, ends it
     )
     controller.toggle()
     controller.sync()
