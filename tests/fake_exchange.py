@@ -88,6 +88,8 @@ class FakeExchange:
     def __init__(self) -> None:
         self.faults: dict[str, str | None] = {}
         self.hits: dict[str, int] = {}
+        self.faults_served: dict[str, int] = {}  # venue -> faulty answers the clients have had
+        self.ws_sent: dict[str, int] = {}  # venue -> websocket data messages sent
         self.liquidations_sent = 0
         fake = self
 
@@ -112,6 +114,8 @@ class FakeExchange:
                 venue = fake.venue_of(url.path)
                 fake.hits[url.path] = fake.hits.get(url.path, 0) + 1
                 fault = fake.faults.get(venue)
+                if fault is not None:
+                    fake.served_fault(venue)
                 if fault == "timeout":
                     time.sleep(5)
                     return self._send(504, b"{}")
@@ -135,6 +139,9 @@ class FakeExchange:
         self._ws_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self.ws_port = 0
         self._ws_server = None
+
+    def served_fault(self, venue: str) -> None:
+        self.faults_served[venue] = self.faults_served.get(venue, 0) + 1
 
     # --- REST ------------------------------------------------------------------------------
     @staticmethod
@@ -313,6 +320,7 @@ class FakeExchange:
             else "deribit"
         )
         if self.faults.get(venue) == "refuse":
+            self.served_fault(venue)
             await ws.close(1013, "try again later")
             return
         if venue != "binance":
@@ -322,6 +330,8 @@ class FakeExchange:
             fault = self.faults.get(venue)
             t = now_ms()
             px = price_at(t)
+            if fault is not None:
+                self.served_fault(venue)
             if fault == "drop" or fault == "refuse":
                 ws.transport.abort()
                 return
@@ -401,6 +411,7 @@ class FakeExchange:
                     )
                 )
             sent += 1
+            self.ws_sent[venue] = self.ws_sent.get(venue, 0) + 1
             await asyncio.sleep(0.2)
 
     async def _serve(self) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_exchange import FAST_POLLS, FakeExchange, price_at
@@ -39,17 +43,30 @@ mark_price = 1.5
 """
 
 
+@dataclass
+class Live:
+    """What a recording from the fake exchange has seen so far (the test thread's)."""
+
+    pipe: Any
+    feeds: LiveFeeds
+    counts: Counter = field(default_factory=Counter)  # (event class, venue) -> events recorded
+    outputs: list[dict] = field(default_factory=list)
+
+    def fresh(self, venue: str, metric: str = "mark_price") -> bool:
+        return metric in self.pipe.metrics.fresh_values.get((venue, "BTCUSDT"), {})
+
+
+# (what is awaited, its condition, what to do once it holds): a recording's script
+Step = tuple[str, Callable[[Live], bool], Callable[[], object] | None]
+STEP_DEADLINE_S = 90.0  # per step: generous, so that a slow or busy machine only takes longer
+
+
 def run_live(
-    fake: FakeExchange,
-    out: Path,
-    seconds: float,
-    venues: tuple[str, ...],
-    rules_text: str,
-    schedule=(),
-    probe=None,
-):
-    """Record ``seconds`` of the fake exchange; ``schedule``: [(t_s, venue, fault)]; ``probe(t, pipe)``
-    is called every 0.25 s. Returns (outputs, writer count)."""
+    fake: FakeExchange, out: Path, venues: tuple[str, ...], rules_text: str, steps: list[Step]
+) -> Live:
+    """Record the fake exchange until each step's condition holds in turn (its action then runs);
+    a step that does not hold within STEP_DEADLINE_S fails the test, naming it. Conditions, not
+    wall-clock windows: the test waits for what the client has seen, however slow the machine."""
     rules_file = out.with_suffix(".toml")
     rules_file.write_text(rules_text)
     rules = load_rules([rules_file], include_user_dir=False)
@@ -67,34 +84,63 @@ def run_live(
             poll_s=dict(FAST_POLLS),
         )
     )
+    live = Live(pipe, feeds)
+    pipe.engine.add_tap(lambda ev: live.counts.update([(type(ev), ev.venue)]))
     pump = LivePump(pipe.engine, clock, feeds.queue, feeds.health, note=writer.add_note)
-    outputs: list[dict] = []
     feeds.start()
-    t0 = time.monotonic()
-    pending = sorted(schedule)
-    next_probe = 0.0
     try:
-        while (t := time.monotonic() - t0) < seconds:
-            while pending and pending[0][0] <= t:
-                _, venue, fault = pending.pop(0)
-                fake.faults[venue] = fault
-            pump.pump(wait_s=0.02)
-            writer.flush_if_due()
-            outputs += [r.to_json() for r in pipe.engine.drain()]
-            if probe is not None and t >= next_probe:
-                probe(t, pipe, feeds)
-                next_probe = t + 0.25
+        for what, done, then in steps:
+            deadline = time.monotonic() + STEP_DEADLINE_S
+            while not done(live):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"not within {STEP_DEADLINE_S:g} s: {what}")
+                pump.pump(wait_s=0.02)
+                writer.flush_if_due()
+                live.outputs += [r.to_json() for r in pipe.engine.drain()]
+            if then is not None:
+                then()
     finally:
         feeds.stop()
         writer.close()
-    return outputs, pipe
+    return live
 
 
-def test_a_30_second_recording_holds_the_expected_events(
-    fake: FakeExchange, tmp_path: Path
-) -> None:
+def test_a_recording_holds_the_expected_events(fake: FakeExchange, tmp_path: Path) -> None:
     out = tmp_path / "live.session"
-    outputs, _ = run_live(fake, out, 30.0, ("binance", "bybit", "okx", "deribit"), FAST_RULES)
+    kinds = [
+        (OpenInterest, "binance"),
+        (OpenInterest, "bybit"),
+        (OpenInterest, "okx"),
+        (FundingRate, "okx"),
+        (LongShortRatio, "binance"),
+        (FuturePrice, "binance"),
+        (Volume24h, "binance"),
+        (OptionChain, "deribit"),
+        (VolIndex, "deribit"),
+    ]
+    wanted = {
+        (MarkPrice, "binance"): 100,  # 5 a second: about 20 s of the stream
+        (MarkPrice, "bybit"): 100,
+        (MarkPrice, "okx"): 30,
+        (Bar1m, "binance"): 5,  # the history, without the bar still open
+        (Liquidation, "binance"): 10,
+        (Liquidation, "okx"): 20,
+        **dict.fromkeys(kinds, 1),
+    }
+
+    def enough(live: Live) -> bool:
+        return all(live.counts[k] >= n for k, n in wanted.items())
+
+    live = run_live(
+        fake,
+        out,
+        ("binance", "bybit", "okx", "deribit"),
+        FAST_RULES,
+        [
+            ("every stream's events", enough, None),
+            ("a health record of binance", lambda live: _health(live, "binance"), None),
+        ],
+    )
     with SessionReader(out) as r:
         evs = list(r.events())
         assert r.meta.source == "live"
@@ -102,7 +148,7 @@ def test_a_30_second_recording_holds_the_expected_events(
     for e in evs:
         by.setdefault((type(e), e.venue), []).append(e)
     binance_marks = by[(MarkPrice, "binance")]
-    assert len(binance_marks) >= 100  # 5 a second
+    assert len(binance_marks) >= 100
     assert all(e.mark_price_usd == price_at(e.ts_event_ms) for e in binance_marks)
     assert all(e.funding_interval_h == 8.0 for e in binance_marks)
     assert len(by[(MarkPrice, "bybit")]) >= 100 and len(by[(MarkPrice, "okx")]) >= 30
@@ -116,23 +162,17 @@ def test_a_30_second_recording_holds_the_expected_events(
     assert all(
         e.side == "long" and e.qty_coin == pytest.approx(0.2) for e in okx_liqs
     )  # 20 contracts x 0.01
-    for kind, venue in [
-        (OpenInterest, "binance"),
-        (OpenInterest, "bybit"),
-        (OpenInterest, "okx"),
-        (FundingRate, "okx"),
-        (LongShortRatio, "binance"),
-        (FuturePrice, "binance"),
-        (Volume24h, "binance"),
-        (OptionChain, "deribit"),
-        (VolIndex, "deribit"),
-    ]:
+    for kind, venue in kinds:
         assert by.get((kind, venue)), (kind.KIND, venue)
     assert len(by[(OptionChain, "deribit")][0].quotes) == 22
     keys = [(e.ts_recv_ms, e.seq) for e in evs]
     assert keys == sorted(keys) and [e.seq for e in evs] == list(range(1, len(evs) + 1))
-    health = [o for o in outputs if o["type"] == "health" and o["venue"] == "binance"]
+    health = _health(live, "binance")
     assert health and health[-1]["connected"] is True and health[-1]["age_ms"] < 2_000
+
+
+def _health(live: Live, venue: str) -> list[dict]:
+    return [o for o in live.outputs if o["type"] == "health" and o["venue"] == venue]
 
 
 @pytest.mark.parametrize(
@@ -150,30 +190,33 @@ def test_a_30_second_recording_holds_the_expected_events(
 def test_every_fault_is_survived_stale_during_fresh_after(
     fake: FakeExchange, tmp_path: Path, venue: str, fault: str
 ) -> None:
-    seen: dict[str, list[float]] = {"fresh_before": [], "stale_during": [], "fresh_after": []}
+    """The fault is set once the metric is fresh and lifted once the client has met it (twice) and
+    the metric has gone STALE; then it must come back FRESH."""
 
-    def probe(t: float, pipe, feeds) -> None:
-        fresh = "mark_price" in pipe.metrics.fresh_values.get((venue, "BTCUSDT"), {})
-        if 2.0 <= t < 3.0 and fresh:
-            seen["fresh_before"].append(t)
-        if 6.0 <= t < 7.0 and not fresh:
-            seen["stale_during"].append(t)
-        if 12.0 <= t < 13.0 and fresh:
-            seen["fresh_after"].append(t)
+    def set_fault(kind: str | None) -> None:
+        fake.faults[venue] = kind
 
-    outputs, _ = run_live(
+    def counted(live: Live) -> bool:
+        last = _health(live, venue)[-1:]
+        return any(h["errors"] + h["reconnects"] + h["dropped_payloads"] > 0 for h in last)
+
+    live = run_live(
         fake,
         tmp_path / "f.session",
-        13.0,
         (venue,),
         FAST_RULES,
-        schedule=[(3.0, venue, fault), (7.5, venue, None)],
-        probe=probe,
+        [
+            ("fresh before the fault", lambda live: live.fresh(venue), lambda: set_fault(fault)),
+            (
+                "the fault met and the metric STALE during the outage",
+                lambda live: fake.faults_served.get(venue, 0) >= 2 and not live.fresh(venue),
+                lambda: set_fault(None),
+            ),
+            ("the feed recovered: fresh after the fault", lambda live: live.fresh(venue), None),
+            ("a health record that counts the fault", counted, None),
+        ],
     )
-    assert seen["fresh_before"], "not fresh before the fault"
-    assert seen["stale_during"], "the metric did not go STALE during the outage"
-    assert seen["fresh_after"], "the feed did not recover"
-    health = [o for o in outputs if o["type"] == "health" and o["venue"] == venue][-1]
+    health = _health(live, venue)[-1]
     assert health["errors"] + health["reconnects"] + health["dropped_payloads"] > 0
 
 
@@ -201,7 +244,24 @@ message = "mark {mark_price:,.2f}"
         70_000.0 * (1 + 0.002 * __import__("math").sin(ms / 1_000)), 2
     )
     try:
-        live, _ = run_live(fake, out, 14.0, ("binance", "okx"), rules)
+        rec = run_live(
+            fake,
+            out,
+            ("binance", "okx"),
+            rules,
+            [
+                (
+                    "an above_70k alert and about 12 s of both venues' marks",
+                    lambda live: (
+                        any(o.get("rule") == "above_70k" for o in live.outputs)
+                        and live.counts[(MarkPrice, "binance")] >= 60  # 5 a second
+                        and live.counts[(MarkPrice, "okx")] >= 24
+                    ),  # 2 a second
+                    None,
+                )
+            ],
+        )
+        live = rec.outputs
     finally:
         fake_exchange.price_at = fake_exchange_period
     with SessionReader(out) as r:
@@ -255,8 +315,12 @@ def test_record_command_closes_the_file_cleanly_on_a_signal(
         "--binance-spot-url",
         urls["binance_spot"],
     ]
+    sent0 = fake.ws_sent.get("binance", 0)
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
-        time.sleep(5)
+        deadline = time.monotonic() + STEP_DEADLINE_S
+        while fake.ws_sent.get("binance", 0) - sent0 < 20:  # marks sent to the recorder
+            assert time.monotonic() < deadline and child.poll() is None, "the recorder got nothing"
+            time.sleep(0.05)
         child.send_signal(getattr(signal, sig))
         _, err = child.communicate(timeout=20)
     assert child.returncode == 0, err

@@ -67,28 +67,33 @@ def test_a_replay_shows_the_position_risk_the_live_window_showed(
     host.submit(lambda r: r.start_recording(out)).result(10)
     feeds.start()
     samples: list[tuple[int, list[tuple]]] = []
-    deadline = time.monotonic() + 60.0  # the first mark, however slow the machine
-    while time.monotonic() < deadline:
-        snap = host.snapshot
-        if snap.positions is not None and snap.positions.rows[0].mark_usd is not None:
-            break
-        time.sleep(0.05)
+
+    def sampled(shows, n: int = 3):
+        """True once ``n`` distinct live samples show it: each command waits for what the
+        window showed after the one before it, not for a moment on the wall clock."""
+        return lambda: sum(1 for _, rows in samples if shows(rows)) >= n
+
     script = [
-        (1.5, lambda r: r.position_command(_cmd("open", 2, SHORT))),
-        (3.5, lambda r: r.position_command(_cmd("edit", 1, {**LONG, "qty": 0.6}))),
-        (5.5, lambda r: r.position_command(_cmd("close", 2, {}, 70_000.0))),
+        (sampled(lambda rows: rows[0][2] is not None), _cmd("open", 2, SHORT)),
+        (sampled(lambda rows: len(rows) == 2), _cmd("edit", 1, {**LONG, "qty": 0.6})),
+        (sampled(lambda rows: rows[0][1] == 0.6), _cmd("close", 2, {}, 70_000.0)),
+        (sampled(lambda rows: len(rows) == 1 and rows[0][1] == 0.6), None),
     ]
     try:
-        t0 = time.monotonic()
-        while (t := time.monotonic() - t0) < 7.5:  # commands timed from the first mark
-            while script and script[0][0] <= t:
-                host.submit(script.pop(0)[1]).result(10)
-            snap = host.snapshot
-            if snap.recording is not None and snap.positions is not None:
-                sample = (snap.positions_ts_ms, _seen(snap.positions.rows))
-                if not samples or samples[-1] != sample:
-                    samples.append(sample)
-            time.sleep(0.05)
+        for ready, command in script:
+            deadline = time.monotonic() + 90.0  # generous: a slow machine only takes longer
+            while not ready():
+                assert time.monotonic() < deadline, (
+                    f"the window never showed {command or 'the close'}"
+                )
+                snap = host.snapshot
+                if snap.recording is not None and snap.positions is not None:
+                    sample = (snap.positions_ts_ms, _seen(snap.positions.rows))
+                    if not samples or samples[-1] != sample:
+                        samples.append(sample)
+                time.sleep(0.05)
+            if command is not None:
+                host.submit(lambda r, c=command: r.position_command(c)).result(10)
         host.submit(lambda r: r.stop_recording()).result(10)
     finally:
         feeds.stop()

@@ -14,7 +14,7 @@ from workstation.feeds.live import FeedConfig
 from workstation.risk.positions import PositionBook
 from workstation.rules.config import load_rules
 from workstation.sessions.store import SessionReader
-from workstation.ui.live_window import LiveController, venue_state
+from workstation.ui.live_window import LiveController, live_badge, venue_state
 
 VENUES = ("binance", "bybit", "okx", "deribit")
 
@@ -43,19 +43,22 @@ def live(qtbot, tmp_path: Path, fake: FakeExchange):
 
 def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     c, fake = live
-    assert c.window.badge.text().startswith("LIVE - binance, bybit, okx, deribit")
+    # no green before data: CONNECTING until a venue sends, LIVE once all four have
+    assert c.window.badge.text().startswith("CONNECTING - no data yet from binance, bybit, okx")
     assert c.window.charts._empty["basis"].text() == "waiting for data"  # never "in this session"
     # marks flow into the panels and every venue reports fresh data
     qtbot.waitUntil(
         lambda: (
             c.window.positions.market is not None and c.window.positions.market.mark_usd is not None
         ),
-        timeout=15_000,
+        timeout=60_000,
     )
     qtbot.waitUntil(
         lambda: all(venue_state(v, c.snapshot.health.get(v))[0] == "ok" for v in VENUES),
-        timeout=15_000,
+        timeout=60_000,
     )
+    c._refresh()
+    assert c.window.badge.text().startswith("LIVE - binance, bybit, okx, deribit   |   BTCUSDT")
     status = c.window.status.text()
     for v in VENUES:
         assert f"● {v} " in status
@@ -72,7 +75,7 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     assert "RECORDING to" in c.window.badge.text()
     qtbot.waitUntil(
         lambda: c.snapshot.recording is not None and c.snapshot.recording["count"] > 50,
-        timeout=15_000,
+        timeout=60_000,
     )
     c.toggle_recording()
     assert c.recording_path is None and "RECORDING" not in c.window.badge.text()
@@ -83,11 +86,25 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     # bybit's websocket drops and refuses reconnects: bybit turns red, the others stay green
     fake.faults["bybit"] = "refuse"
     qtbot.waitUntil(
-        lambda: venue_state("bybit", c.snapshot.health.get("bybit"))[0] == "down", timeout=30_000
+        lambda: venue_state("bybit", c.snapshot.health.get("bybit"))[0] == "down", timeout=60_000
     )
     assert venue_state("binance", c.snapshot.health.get("binance"))[0] == "ok"
     c._refresh()
     assert "color:#c0392b'>● bybit" in c.window.status.text()
+    assert "LIVE - binance, okx, deribit - NO DATA from bybit" in c.window.badge.text()
+
+
+def test_the_badge_is_green_only_for_venues_with_data() -> None:
+    def rec(venue: str, connected: bool = True, age_ms: int | None = 1_000) -> HealthRecord:
+        return HealthRecord(0, venue, connected, age_ms)
+
+    venues = ("binance", "okx")
+    assert live_badge(venues, {}) == ("CONNECTING - no data yet from binance, okx", "late")
+    never = {"binance": rec("binance", False, None), "okx": rec("okx", False, None)}
+    assert live_badge(venues, never)[0].startswith("CONNECTING")  # errors only, no message
+    some = {"binance": rec("binance"), "okx": rec("okx", False, None)}
+    assert live_badge(venues, some) == ("LIVE - binance - NO DATA from okx", "late")
+    assert live_badge(venues, {**some, "okx": rec("okx")}) == ("LIVE - binance, okx", "ok")
 
 
 def test_venue_state_thresholds() -> None:

@@ -85,7 +85,7 @@ def test_replay_notifies_while_playing_not_when_seeking(qtbot, tmp_path) -> None
     c.speed_box.setCurrentText("max")
     c.toggle()
     c.sync()
-    qtbot.waitUntil(lambda: c.window.notifier.sent["banner"] >= 1, timeout=60_000)
+    qtbot.waitUntil(lambda: c.window.notifier.sent["banner"] >= 1, timeout=300_000)
     c.toggle()
     c.sync()
     assert not c.window.banner.isHidden()

@@ -77,7 +77,7 @@ def test_play_at_max_fills_the_panels_and_pause_holds(controller, qtbot) -> None
     qtbot.waitUntil(
         # past the first alert of the demo (lower lows, 35.7 h in)
         lambda: controller.snapshot.ts_ms > controller.span[0] + 40 * 3_600_000,
-        timeout=60_000,
+        timeout=300_000,  # about 50 s on 2 busy cores: the condition, not the clock, ends it
     )
     controller.toggle()
     controller.sync()
@@ -228,7 +228,7 @@ def test_slider_ticks_keys_and_opening_another_session(
     # one key: N replays to the next alert, P goes back to the one before
     c.window.show()
     c.window.activateWindow()
-    qtbot.waitUntil(lambda: c.window.isActiveWindow(), timeout=5_000)
+    qtbot.waitUntil(lambda: c.window.isActiveWindow(), timeout=30_000)
     before = len(c.alert_times)
     qtbot.keyClick(c.window, Qt.Key.Key_N)
     c.sync()

@@ -5,7 +5,8 @@ Each draft gets ``ts_recv_ms`` = the live clock when the engine consumes it (nev
 previous one, and never before the draft was final) and the next ``seq``: the recorder taps the
 engine's input, so a recording is exactly what the engine saw, and replaying it walks the same
 timer boundaries. Feed health becomes ``health`` output records, and a venue's connection going
-down or coming back is noted in the recording.
+down or coming back is noted in the recording (a venue that never had a connection, i.e. never
+sent a valid message, is not "reconnected").
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class LivePump:
         self._health_every_ms = health_every_ms
         self._last_health_ms = 0
         self._connected: dict[str, bool] = {}
+        self._had_data: set[str] = set()  # venues connected once: only they can reconnect
         # our clock minus the venue's event time, the freshest event of the last pump that had
         # any (bars are stamped with their open, so the minimum, not the last, is the lag)
         self.lag_ms: int | None = None
@@ -94,13 +96,15 @@ class LivePump:
         for venue, h in sorted(self.health.snapshot().items()):
             self.engine.emit(self._record(now, h))
             was = self._connected.get(venue)
-            if was is not None and was != h.connected and self._note is not None:
+            if was is not None and was != h.connected and venue in self._had_data and self._note:
                 self._note(
                     now,
                     f"{venue} {'reconnected' if h.connected else 'disconnected'}"
                     + (f": {h.last_error}" if h.last_error and not h.connected else ""),
                 )
             self._connected[venue] = h.connected
+            if h.connected:
+                self._had_data.add(venue)
 
     @staticmethod
     def _record(now: int, h: VenueHealth) -> HealthRecord:

@@ -4,6 +4,7 @@ with the forward delta the workstation computed for every instrument."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from workstation.core.events import OptionChain
@@ -13,23 +14,23 @@ from workstation.metrics.skew import chain_skew
 
 def last_chains(path: str | os.PathLike[str], at_ms: int | None = None) -> list[OptionChain]:
     """The newest chain per symbol at or before ``at_ms``, from a session or a raw Deribit file."""
-    from workstation.sessions.store import SessionError, SessionReader
+    from workstation.sessions.store import NOT_SQLITE, SessionError, SessionReader
 
     try:
         reader = SessionReader(path)
     except SessionError as exc:
-        if "not a session file" not in exc.problem:
-            raise
-        from pathlib import Path
-
-        from workstation.sessions.importers.common import ImportReport
+        if exc.problem != NOT_SQLITE or Path(path).suffix == ".session":
+            raise  # a session (or another SQLite file) that cannot be read: not a raw chain file
+        from workstation.sessions.importers.common import ImportReport, text_only
         from workstation.sessions.importers.deribit import read_chains
 
-        rows = [
-            r
-            for r in read_chains([Path(path)], ImportReport())
-            if at_ms is None or r.ts_event_ms <= at_ms
-        ]
+        report = ImportReport()
+        with text_only(report):
+            rows = [
+                r
+                for r in read_chains([Path(path)], report)
+                if at_ms is None or r.ts_event_ms <= at_ms
+            ]
         latest: dict[str, Any] = {}
         for r in sorted(rows, key=lambda r: r.ts_event_ms):
             latest[r.symbol] = OptionChain(

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from workstation.cli.validators import UsageError, positive_float
+from workstation.cli.validators import UsageError, positive_float, utc_time
 from workstation.core.timefmt import fmt_utc
 
 FORMATS = ("binance-vision", "binance-rest", "deribit-chain", "deribit-dvol", "csv")
@@ -18,6 +18,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         ImportError_,
         ImportReport,
         Progress,
+        text_only,
         write_import,
     )
 
@@ -37,7 +38,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 progress.update(args.format, i)
                 yield r
 
-        write_import(counted(), args.out, report, fmt=args.format, overwrite=args.force)
+        with text_only(report):
+            write_import(counted(), args.out, report, fmt=args.format, overwrite=args.force)
         progress.done()
     except ImportError_ as exc:
         print(f"workstation import: {exc}", file=sys.stderr)
@@ -103,24 +105,21 @@ def cmd_export(args: argparse.Namespace) -> int:
             "--format parquet needs pyarrow, which the desktop bundle leaves out to stay small: "
             "use --format csv here, or the Python install (pip install .) for Parquet"
         )
-    counts = export_session(args.session, args.out, args.format)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} is a file, not a folder (export writes one file per kind)")
+    counts = export_session(args.session, out, args.format)
     for kind, n in counts.items():
-        print(f"{kind:<17}{n:>10,} rows -> {Path(args.out) / f'{kind}.{args.format}'}")
+        print(f"{kind:<17}{n:>10,} rows -> {out / f'{kind}.{args.format}'}")
     return 0
 
 
 def cmd_skew(args: argparse.Namespace) -> int:
     from workstation.app.skew_report import format_skew, last_chains, skew_report
-    from workstation.sessions.importers.common import ImportError_, epoch_ms
+    from workstation.sessions.importers.common import ImportError_
 
     try:
-        at = None if args.at is None else epoch_ms(args.at)
-    except ValueError:
-        raise UsageError(
-            f"--at must be a time such as 2026-02-05T10:12:00Z (got {args.at!r})"
-        ) from None
-    try:
-        chains = last_chains(args.file, at)
+        chains = last_chains(args.file, args.at)
     except ImportError_ as exc:
         print(f"workstation skew: {exc}", file=sys.stderr)
         return 1
@@ -173,6 +172,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     sk = sub.add_parser("skew", help="25-delta skew of an option chain, per expiry and at 30 days")
     sk.add_argument("file", help="a session, or a raw deribit-chain file")
-    sk.add_argument("--at", help="the chain at or before this time (default: the last)")
+    sk.add_argument(
+        "--at",
+        type=utc_time("--at"),
+        help="the chain at or before this time, ISO 8601 UTC (default: the last)",
+    )
     sk.add_argument("--json", action="store_true", help="one JSON document instead of text")
     sk.set_defaults(func=cmd_skew)

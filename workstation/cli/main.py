@@ -18,11 +18,12 @@ from workstation.cli.validators import (
     Parser,
     UsageError,
     csv_choice,
-    iso_time,
     non_negative_int,
     positive_float,
     see_help,
     speed,
+    utc_time,
+    window_size,
 )
 from workstation.core.resources import demo_session_path
 from workstation.core.timefmt import fmt_utc
@@ -204,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--start",
-        type=iso_time,
+        type=utc_time("--start"),
         default=None,
         help="ISO 8601 UTC start time (default: the scenario's own)",
     )
@@ -263,7 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--session", default=str(DEMO_SESSION), help="the session to replay (default: the demo)"
     )
     g.add_argument(
-        "--at", default=None, help="replay up to this time (ISO 8601 UTC; default: the end)"
+        "--at",
+        type=utc_time("--at"),
+        default=None,
+        help="replay up to this time (ISO 8601 UTC, within the session; default: the end)",
     )
     g.add_argument(
         "--screenshot",
@@ -298,7 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the position book's SQLite file (default: yours, in the user data folder)",
     )
     g.add_argument(
-        "--size", default="1600x1000", help="window size WIDTHxHEIGHT (default 1600x1000)"
+        "--size",
+        type=window_size,
+        default="1600x1000",
+        help="window size WIDTHxHEIGHT, at least 800x500 (default 1600x1000)",
     )
     g.set_defaults(func=_cmd_gui)
     return p
@@ -307,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_gui(args: argparse.Namespace) -> int:
     from workstation.core.userdirs import ensure_user_dirs
 
+    if args.at is not None and not args.live:
+        _check_at(args.session, args.at)
     ensure_user_dirs()  # the first start creates the settings and data folders and rules.toml
     if args.screenshot:
         from workstation.ui.snapshot import run_screenshot
@@ -315,6 +324,21 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     from workstation.ui.app import run_window
 
     return run_window(args, record_cmd.url_overrides(args))
+
+
+def _check_at(session: str, at_ms: int) -> None:
+    """``--at`` within the session's span (UsageError naming the span otherwise)."""
+    from workstation.sessions.store import SessionReader
+
+    with SessionReader(session) as reader:
+        span = reader.time_range()
+    if span is None:
+        raise SessionError(session, "holds no events")
+    if not span[0] <= at_ms <= span[1]:
+        raise UsageError(
+            f"--at {fmt_utc(at_ms)} UTC is outside the session, which runs from "
+            f"{fmt_utc(span[0])} to {fmt_utc(span[1])} UTC"
+        )
 
 
 def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks",)) -> list[str]:
@@ -354,6 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `workstation replay ... | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a file the command reads or writes: missing, forbidden, disk full
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"workstation {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

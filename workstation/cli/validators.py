@@ -100,12 +100,36 @@ def speed(text: str) -> float | None:
         raise argparse.ArgumentTypeError(f"--speed: {exc}") from None
 
 
-def iso_time(text: str) -> int:
-    from workstation.sessions.simulator import parse_start
+def utc_time(name: str) -> Callable[[str], int]:
+    """A time argument (ISO 8601 UTC, a date, or epoch s/ms) -> ms since the epoch."""
 
-    try:
-        return parse_start(text)
-    except ValueError:
+    def parse(text: str) -> int:
+        from workstation.sessions.importers.common import epoch_ms
+
+        try:
+            return epoch_ms(text)
+        except (ValueError, OverflowError, OSError):
+            raise argparse.ArgumentTypeError(
+                f"{name} must be an ISO 8601 UTC time such as 2026-01-30T00:00:00Z, not {text!r}"
+            ) from None
+
+    return parse
+
+
+MIN_WINDOW = (800, 500)  # px: below this the panes and the side panel no longer fit
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` in pixels, at least :data:`MIN_WINDOW` (and at most 10000 a side)."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.strip().isdigit() and height.strip().isdigit()):
         raise argparse.ArgumentTypeError(
-            f"--start must be an ISO 8601 UTC time such as 2026-01-30T00:00:00Z, not {text!r}"
-        ) from None
+            f"--size must be WIDTHxHEIGHT such as 1600x1000, not {text!r}"
+        )
+    w, h = int(width), int(height)
+    lo_w, lo_h = MIN_WINDOW
+    if not (lo_w <= w <= 10_000 and lo_h <= h <= 10_000):
+        raise argparse.ArgumentTypeError(
+            f"--size must be at least {lo_w}x{lo_h} and at most 10000x10000 (got {text})"
+        )
+    return w, h

@@ -216,6 +216,8 @@ class LiveFeeds:
                 self._put(handler(msg))
             except (PayloadError, KeyError, TypeError, ValueError) as exc:
                 self._bad(venue, "websocket", exc)
+                return
+            self.health.update(venue, connected=True)  # connected: a valid message came
 
         return on_text
 

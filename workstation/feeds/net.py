@@ -173,8 +173,7 @@ class WsStream:
                 ) as ws:
                     if self._subscribe is not None:
                         await self._subscribe(ws)
-                    self.health.update(self.venue, connected=True)
-                    attempt = 0
+                    attempt = 0  # connected once a valid message comes (the handler says so)
                     async for frame in ws:
                         self.health.update(self.venue, last_message_ms=self._wall_ms())
                         if isinstance(frame, bytes):

@@ -12,6 +12,7 @@ expected form. The book belongs to the thread that opened it.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import re
@@ -343,13 +344,19 @@ def read_positions_csv(path: str | os.PathLike[str]) -> tuple[list[Position], li
     except OSError as exc:
         raise PositionError("file", f"{path}: cannot be read ({exc.strerror})") from None
     with fh:
-        reader = csv.DictReader(fh)
-        missing = {"venue", "symbol", "side", "qty", "entry_usd"} - set(reader.fieldnames or [])
-        if missing:
-            raise PositionError("file", f"{path}: the header lacks {', '.join(sorted(missing))}")
-        for row in reader:
-            try:
-                positions.append(validate(row))
-            except PositionError as exc:
-                problems.append(f"{path}:{reader.line_num}: {exc}")
+        try:
+            text = fh.read()
+        except UnicodeDecodeError as exc:
+            raise PositionError(
+                "file", f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x})"
+            ) from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"venue", "symbol", "side", "qty", "entry_usd"} - set(reader.fieldnames or [])
+    if missing:
+        raise PositionError("file", f"{path}: the header lacks {', '.join(sorted(missing))}")
+    for row in reader:
+        try:
+            positions.append(validate(row))
+        except PositionError as exc:
+            problems.append(f"{path}:{reader.line_num}: {exc}")
     return positions, problems

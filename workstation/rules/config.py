@@ -17,6 +17,7 @@ other field is refused at load, with the message's line; ``{{`` and ``}}`` are l
 from __future__ import annotations
 
 import ast
+import math
 import os
 import re
 import string
@@ -210,9 +211,19 @@ class _Locator:
 # --- loading -------------------------------------------------------------------------------------
 def _read(path: Path) -> tuple[dict[str, Any], _Locator]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise RulesError(str(path), None, "file", f"cannot be read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RulesError(
+            str(path),
+            line,
+            "file",
+            f"not UTF-8 text (byte {data[exc.start]:#04x}): save it as UTF-8",
+        ) from None
     try:
         return tomllib.loads(text), _Locator(text)
     except tomllib.TOMLDecodeError as exc:
@@ -223,6 +234,8 @@ def _read(path: Path) -> tuple[dict[str, Any], _Locator]:
 def _number(raw: Any, err: Callable[[str, str], RulesError], key: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise err(key, f"must be a number, not {raw!r}")
+    if not math.isfinite(raw):
+        raise err(key, f"must be a finite number, not {raw}")
     return float(raw)
 
 
@@ -442,7 +455,12 @@ def _where(table: dict[str, Any], key: str) -> tuple[str, int | None]:
 
 def _positive(table: dict[str, Any], key: str, default: float) -> float:
     raw = table.get(key, default)
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, int | float)
+        or not math.isfinite(raw)
+        or raw <= 0
+    ):
         path, line = _where(table, key)
         raise RulesError(path, line, key, f"must be a number greater than 0 (got {raw!r})")
     return float(raw)

@@ -128,10 +128,10 @@ def export_session(
     if fmt not in ("parquet", "csv"):
         raise ValueError("format must be parquet or csv")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     buffers: dict[str, list[dict[str, Any]]] = {}
     sinks: dict[str, _Sink] = {}
-    with SessionReader(path) as reader:
+    with SessionReader(path) as reader:  # a bad session raises here, before any folder is made
+        out.mkdir(parents=True, exist_ok=True)
         for ev in reader.events():
             kind = ev.KIND
             buf = buffers.setdefault(kind, [])

@@ -37,6 +37,7 @@ SCHEMA_VERSION = 1
 APPLICATION_ID = 0x57534B31  # "WSK1": marks an SQLite file as a workstation session
 SOURCES = ("live", "simulated", "imported")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+NOT_SQLITE = "not a session file (not an SQLite database)"  # a SessionError's problem
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -241,7 +242,7 @@ def _check_header(path: Path) -> None:
     except OSError as exc:
         raise SessionError(path, f"cannot be read ({exc.strerror})") from None
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise SessionError(path, "not a session file (not an SQLite database)")
+        raise SessionError(path, NOT_SQLITE)
     page_size = struct.unpack(">H", header[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     change_counter, n_pages = struct.unpack(">II", header[24:32])

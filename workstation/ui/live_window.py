@@ -5,6 +5,7 @@ status bar, and recording to a session file with one click. GUI thread only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,6 +48,16 @@ def venue_state(venue: str, health: HealthRecord | None) -> tuple[str, str]:
     return "ok", f"{venue} {age_s:.1f} s"
 
 
+def live_badge(venues: tuple[str, ...], health: Mapping[str, HealthRecord]) -> tuple[str, str]:
+    """(text, state) of the live badge: LIVE names only the venues whose data is arriving;
+    CONNECTING until one sends any; NO DATA names the others ("late" state: amber)."""
+    silent = [v for v in venues if venue_state(v, health.get(v))[0] == "down"]
+    if len(silent) == len(venues):
+        return f"CONNECTING - no data yet from {', '.join(venues)}", "late"
+    text = "LIVE - " + ", ".join(v for v in venues if v not in silent)
+    return (f"{text} - NO DATA from {', '.join(silent)}", "late") if silent else (text, "ok")
+
+
 class LiveController(EngineController):
     """``cfg``: venues, symbols and URLs; ``sessions_dir``: where recordings go."""
 
@@ -59,14 +70,13 @@ class LiveController(EngineController):
         settings: QSettings | None = None,
     ) -> None:
         super().__init__(
-            cfg.symbols[0], "LIVE - " + ", ".join(cfg.venues), book, rules, settings=settings
+            cfg.symbols[0], live_badge(cfg.venues, {})[0], book, rules, settings=settings
         )
         self.cfg = cfg
         self.sessions_dir = sessions_dir or default_sessions_dir()
         self.recording_path: Path | None = None
-        self.window.badge.setStyleSheet(
-            "font-weight:bold;padding:4px;background:#1e8449;color:white;"
-        )
+        self._badge_shown: tuple[str, str] | None = None
+        self._badge({})
         self.window.charts.set_live(True)  # an empty pane is waiting for data
         self.feeds = LiveFeeds(cfg)
         runner = LiveRunner(
@@ -107,9 +117,7 @@ class LiveController(EngineController):
         self.recording_path = path
         self.command("starting the recording", lambda r: r.start_recording(path))
         self.record_button.setText("■ Stop recording")
-        self.window.badge.setText(
-            f"LIVE - {', '.join(self.cfg.venues)} - RECORDING to {path.name}   |   {self.symbol}"
-        )
+        self._badge(self.snapshot.health)
         return path
 
     def stop_recording(self) -> None:
@@ -122,7 +130,18 @@ class LiveController(EngineController):
         if done is not None:
             path, count = done
             self.recording.setText(f"recorded {count:,} events to {path}")
-        self.window.badge.setText(f"LIVE - {', '.join(self.cfg.venues)}   |   {self.symbol}")
+        self._badge(self.snapshot.health)
+
+    def _badge(self, health: Mapping[str, HealthRecord]) -> None:
+        text, state = live_badge(self.cfg.venues, health)
+        if self.recording_path is not None:
+            text += f" - RECORDING to {self.recording_path.name}"
+        if (text, state) != self._badge_shown:  # a restyle costs a repaint: only on a change
+            self._badge_shown = (text, state)
+            self.window.badge.setText(f"{text}   |   {self.symbol}")
+            self.window.badge.setStyleSheet(
+                f"font-weight:bold;padding:4px;background:{COLOURS[state]};color:white;"
+            )
 
     def _show_position(self, snap: Snapshot) -> None:
         self.clock_label.setText(f"  {fmt_utc(snap.ts_ms)} UTC")
@@ -130,6 +149,7 @@ class LiveController(EngineController):
             self.recording.setText(f"recording: {snap.recording['count']:,} events")
 
     def _status(self, snap: Snapshot) -> tuple[str, ...]:
+        self._badge(snap.health)
         venues = []
         for venue in self.cfg.venues:
             state, text = venue_state(venue, snap.health.get(venue))

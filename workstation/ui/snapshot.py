@@ -9,7 +9,6 @@ import argparse
 def run_screenshot(args: argparse.Namespace) -> int:
     from workstation.risk.positions import PositionBook
     from workstation.rules.config import RulesError, load_rules
-    from workstation.sessions.importers.common import epoch_ms
     from workstation.sessions.store import SessionError
     from workstation.ui.qapp import application
     from workstation.ui.replay_window import ReplayController
@@ -23,10 +22,10 @@ def run_screenshot(args: argparse.Namespace) -> int:
     except (SessionError, ValueError, RulesError) as exc:
         print(f"workstation gui: {exc}")
         return 1
-    w, h = (int(x) for x in args.size.lower().split("x"))
+    w, h = args.size
     win = controller.window
     win.resize(w, h)
-    controller.seek(controller.span[1] if args.at is None else epoch_ms(args.at))
+    controller.seek(controller.span[1] if args.at is None else args.at)
     controller.sync(timeout=None)  # however long the replay to that moment takes here
     win.show()
     app.processEvents()

@@ -34,6 +34,7 @@ from workstation.sessions.importers.common import (
     ImportError_,
     ImportReport,
     Row,
+    check_bar,
     epoch_ms,
     number,
     open_text,
@@ -80,6 +81,14 @@ def _emit_klines(
             raise ImportError_(
                 f"{at}: {kind} of {(close_ms - open_ms + 1) / 1000:g} s; only 1-minute klines are imported"
             )
+        try:
+            if kind == "klines":
+                check_bar(o, h, lo, c, v)
+            elif kind == "markPriceKlines" and not c > 0:
+                raise ValueError(f"a mark price must be greater than 0 (got {c:g})")
+        except ValueError as exc:
+            report.bad(at, str(exc))
+            continue
         if kind == "klines":
             yield Row.of(
                 Bar1m,
@@ -172,6 +181,15 @@ def _kline_frame(
     yield from _emit_klines(kind, cols, where, venue, symbol, report, line_ok)
 
 
+def _read_csv(source, where: str, **options) -> pd.DataFrame:
+    """``pd.read_csv`` of text cells; a file that is not a regular CSV is an ImportError_."""
+    try:
+        return pd.read_csv(source, dtype=str, **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        raise ImportError_(f"{where}: not a Binance CSV ({reason})") from None
+
+
 def _read_frame(fh, where: str, first_col: str) -> tuple[pd.DataFrame, list[int]]:
     """A CSV as text cells with its file line numbers; a header row (starting with first_col) is
     recognised and skipped."""
@@ -181,8 +199,8 @@ def _read_frame(fh, where: str, first_col: str) -> tuple[pd.DataFrame, list[int]
     text = rest if has_header else first + rest
     if not text.strip():
         return pd.DataFrame(), []
-    frame = pd.read_csv(
-        io.StringIO(text), header=None, dtype=str, skip_blank_lines=True, keep_default_na=False
+    frame = _read_csv(
+        io.StringIO(text), where, header=None, skip_blank_lines=True, keep_default_na=False
     )
     offset = 2 if has_header else 1
     return frame, [i + offset for i in range(len(frame))]
@@ -239,7 +257,7 @@ def read_vision(
 def _metrics_rows(
     fh, where: str, venue: str, symbol: str | None, report: ImportReport
 ) -> Iterator[Row]:
-    frame = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    frame = _read_csv(fh, where, keep_default_na=False)
     need = {"create_time", "sum_open_interest", "sum_open_interest_value", "count_long_short_ratio"}
     if not need <= set(frame.columns):
         raise ImportError_(f"{where}: not a metrics file (needs columns {', '.join(sorted(need))})")
@@ -268,6 +286,8 @@ def _metrics_rows(
             )
         if np.isnan(ratio[i]):
             why.append("count_long_short_ratio: empty or not a number")
+        elif ratio[i] < 0:
+            why.append(f"count_long_short_ratio: negative ({ratio[i]:g})")
         else:
             r = float(ratio[i])
             yield Row.of(

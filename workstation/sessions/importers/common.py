@@ -18,6 +18,7 @@ import sys
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,20 @@ class ImportReport:
 
 
 Row = EventDraft  # an importer's row is a draft of one event
+
+
+@contextmanager
+def text_only(report: ImportReport) -> Iterator[None]:
+    """A UnicodeDecodeError while reading becomes an :class:`ImportError_` naming the file being
+    read (the last of ``report.files``)."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        where = report.files[-1] if report.files else "input"
+        raise ImportError_(
+            f"{where}: not UTF-8 text (byte {exc.object[exc.start]:#04x}): "
+            "a CSV or JSON file was expected"
+        ) from None
 
 
 def open_text(path: Path) -> Iterator[tuple[str, IO[str]]]:
@@ -112,6 +127,23 @@ def number(value: Any) -> float:
     return x
 
 
+def check_bar(
+    open_usd: float, high_usd: float, low_usd: float, close_usd: float, volume_coin: float | None
+) -> None:
+    """A ValueError naming what a bar cannot be: a price of 0 or less, a high below its low, open
+    or close, a low above its open or close, a negative volume (``None``: not known yet)."""
+    prices = {"open": open_usd, "high": high_usd, "low": low_usd, "close": close_usd}
+    for name, price in prices.items():
+        if not price > 0:
+            raise ValueError(f"{name} must be greater than 0 (got {price:g})")
+    if high_usd < max(open_usd, low_usd, close_usd):
+        raise ValueError(f"high {high_usd:g} is below the bar's open, low or close")
+    if low_usd > min(open_usd, close_usd):
+        raise ValueError(f"low {low_usd:g} is above the bar's open or close")
+    if volume_coin is not None and not volume_coin >= 0:
+        raise ValueError(f"volume must be 0 or more (got {volume_coin:g})")
+
+
 class Progress:
     """A progress line on the terminal (stderr), only when it is a terminal."""
 
@@ -159,7 +191,8 @@ def write_import(
     notes: str = "",
     overwrite: bool = False,
 ) -> ImportReport:
-    """Sort, dedupe, find gaps, write the session (source "imported")."""
+    """Sort, dedupe, find gaps, write the session (source "imported"). No rows at all is an
+    :class:`ImportError_` that says why, and nothing is written."""
     rows = sorted(rows, key=lambda r: (r.ts_final_ms, r.ts_event_ms, r.cls.KIND, r.venue, r.symbol))
     seen: set[tuple[str, str, str, int]] = set()
     unique: list[Row] = []
@@ -170,6 +203,12 @@ def write_import(
             continue
         seen.add(key)
         unique.append(r)
+    if not unique:
+        why = f"every row was bad, e.g. {report.problems[0]}" if report.bad_rows else "no data rows"
+        raise ImportError_(
+            f"{', '.join(report.files) or 'the input'}: no events from {report.rows_read:,} rows "
+            f"({why}); nothing written"
+        )
     _gaps(unique, report)
     venues = sorted({r.venue for r in unique})
     symbols = sorted({r.symbol for r in unique})

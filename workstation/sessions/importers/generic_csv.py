@@ -38,6 +38,7 @@ from workstation.sessions.importers.common import (
     ImportError_,
     ImportReport,
     Row,
+    check_bar,
     epoch_ms,
     number,
     open_text,
@@ -64,6 +65,16 @@ TARGETS = (
     "liq_price",
     "liq_usd",
 )
+
+
+_EVENT_TARGETS = ("price", "open", "oi_coin", "funding_rate", "long_short_ratio", "liq_side")
+_READ_WITH = {  # a target that only adds to the event of another one
+    "volume": "open",
+    "volume_usd": "open",
+    "oi_usd": "oi_coin",
+    "funding_interval_h": "funding_rate",
+    "liq_usd": "liq_side",
+}
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -102,8 +113,16 @@ def _check_mapping(
         raise ImportError_("--venue (or map venue=COLUMN)")
     if symbol is None and "symbol" not in m:
         raise ImportError_("--symbol (or map symbol=COLUMN)")
-    if len(m) == 1 or not (set(m) - {"ts", "venue", "symbol"}):
-        raise ImportError_("--map: map at least one value column (price, close, oi_coin, ...)")
+    for target, needs in _READ_WITH.items():
+        if target in m and needs not in m:
+            raise ImportError_(
+                f"--map: {target} is only read with {needs} (it makes no event alone)"
+            )
+    if not set(_EVENT_TARGETS) & set(m):
+        raise ImportError_(
+            f"--map: map at least one value column ({', '.join(_EVENT_TARGETS)}): "
+            "nothing else makes an event"
+        )
 
 
 def _ts_parser(time_format: str | None):
@@ -132,6 +151,7 @@ def read_csv(
     to_ms = _ts_parser(time_format)
     m = mapping
     rows: list[Row] = []
+    times: set[int] = set()  # of every row with a time, bad or not: the file's cadence
     rates: list[float] = []
     for path in paths:
         report.files.append(str(path))
@@ -147,18 +167,18 @@ def read_csv(
                 at = f"{where}:{reader.line_num}"
                 try:
                     ts = to_ms(row[m["ts"]])
+                    times.add(ts)
                 except (ValueError, TypeError) as exc:
                     report.bad(at, f"{m['ts']}: not a time ({exc})")
                     continue
                 v = (row[m["venue"]].strip().lower() if "venue" in m else venue) or "?"
                 s = (row[m["symbol"]].strip().upper() if "symbol" in m else symbol) or "?"
-                try:
-                    rows.extend(_row_events(row, m, ts, v, s, funding_interval_h, at, rates))
+                try:  # all of a row's events, or none of them
+                    rows.extend(list(_row_events(row, m, ts, v, s, funding_interval_h, at, rates)))
                 except (ValueError, KeyError) as exc:
                     report.bad(at, str(exc))
     if "open" in m:
-        bar_ts = sorted({r.ts_event_ms for r in rows if r.cls is Bar1m})
-        steps = [b - a for a, b in itertools.pairwise(bar_ts)]
+        steps = [b - a for a, b in itertools.pairwise(sorted(times))]
         if steps and statistics.median(steps) != 60_000:
             raise ImportError_(
                 f"bars every {statistics.median(steps) / 1000:g} s are not 1-minute bars: map price=close instead"
@@ -208,6 +228,8 @@ def _row_events(
 
     price = val("price") if "price" in m else None
     if price is not None:
+        if price <= 0:
+            raise ValueError(f"{m['price']}: a price must be greater than 0 (got {price:g})")
         yield Row.of(
             MarkPrice,
             ts,
@@ -222,8 +244,10 @@ def _row_events(
             next_funding_ts_ms=None,
         )
     if "open" in m:
-        close = val("close")
-        volume = val("volume") if "volume" in m else val("volume_usd") / close
+        o, h, lo, c = (val(k) for k in ("open", "high", "low", "close"))
+        check_bar(o, h, lo, c, None)  # the close divides volume_usd below
+        volume = val("volume") if "volume" in m else val("volume_usd") / c
+        check_bar(o, h, lo, c, volume)
         yield Row.of(
             Bar1m,
             ts,
@@ -231,10 +255,10 @@ def _row_events(
             venue,
             symbol,
             at,
-            open_usd=val("open"),
-            high_usd=val("high"),
-            low_usd=val("low"),
-            close_usd=close,
+            open_usd=o,
+            high_usd=h,
+            low_usd=lo,
+            close_usd=c,
             volume_coin=volume,
         )
     if "oi_coin" in m:
@@ -250,6 +274,8 @@ def _row_events(
         )
     if "long_short_ratio" in m:
         r = val("long_short_ratio")
+        if r < 0:
+            raise ValueError(f"{m['long_short_ratio']}: a ratio must be 0 or more (got {r:g})")
         yield Row.of(
             LongShortRatio,
             ts,
