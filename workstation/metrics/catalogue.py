@@ -132,9 +132,16 @@ def _entries() -> tuple[Metric, ...]:
             "liquidations", compact=True, column=w == "1h")
           for w, span in (("1m", "minute"), ("1h", "hour")) for side in ("long", "short")),
         M("liq_intensity_x", "Liquidation intensity", "liq intensity", "x", ".1f", 120, True,
-          "long liquidations in the last hour ÷ the median hourly long liquidations of the last "
-          "7 days (floored at 250k USD; unknown for the first 6 hours)", "liquidations",
+          "long liquidations in the last hour ÷ liq_baseline_usd_1h (warming up for the first "
+          "6 hours)", "liquidations",
           signal=Signal("liquidations", "Reduce leverage; avoid chasing dips.")),
+        M("liq_median_usd_1h", "Long liquidations, 7-day hourly median", "liq median 1h", "USD",
+          "", 120, True, "the median of the hourly long liquidations of the last 7 days",
+          "liquidations", compact=True),
+        M("liq_baseline_usd_1h", "Liquidation intensity divisor", "liq divisor", "USD", "", 120,
+          True, "what liquidation intensity divides by: the 7-day hourly median, or the floor "
+          "([metrics] liq_baseline_floor_usd, 250k USD/h) when the median is smaller",
+          "liquidations", compact=True),
         # --- options ----------------------------------------------------------------------------
         M("option_quotes", "Option quotes", "quotes", "count", ",.0f", 300, False,
           "quotes in the last option-chain snapshot", "skew"),
@@ -149,7 +156,7 @@ def _entries() -> tuple[Metric, ...]:
         # --- realized vol -----------------------------------------------------------------------
         *(M(f"rv_{w}_pct", f"Realized vol {w}", f"rv {w}", "%", ".0f", 180, True,
             f"realized vol of 1-minute log returns of the mark over {w}, sample stdev, "
-            "× √(365·1440)", "price",
+            f"× √(365·1440); warming up (no value) until 90% of the {w} holds returns", "price",
             signal=Signal(None, "Above 60% the ladder halves.") if w == "24h" else None,
             column=w == "24h") for w in ("1h", "24h", "7d")),
         # --- positioning ------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from workstation.metrics.windows import (
 AGG = "all"
 DAY_MS = 86_400_000
 ANNUALISE_MINUTE = math.sqrt(365 * 1440)
+RV_MIN_COVERAGE = 0.9  # realized vol is published once 90% of its window's minutes hold a return
 PERP_PRIORITY = ("binance", "bybit", "okx")
 
 
@@ -152,8 +153,11 @@ class MarketMetrics:
         # Venues with a liquidation feed (one seen): elsewhere "no liquidations" is unknown, not 0.
         self._liq_venues: set[str] = set()
         self.partial: dict[str, list[str]] = {}  # symbol -> venues left out of the aggregate
-        # After each evaluation: per stream, the metrics within their staleness limit.
+        # After each evaluation: per stream, the metrics within their staleness limit, and the
+        # metrics still warming up (their window not yet covered: a state, not a number) with
+        # the share of it covered so far (0..1).
         self.fresh_values: dict[tuple[str, str], dict[str, float]] = {}
+        self.warming: dict[tuple[str, str], dict[str, float]] = {}
 
     def handlers(self) -> dict[type, Callable[[Any], None]]:
         return {
@@ -206,7 +210,7 @@ class MarketMetrics:
             if st.prev_minute_close is not None and st.minute_last:
                 r = math.log(st.minute_last / st.prev_minute_close)
                 for w in st.rv.values():
-                    w.add(r)
+                    w.add(minute, r)
             st.prev_minute_close = st.minute_last
             st.minute = minute
         st.minute_last = price
@@ -325,6 +329,7 @@ class MarketMetrics:
     def _evaluate(self, now_ms: int) -> None:
         """Windows per stream, then the fresh view of each stream, then the aggregates."""
         fresh: dict[tuple[str, str], dict[str, float]] = {}
+        self.warming = {}
         for key, st in sorted(self._streams.items()):
             if key[0] != AGG:
                 self._evaluate_stream(key, st, now_ms)
@@ -375,8 +380,12 @@ class MarketMetrics:
             return
         ts = st.mark_ts
         self._changes(vals, upd, "price_change", st.px, px_now, now, ts)
+        warming = self.warming.setdefault(key, {})
         for label, roll in st.rv.items():
-            sd = roll.stdev() if roll.count >= min(roll.n, 30) else None
+            covered = roll.coverage >= RV_MIN_COVERAGE
+            sd = roll.stdev() if covered else None
+            if not covered:
+                warming[f"rv_{label}_pct"] = roll.coverage
             put(
                 vals,
                 upd,
@@ -389,9 +398,11 @@ class MarketMetrics:
         put(vals, upd, "swing_low_usd", lows[-1] if lows else None, ts)
         put(vals, upd, "swing_high_usd", highs[-1] if highs else None, ts)
         if key[0] in self._liq_venues:
-            self._put_liqs(vals, upd, st, now, ts)  # as fresh as the venue's feed
+            self._put_liqs(vals, upd, st, now, ts, warming)  # as fresh as the venue's feed
 
-    def _put_liqs(self, vals: dict, upd: dict, st: _Stream, now: int, ts: int) -> None:
+    def _put_liqs(
+        self, vals: dict, upd: dict, st: _Stream, now: int, ts: int, warming: dict[str, float]
+    ) -> None:
         put = self._set
         put(vals, upd, "liq_long_usd_1m", st.liq_long_1m.expire(now), ts)
         put(vals, upd, "liq_short_usd_1m", st.liq_short_1m.expire(now), ts)
@@ -400,13 +411,17 @@ class MarketMetrics:
         put(vals, upd, "liq_short_usd_1h", st.liq_short_1h.expire(now), ts)
         st.liq_long_hourly.advance(now)
         median = st.liq_long_hourly.median()
-        intensity = None
-        if (
-            median is not None
-            and st.liq_long_hourly.completed_hours >= self.cfg.liq_baseline_min_hours
-        ):
-            intensity = long_1h / max(median, self.cfg.liq_baseline_floor_usd)
-        put(vals, upd, "liq_intensity_x", intensity, ts)
+        hours = st.liq_long_hourly.completed_hours
+        base = None
+        if median is not None and hours >= self.cfg.liq_baseline_min_hours:
+            base = max(median, self.cfg.liq_baseline_floor_usd)
+        else:
+            warming["liq_intensity_x"] = (
+                hours / self.cfg.liq_baseline_min_hours
+            )  # share of the hours it needs
+        put(vals, upd, "liq_median_usd_1h", None if base is None else median, ts)
+        put(vals, upd, "liq_baseline_usd_1h", base, ts)
+        put(vals, upd, "liq_intensity_x", None if base is None else long_1h / base, ts)
 
     @staticmethod
     def _structure_score(st: _Stream, price: float) -> float:
@@ -463,9 +478,14 @@ class MarketMetrics:
                 put(vals, upd, name, _median(prices) if prices else None, ts)
             for name in _LEAD_NAMES:
                 put(vals, upd, name, f[lead].get(name), ts)
+            warming = self.warming.setdefault((AGG, symbol), {})
             for name in ("rv_1h_pct", "rv_24h_pct", "rv_7d_pct"):
                 rvs = [f[v][name] for v in ordered if name in f[v]]
                 put(vals, upd, name, _median(rvs) if rvs else None, ts)
+                shares = [self.warming.get((v, symbol), {}).get(name) for v in ordered]
+                shares = [x for x in shares if x is not None]
+                if not rvs and shares:
+                    warming[name] = max(shares)
             weights = [(f[v].get("oi_usd", 0.0), v) for v in ordered]
             for name in ("funding_rate_8h_pct", "funding_apr_pct", "premium_bp"):
                 have = [(w, v) for w, v in weights if name in f[v]]
@@ -479,7 +499,7 @@ class MarketMetrics:
                 )
                 put(vals, upd, name, value, ts)
             if self._liq_venues & set(ordered):
-                self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts)
+                self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts, warming)
         for name in (
             "basis_apr_pct",
             "skew_25d_30d_volpts",
