@@ -165,6 +165,9 @@ class _Runner(ABC):
             if ladder is None
             else LadderView(ladder.max_leverage, tuple(ladder.reasons)),
             active_inputs=self.pipe.rules.active_inputs(self.symbol),
+            warming=MappingProxyType(dict(self.pipe.metrics.warming.get(key, {}))),
+            stale=frozenset(self.pipe.metrics.stale_names(AGG, self.symbol, now)),
+            missing_venues=tuple(self.pipe.metrics.partial.get(self.symbol, ())),
             rv_annual_pct=rv if rv is not None and rv == rv else None,
             alerts_fired=self.alerts_fired,
             health=MappingProxyType(dict(self.health)),
