@@ -11,7 +11,14 @@ from conftest import SHARED
 
 from workstation.app.pipeline import build_pipeline
 from workstation.core.clock import ReplayClock
-from workstation.core.events import FuturePrice, Liquidation, MarkPrice, OpenInterest, Volume24h
+from workstation.core.events import (
+    FeedAlive,
+    FuturePrice,
+    Liquidation,
+    MarkPrice,
+    OpenInterest,
+    Volume24h,
+)
 
 T0 = 1_769_731_200_000  # 2026-01-30 00:00 UTC
 MIN = 60_000
@@ -205,6 +212,34 @@ def test_the_aggregate_line_names_the_venues_it_leaves_out() -> None:
     assert last["partial"] is True and last["missing_venues"] == ["binance"]
     assert last["oi_coin"] == 100.0  # bybit's alone
     assert [d["missing_venues"] for d in lines if d["venue"] == "binance"][-1] == []
+
+
+def test_a_polled_liquidation_feed_that_stops_reads_stale_while_marks_flow() -> None:
+    f = Feed()
+    limit_ms = f.pipe.metrics.cfg.limit_ms("liq_long_usd_1h")  # 120 s
+    f.send(Liquidation, T0, "binance", "long", 1.0, 70_000.0, 70_000.0)  # a websocket feed
+    for k in range(31):  # marks every 10 s for 300 s on both; OKX's poll answers until 60 s
+        ts = T0 + k * 10_000
+        f.mark(ts, "okx", 70_000.0)
+        f.mark(ts, "binance", 70_000.0)
+        if ts <= T0 + 60_000:
+            f.send(FeedAlive, ts, "okx", "liquidations")
+        f.at(ts + 1)
+        if ts == T0 + 60_000:  # the poll answered: quiet is zero liquidations, and fresh
+            assert f.fresh("okx")["liq_long_usd_1h"] == 0.0
+    now = T0 + 300_001  # OKX's last answer was 240 s ago, past the 120 s limit
+    assert now - (T0 + 60_000) > limit_ms
+    assert f.fresh("okx")["mark_price"] == 70_000.0  # marks still flow
+    assert "liq_long_usd_1h" not in f.fresh("okx")  # stale, not a fresh zero
+    assert "liq_long_usd_1h" in f.pipe.metrics.stale_names("okx", "BTCUSDT", now)
+    # binance's websocket liquidations keep the venue's freshness (its marks)
+    assert f.fresh("binance")["liq_long_usd_1h"] == 70_000.0
+    # the aggregate holds OKX's too: it cannot say the hour was quiet
+    assert "liq_long_usd_1h" not in f.fresh("all")
+    f.send(FeedAlive, now, "okx", "liquidations")  # the poll answers again
+    f.at(now + 1_001)
+    assert f.fresh("okx")["liq_long_usd_1h"] == 0.0
+    assert f.fresh("all")["liq_long_usd_1h"] == 70_000.0
 
 
 def test_intensity_is_unknown_until_enough_history() -> None:

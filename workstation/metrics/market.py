@@ -5,7 +5,11 @@ snapshot store (:class:`workstation.metrics.latest.LatestValues`) with the recei
 they came from, so every metric carries its age; past its staleness limit it is STALE. The
 aggregate stream of a symbol has ``venue = "all"``: OI and liquidations summed in USD over the
 venues whose data is fresh (``partial`` lists the ones left out), funding OI-weighted, basis and
-premium averaged, skew from the options venue.
+premium averaged, skew from the options venue. Liquidation metrics are as fresh as the
+liquidation feed: a polled one says so with :class:`FeedAlive` events (an OKX poll that fails
+while marks flow goes stale, not fresh zeros); a websocket one is judged by the venue's marks.
+Realized vol and liquidation intensity are "warming up" (:attr:`MarketMetrics.warming`, no
+value) until their window is covered.
 
 Names, units, definitions and staleness limits: :mod:`workstation.metrics.catalogue` (the
 ``all`` stream carries the same names where they make sense).
@@ -23,6 +27,7 @@ from typing import Any
 
 from workstation.core.events import (
     Bar1m,
+    FeedAlive,
     FundingRate,
     FuturePrice,
     Liquidation,
@@ -124,6 +129,10 @@ class _Stream:
         self.structure = _Structure(cfg.swing_bars)
         self.mark_ts = -(2**62)
         self.has_mark = False  # without a mark feed, 1-minute bar closes are the price
+        # The last time a polled liquidation feed answered (FeedAlive, or a liquidation after
+        # one): its liquidation metrics are as fresh as that. None: a feed that says nothing
+        # when quiet (a websocket), judged by the venue's marks.
+        self.liq_alive_ts: int | None = None
 
 
 class MarketMetrics:
@@ -172,6 +181,7 @@ class MarketMetrics:
             FundingRate: self._funding,
             PremiumIndex: self._premium,
             VolIndex: self._noop,
+            FeedAlive: self._alive,
         }
 
     # --- per event ------------------------------------------------------------------------------
@@ -262,8 +272,17 @@ class MarketMetrics:
     def _oi(self, ev: OpenInterest) -> None:
         self._stream(ev.venue, ev.symbol).oi.update(ev.ts_recv_ms, ev.oi_coin)
 
+    def _alive(self, ev: FeedAlive) -> None:
+        st = self._stream(ev.venue, ev.symbol)
+        if ev.channel == "liquidations":
+            self._liq_venues.add(ev.venue)
+            st.liq_alive_ts = ev.ts_recv_ms
+
     def _liq(self, ev: Liquidation) -> None:
         self._liq_venues.add(ev.venue)
+        st = self._stream(ev.venue, ev.symbol)
+        if st.liq_alive_ts is not None:
+            st.liq_alive_ts = max(st.liq_alive_ts, ev.ts_recv_ms)
         for venue in (ev.venue, AGG):
             st = self._stream(venue, ev.symbol)
             ts = ev.ts_event_ms
@@ -397,8 +416,8 @@ class MarketMetrics:
         lows, highs = st.structure.swing_lows, st.structure.swing_highs
         put(vals, upd, "swing_low_usd", lows[-1] if lows else None, ts)
         put(vals, upd, "swing_high_usd", highs[-1] if highs else None, ts)
-        if key[0] in self._liq_venues:
-            self._put_liqs(vals, upd, st, now, ts, warming)  # as fresh as the venue's feed
+        if key[0] in self._liq_venues:  # as fresh as the liquidation feed (or the venue's)
+            self._put_liqs(vals, upd, st, now, _liq_ts(st), warming)
 
     def _put_liqs(
         self, vals: dict, upd: dict, st: _Stream, now: int, ts: int, warming: dict[str, float]
@@ -498,8 +517,10 @@ class MarketMetrics:
                     else sum(f[v][name] for _, v in have) / len(have)
                 )
                 put(vals, upd, name, value, ts)
-            if self._liq_venues & set(ordered):
-                self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts, warming)
+            liq = [v for v in ordered if v in self._liq_venues]
+            if liq:  # as old as the oldest liquidation feed in it
+                ts_liq = min(_liq_ts(self._streams[(v, symbol)]) for v in liq)
+                self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts_liq, warming)
         for name in (
             "basis_apr_pct",
             "skew_25d_30d_volpts",
@@ -521,6 +542,11 @@ class MarketMetrics:
             )
             spot = sum(f[v]["spot_volume_usd_24h"] for v in spot_src)
             put(vals, upd, "spot_perp_volume_ratio", spot / perp_vol, ts)
+
+
+def _liq_ts(st: _Stream) -> int:
+    """When a stream's liquidation data was last known current."""
+    return st.mark_ts if st.liq_alive_ts is None else st.liq_alive_ts
 
 
 def _median(xs: list[float]) -> float:
