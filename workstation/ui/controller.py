@@ -255,6 +255,7 @@ class EngineController(ABC):
             snap.active_inputs,
             MetricStates(snap.warming, snap.stale, snap.missing_venues),
         )
+        self.window.charts.set_missing_venues(snap.missing_venues)
         self.window.positions.set_book_risk(snap.positions)
         self.window.positions.set_market(
             Market(
