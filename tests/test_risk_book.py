@@ -246,6 +246,9 @@ def test_sizing_finds_the_highest_passing_leverage() -> None:
     q = 2_500 / 1_900
     margin_at_10pct = q * 66_800 * (1 - 0.9 * (1 - 0.005)) - 50
     assert r.max_passing_leverage == pytest.approx(q * 66_800 / margin_at_10pct, rel=1e-6)
+    assert r.notes == (
+        f"every size fails a check at 12x; this size fails none up to {r.max_passing_leverage:.2f}x",
+    )
 
 
 def test_sizing_with_a_sigma_stop_and_unknown_vol() -> None:

@@ -232,8 +232,8 @@ def size_position(req: SizingRequest) -> SizingResult:
             )
         elif max_lev is not None:
             notes.append(
-                f"no size fails no check at {lev_try:g}x; the highest leverage that fails none "
-                f"is {max_lev:.2f}x{still}"
+                f"every size fails a check at {lev_try:g}x; this size fails none up to "
+                f"{max_lev:.2f}x{still}"
             )
     elif not accepted:
         notes.append(f"no check failed; refused because unknown: {', '.join(unknown)}")
