@@ -25,6 +25,7 @@ DERIVED_NAMES = (
     "liq_long_usd_1m", "liq_short_usd_1m", "liq_long_usd_1h", "liq_short_usd_1h", "liq_intensity_x",
     "rv_1h_pct", "rv_24h_pct", "rv_7d_pct", "skew_25d_30d_volpts", "atm_iv_30d_pct",
     "spot_perp_volume_ratio", "price_structure_score", "swing_low_usd", "swing_high_usd",
+    "liq_median_usd_1h", "liq_baseline_usd_1h",  # added with issue 13: intensity's divisor
 )  # fmt: skip
 OLD_STALENESS_S = {
     "mark_price": 120, "index_price": 120, "premium_bp": 120, "price_": 120, "funding_": 180,

@@ -11,7 +11,14 @@ from conftest import SHARED
 
 from workstation.app.pipeline import build_pipeline
 from workstation.core.clock import ReplayClock
-from workstation.core.events import FuturePrice, Liquidation, MarkPrice, OpenInterest, Volume24h
+from workstation.core.events import (
+    FeedAlive,
+    FuturePrice,
+    Liquidation,
+    MarkPrice,
+    OpenInterest,
+    Volume24h,
+)
 
 T0 = 1_769_731_200_000  # 2026-01-30 00:00 UTC
 MIN = 60_000
@@ -111,9 +118,35 @@ def test_realized_vol_matches_numpy() -> None:
     # the last price closes its minute only when the next minute starts: 199 returns are known
     returns = np.diff(np.log(prices[:-1]))
     expected_1h = np.std(returns[-60:], ddof=1) * math.sqrt(365 * 1440) * 100
-    expected_24h = np.std(returns, ddof=1) * math.sqrt(365 * 1440) * 100
     assert f.fresh()["rv_1h_pct"] == pytest.approx(expected_1h, rel=1e-9)
-    assert f.fresh()["rv_24h_pct"] == pytest.approx(expected_24h, rel=1e-9)
+    # 198 returns of the 1,440 minutes of 24h: 13.75% covered, so no "24h" vol yet
+    assert "rv_24h_pct" not in f.fresh()
+    assert f.pipe.metrics.warming[("binance", "BTCUSDT")]["rv_24h_pct"] == pytest.approx(0.1375)
+    assert f.pipe.metrics.warming[("all", "BTCUSDT")]["rv_24h_pct"] == pytest.approx(0.1375)
+
+
+def test_realized_vol_24h_waits_for_90pct_of_its_window() -> None:
+    # 90% of 1,440 minutes = 1,296 returns; a return is known when the minute after its close
+    # starts, so prices at minutes 0..1297 give 1,296 returns (known at minutes 2..1297).
+    rng = np.random.default_rng(5)
+    prices = 70_000 * np.exp(np.cumsum(rng.normal(0, 0.001, 1299)))
+    f = Feed()
+    for k, p in enumerate(prices[:1297]):
+        f.mark(T0 + k * MIN + 500, "binance", float(p))
+    f.at(T0 + 1297 * MIN)
+    assert "rv_24h_pct" not in f.fresh()  # 1,295 returns: 89.93% covered
+    assert f.pipe.metrics.warming[("binance", "BTCUSDT")]["rv_24h_pct"] == pytest.approx(
+        1295 / 1440
+    )
+    f.mark(T0 + 1297 * MIN + 500, "binance", float(prices[1297]))
+    f.mark(T0 + 1298 * MIN + 500, "binance", float(prices[1298]))
+    f.at(T0 + 1298 * MIN + 1001)
+    returns = np.diff(np.log(prices[:1298]))  # 1,297 returns now, the 1,298th closes later
+    assert len(returns) == 1297 and len(returns) / 1440 >= 0.9
+    expected = np.std(returns, ddof=1) * math.sqrt(365 * 1440) * 100
+    assert f.fresh()["rv_24h_pct"] == pytest.approx(expected, rel=1e-9)
+    assert "rv_24h_pct" not in f.pipe.metrics.warming.get(("binance", "BTCUSDT"), {})
+    assert "rv_7d_pct" in f.pipe.metrics.warming[("all", "BTCUSDT")]  # 1,297 / 10,080
 
 
 def test_liquidation_windows_and_intensity() -> None:
@@ -135,8 +168,78 @@ def test_liquidation_windows_and_intensity() -> None:
     assert got["liq_long_usd_1h"] == pytest.approx(300_000.0 + 1_200_000.0)
     # baseline: median of the seven completed hours = 300k (above the 250k floor)
     assert got["liq_intensity_x"] == pytest.approx(1_500_000.0 / 300_000.0)
+    assert got["liq_median_usd_1h"] == got["liq_baseline_usd_1h"] == 300_000.0
     f.at(now + 61_000)
     assert f.fresh()["liq_long_usd_1m"] == 0.0  # the minute window has moved on
+
+
+def test_intensity_divides_by_the_floor_when_the_median_is_smaller() -> None:
+    f = Feed()
+    for h in range(6):  # six hours of 100k each: the median 100k is under the 250k floor
+        f.mark(T0 + h * HOUR, "binance", 70_000.0)
+        f.send(Liquidation, T0 + h * HOUR + 30 * MIN, "binance", "long", 1.0, 70_000.0, 100_000.0)
+    now = T0 + 6 * HOUR + 40 * MIN
+    f.mark(now - 10_000, "binance", 70_000.0)
+    f.at(now)
+    got = f.fresh()
+    assert got["liq_median_usd_1h"] == 100_000.0 and got["liq_baseline_usd_1h"] == 250_000.0
+    # the last hour, (05:40, 06:40], holds none of them (the last was at 05:30)
+    assert got["liq_intensity_x"] == 0.0
+    assert "liq_intensity_x" not in f.pipe.metrics.warming.get(("binance", "BTCUSDT"), {})
+
+
+def test_the_aggregate_line_names_the_venues_it_leaves_out() -> None:
+    clock = ReplayClock(T0)
+    pipe = build_pipeline(clock, report_every_ms=60_000)
+    seq = 0
+    for k in range(12):  # binance and bybit marks and OI; binance's OI stops after the first
+        ts = T0 + k * 30_000
+        for venue in ("binance", "bybit") if k == 0 else ("bybit",):
+            seq += 1
+            pipe.engine.process(OpenInterest(ts, ts, seq, venue, "BTCUSDT", 100.0, 7e6))
+        for venue in ("binance", "bybit"):
+            seq += 1
+            pipe.engine.process(
+                MarkPrice(ts, ts, seq, venue, "BTCUSDT", 70_000.0, 70_000.0, 1e-4, 8.0, ts + HOUR)
+            )
+    limit_ms = pipe.metrics.cfg.limit_ms("oi_coin")  # 300 s
+    clock.advance_to(T0 + int(limit_ms) + 120_000)
+    pipe.engine.advance()
+    lines = [r.to_json() for r in pipe.engine.drain() if r.TYPE == "metrics"]
+    first = next(d for d in lines if d["venue"] == "all")
+    assert first["partial"] is False and first["missing_venues"] == []
+    last = [d for d in lines if d["venue"] == "all"][-1]
+    assert last["partial"] is True and last["missing_venues"] == ["binance"]
+    assert last["oi_coin"] == 100.0  # bybit's alone
+    assert [d["missing_venues"] for d in lines if d["venue"] == "binance"][-1] == []
+
+
+def test_a_polled_liquidation_feed_that_stops_reads_stale_while_marks_flow() -> None:
+    f = Feed()
+    limit_ms = f.pipe.metrics.cfg.limit_ms("liq_long_usd_1h")  # 120 s
+    f.send(Liquidation, T0, "binance", "long", 1.0, 70_000.0, 70_000.0)  # a websocket feed
+    for k in range(31):  # marks every 10 s for 300 s on both; OKX's poll answers until 60 s
+        ts = T0 + k * 10_000
+        f.mark(ts, "okx", 70_000.0)
+        f.mark(ts, "binance", 70_000.0)
+        if ts <= T0 + 60_000:
+            f.send(FeedAlive, ts, "okx", "liquidations")
+        f.at(ts + 1)
+        if ts == T0 + 60_000:  # the poll answered: quiet is zero liquidations, and fresh
+            assert f.fresh("okx")["liq_long_usd_1h"] == 0.0
+    now = T0 + 300_001  # OKX's last answer was 240 s ago, past the 120 s limit
+    assert now - (T0 + 60_000) > limit_ms
+    assert f.fresh("okx")["mark_price"] == 70_000.0  # marks still flow
+    assert "liq_long_usd_1h" not in f.fresh("okx")  # stale, not a fresh zero
+    assert "liq_long_usd_1h" in f.pipe.metrics.stale_names("okx", "BTCUSDT", now)
+    # binance's websocket liquidations keep the venue's freshness (its marks)
+    assert f.fresh("binance")["liq_long_usd_1h"] == 70_000.0
+    # the aggregate holds OKX's too: it cannot say the hour was quiet
+    assert "liq_long_usd_1h" not in f.fresh("all")
+    f.send(FeedAlive, now, "okx", "liquidations")  # the poll answers again
+    f.at(now + 1_001)
+    assert f.fresh("okx")["liq_long_usd_1h"] == 0.0
+    assert f.fresh("all")["liq_long_usd_1h"] == 70_000.0
 
 
 def test_intensity_is_unknown_until_enough_history() -> None:
@@ -147,6 +250,8 @@ def test_intensity_is_unknown_until_enough_history() -> None:
     f.mark(T0 + 2 * HOUR, "binance", 70_000.0)
     f.at(T0 + 2 * HOUR + 1000)
     assert "liq_intensity_x" not in f.fresh()  # warming up: unknown, not zero
+    # two of the six hours it needs
+    assert f.pipe.metrics.warming[("binance", "BTCUSDT")]["liq_intensity_x"] == pytest.approx(2 / 6)
 
 
 def test_spot_perp_volume_ratio() -> None:

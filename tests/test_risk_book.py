@@ -246,6 +246,9 @@ def test_sizing_finds_the_highest_passing_leverage() -> None:
     q = 2_500 / 1_900
     margin_at_10pct = q * 66_800 * (1 - 0.9 * (1 - 0.005)) - 50
     assert r.max_passing_leverage == pytest.approx(q * 66_800 / margin_at_10pct, rel=1e-6)
+    assert r.notes == (
+        f"every size fails a check at 12x; this size fails none up to {r.max_passing_leverage:.2f}x",
+    )
 
 
 def test_sizing_with_a_sigma_stop_and_unknown_vol() -> None:
@@ -257,3 +260,79 @@ def test_sizing_with_a_sigma_stop_and_unknown_vol() -> None:
     assert "realized vol is unknown" in unknown.refusals[0]
     with pytest.raises(PositionError, match="stop_usd"):
         size_position(SizingRequest(**{**JOURNEY, "stop_usd": 67_000}))
+
+
+def _book_long(qty: float, entry: float, **kw: object):
+    return validate(
+        {"venue": "binance", "symbol": "BTCUSDT", "side": "long", "qty": qty, "entry_usd": entry}
+        | kw
+    )
+
+
+def test_sizing_counts_the_books_exposure_against_the_ladder() -> None:
+    # book: 8 BTC long at 70,000 (10x): exposure 560,000 USD, margin 56,000 USD.
+    book = (_book_long(8, 70_000, leverage=10),)
+    r = size_position(SizingRequest(**JOURNEY, book=book))
+    # with the trade: (560,000 + 1.315789 * 66,800 = 87,894.74) / 250,000 = 2.5916x > 2.5x
+    assert not r.accepted and r.checks["ladder"] is False
+    assert r.account_leverage == pytest.approx(647_894.74 / 250_000, rel=1e-6)
+    assert r.book.margin_usd == 56_000 and r.book.exposure_usd == 560_000
+    assert r.book.free_equity_usd == 194_000
+    assert "the account's exposure with this trade, 2.59x equity" in r.refusals[0]
+    # the room the ladder leaves: (2.5 * 250,000 - 560,000) / 66,800 = 0.973054 BTC
+    assert r.max_passing_qty == pytest.approx(65_000 / 66_800, rel=1e-6)
+    assert "the largest size that fails no check at 2.5x is 0.9731 BTC" in r.notes
+
+
+def test_sizing_counts_the_books_margin_against_equity() -> None:
+    # equity 50,000, risk 1% = 500 over 1,900 -> 0.263158 BTC, margin 17,578.95 / 2.5 = 7,031.58;
+    # the book's isolated margin 45,000 leaves 5,000 free.
+    book = (_book_long(1, 60_000, margin_usd=45_000),)
+    r = size_position(SizingRequest(**{**JOURNEY, "equity_usd": 50_000}, book=book))
+    assert r.checks["margin"] is False and r.checks["ladder"] is True  # 1.55x of equity
+    assert r.refusals == (
+        "the margin 7,032 USD is more than the equity left free, 5,000 USD "
+        "(50,000 less 45,000 used by the book)",
+    )
+    assert r.max_passing_qty == pytest.approx(5_000 * 2.5 / 66_800, rel=1e-6)  # 0.187126 BTC
+
+
+def test_sizing_states_drawdown_of_equity_quantity_in_coin_and_funding() -> None:
+    r = size_position(SizingRequest(**JOURNEY, funding_rate_8h=0.0001))
+    assert r.coin == "BTC"
+    assert r.max_drawdown_pct_of_equity == pytest.approx(1.0)  # 2,500 / 250,000
+    assert r.journal.max_drawdown_pct == pytest.approx(7.11)  # 2,500 / 35,157.89, of margin
+    # a long pays 87,894.74 USD * 0.0001 * (24h / 8h) = 26.37 USD over the horizon
+    assert r.funding_cost_usd == pytest.approx(26.368421, rel=1e-6)
+    # a short at -0.03%/8h pays too over 12h: 87,894.74 * 0.0003 * 1.5 = 39.55 USD
+    short = size_position(
+        SizingRequest(
+            **{**JOURNEY, "side": "short", "stop_usd": 68_700, "horizon_h": 12.0},
+            funding_rate_8h=-0.0003,
+        )
+    )
+    assert short.funding_cost_usd == pytest.approx(39.552632, rel=1e-6)
+    assert size_position(SizingRequest(**JOURNEY)).funding_cost_usd is None
+    eth = size_position(
+        SizingRequest(**{**JOURNEY, "symbol": "ETHUSDT", "entry_usd": 2_600, "stop_usd": 2_500})
+    )
+    assert eth.coin == "ETH"
+
+
+def test_sizing_flags_a_stop_inside_one_sigma() -> None:
+    # sigma over 24h at 71%: 71 * sqrt(24 / 8760) = 3.7163%; a stop at 66,000 is 1.1976% away
+    near = size_position(SizingRequest(**{**JOURNEY, "stop_usd": 66_000}))
+    assert near.stop_distance_sigmas == pytest.approx(1.19760 / 3.71633, rel=1e-4)  # 0.322
+    assert near.accepted and len(near.warnings) == 1
+    assert "inside the 24h normal move (1 sigma = 3.72%)" in near.warnings[0]
+    far = size_position(SizingRequest(**{**JOURNEY, "stop_usd": 64_000}))  # 4.19% = 1.13 sigma
+    assert far.stop_distance_sigmas == pytest.approx(4.19162 / 3.71633, rel=1e-4)
+    assert far.warnings == ()
+
+
+def test_sizing_refused_on_unknowns_suggests_no_passing_size() -> None:
+    r = size_position(SizingRequest(**{**JOURNEY, "rv_annual_pct": None}))
+    assert not r.accepted and r.max_passing_qty is None and r.max_passing_leverage is None
+    assert r.notes == ("no check failed; refused because unknown: buffer 2sigma",)
+    assert not any("passes" in n for n in r.notes)
+    assert r.stop_distance_sigmas is None and r.warnings == ()

@@ -228,13 +228,13 @@ def test_size_the_journey_trade(capsys) -> None:
     ]
     code, out, _ = run(capsys, *base)
     assert code == 0
-    assert "ACCEPTED: long 1.3158 BTCUSDT at 2.5x" in out
+    assert "ACCEPTED: long 1.3158 BTC (BTCUSDT) at 2.5x" in out
     assert "risk 2,500 USD (1% of 250,000) over a stop at 64,900.00" in out
     assert "max leverage   2.5x" in out
     code, out, _ = run(capsys, *base, "--leverage", "6")
     assert code == 3  # refused (not a usage error)
     assert "REFUSED" in out and "6x is above the ladder's 2.5x allowed now" in out
-    assert "the largest size that passes at 2.5x is 1.3158 BTCUSDT" in out
+    assert "the largest size that fails no check at 2.5x is 1.3158 BTC" in out
     code, out, _ = run(capsys, *base, "--json")
     assert json.loads(out)["accepted"] is True
 
@@ -338,3 +338,33 @@ def test_positions_add_list_risk(capsys, tmp_path: Path) -> None:
     assert r["exit_state"] == "TRIM" and round(r["distance_pct"], 1) == 9.4
     code, out, _ = run(capsys, *book, "list")
     assert "thesis: reclaim 2,550" in out
+
+
+SIZE = ["size", "--equity", "250000", "--risk-pct", "1", "--side", "long", "--entry", "66800",
+        "--stop", "64900", "--ladder-max", "2.5", "--rv", "71"]  # fmt: skip
+
+
+def test_size_refuses_a_file_that_is_not_a_session(capsys, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a session\n")
+    code, out, err = run(capsys, *SIZE, "--session", str(notes))  # every value given: still read
+    assert code == 2 and out == ""
+    assert f"--session: {notes}: not a session file" in err.splitlines()[0]
+    assert "Traceback" not in err
+
+
+def test_size_reads_the_book(capsys, tmp_path: Path) -> None:
+    book = tmp_path / "b.db"
+    add = ["positions", "--book", str(book), "add", "--venue", "binance", "--symbol", "BTCUSDT",
+           "--side", "long", "--qty", "8", "--entry", "70000", "--leverage", "10"]  # fmt: skip
+    assert run(capsys, *add)[0] == 0
+    code, out, _ = run(capsys, *SIZE, "--book", str(book), "--funding-8h-pct", "0.01")
+    assert code == 3  # (560,000 + 87,895) / 250,000 = 2.59x above the ladder's 2.5x
+    assert "book: 1 open position, margin 56,000 USD, exposure 560,000 USD" in out
+    assert "the largest size that fails no check at 2.5x is 0.9731 BTC" in out
+    assert "funding to the 24h horizon: pays 26.37 USD at +0.0100% per 8h" in out
+    assert "max drawdown   2,500 USD = 1% of equity (7.11% of this position's margin)" in out
+    code, out, _ = run(capsys, *SIZE)  # the default book is empty here (a fresh data folder)
+    assert code == 0 and "book: 0 open positions" in out
+    code, _, err = run(capsys, *SIZE, "--book", str(tmp_path / "none.db"))
+    assert code == 2 and "--book: " in err and "no such file" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from pathlib import Path
@@ -12,7 +13,14 @@ from hypothesis import strategies as st
 
 from workstation.core.clock import ReplayClock
 from workstation.engine.engine import Engine
-from workstation.rules.alerts import ACTIVE, INACTIVE, UNKNOWN, AlertEvaluator, RuleState
+from workstation.rules.alerts import (
+    ACTIVE,
+    INACTIVE,
+    UNKNOWN,
+    AlertEvaluator,
+    RuleState,
+    format_message,
+)
 from workstation.rules.checklist import PROCEED, REDUCE_SIZE, WAIT, checklist_verdict
 from workstation.rules.config import (
     CHECKLIST_ITEMS,
@@ -373,8 +381,48 @@ all = [ { metric = "oi_change_4h_pct", op = ">", enter = 5, exit = 3 },
     )
     assert fired == [
         "active: OI 6.0% > 5% (clears at 3), price -2.0% < -1.0%",
-        "cleared: OI 2.0% > 5% (clears at 3), price +0.5% < -1.0%",  # the same template
+        # its own words: both conditions let go (OI 2.0 under its exit 3, price 0.5 over its 0)
+        "cleared: OI 4h back below +3.00% (now +2.00%); price 4h back above 0.00% (now +0.50%)",
     ]
+
+
+def test_a_cleared_alert_says_what_let_go() -> None:
+    rules = {r.id: r for r in load_rules(include_user_dir=False).rules}
+    # skew_fear: active above 6, clears below its exit 5
+    assert fire(rules["skew_fear"], {"skew_25d_30d_volpts": 6.5}, {"skew_25d_30d_volpts": 4.8}) == [
+        "active: 25d skew 6.5 vol pts > 6: steep downside premium",
+        "cleared: skew back below 5.0 vol pts (now 4.8 vol pts)",
+    ]
+    # an all-rule clears on the condition that failed; the one still past its exit is not named
+    both = {"skew_25d_30d_volpts": 7.0, "funding_rate_8h_pct": 0.04, "oi_change_4h_pct": 6.0}
+    out = fire(rules["crowded_and_fearful"], both, {**both, "oi_change_4h_pct": -0.5})
+    assert out[1] == "cleared: OI 4h back below +3.00% (now -0.50%)"
+
+
+def test_messages_keep_the_sign_of_their_numbers() -> None:
+    rules = {r.id: r for r in load_rules(include_user_dir=False).rules}
+    out = fire(
+        rules["oi_up_price_down"],
+        {"oi_change_4h_pct": 5.0, "price_change_4h_pct": -3.0},
+    )
+    assert out == ["active: OI +5.0% in 4h while price -3.0%: new positions into weakness"]
+    # a user's template with a literal "+" before a negative number: "-0.5", never "+-0.5"
+    fields = {"oi_change_4h_pct": -0.5}
+    user = dataclasses.replace(rules["oi_up_price_down"], message="OI +{oi_change_4h_pct:.1f}%")
+    assert format_message(user, fields) == "OI -0.5%"
+
+
+def test_a_critical_alert_on_a_checklist_input_is_never_proceed() -> None:
+    cfg = load_rules(include_user_dir=False)
+    panic = next(r for r in cfg.rules if r.id == "skew_panic")  # critical, not a checklist item
+    assert panic.severity == "critical" and panic.checklist is None
+    sts = states(skew=ACTIVE, oi=INACTIVE, funding=INACTIVE, liquidations=INACTIVE,
+                 price_structure=INACTIVE)  # fmt: skip
+    assert checklist_verdict(CHECKLIST_ITEMS, sts).verdict == PROCEED  # one caution
+    v = checklist_verdict(CHECKLIST_ITEMS, [*sts, RuleState(panic, "all", "BTCUSDT", ACTIVE)])
+    assert v.verdict == REDUCE_SIZE and "critical: skew_panic" in v.details
+    calm = checklist_verdict(CHECKLIST_ITEMS, [*sts, RuleState(panic, "all", "BTCUSDT")])
+    assert calm.verdict == PROCEED  # the critical rule not active: no change
 
 
 def test_no_default_message_copies_a_threshold() -> None:

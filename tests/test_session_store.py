@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from workstation.core.events import (
     Bar1m,
+    FeedAlive,
     FuturePrice,
     Liquidation,
     LongShortRatio,
@@ -45,6 +46,7 @@ def one_of_each(ts: int = 1_769_731_200_000) -> list:
         FuturePrice(ts, ts + 10, 6, "deribit", "BTCUSDT", 71_000.0, 70_000.0, EXPIRY),
         LongShortRatio(ts, ts + 11, 7, "binance", "BTCUSDT", 2.1, 0.6774),
         Volume24h(ts, ts + 12, 8, "okx", "ETHUSDT", "spot", 1_000.5, 2.6e6),
+        FeedAlive(ts, ts + 13, 9, "okx", "BTCUSDT", "liquidations"),
     ]
 
 
@@ -69,7 +71,8 @@ def test_every_kind_round_trips_exactly(tmp_path: Path) -> None:
         counts = {(k, v, s): n for k, v, s, n, _, _ in r.counts()}
     assert counts[("option_chain", "deribit", "BTCUSDT")] == 1
     assert counts[("volume_24h", "okx", "ETHUSDT")] == 1
-    assert sum(counts.values()) == 8
+    assert counts[("feed_alive", "okx", "BTCUSDT")] == 1
+    assert sum(counts.values()) == 9
 
 
 def test_events_come_back_in_recv_then_seq_order(tmp_path: Path) -> None:
@@ -183,7 +186,7 @@ def test_closed_file_is_self_contained(tmp_path: Path) -> None:
     assert not (tmp_path / "s.session-shm").exists()
     (tmp_path / "s.session").chmod(0o444)  # read-only copies open too
     with SessionReader(tmp_path / "s.session") as r:
-        assert len(list(r.events())) == 8
+        assert len(list(r.events())) == 9
 
 
 def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:

@@ -34,16 +34,59 @@ def test_signals_model(qtmodeltester) -> None:
         "Funding per 8h", "OI change 4h", "Liquidation intensity", "25d skew (30d)",
         "Price structure", "Basis (annualised)", "Realized vol 24h", "Spot/perp volume 24h",
     ]  # fmt: skip
-    assert rows["Liquidation intensity"] == ("6.3x", "crowded")
-    assert rows["25d skew (30d)"] == ("7.2 vol pts", "crowded")
-    assert rows["Funding per 8h"] == ("—", "unknown (stale)")  # never "stable" without data
+    assert rows["Liquidation intensity"] == ("6.3x", "caution")
+    assert rows["25d skew (30d)"] == ("7.2 vol pts", "caution")
+    assert rows["Funding per 8h"] == ("—", "stale")  # never "stable" without data
     assert rows["OI change 4h"] == ("+1.00%", "stable")
-    # no value: unknown even if a rule reads it
-    assert rows["Spot/perp volume 24h"][1] == "unknown (stale)"
+    # no value and never seen: not in this session, even if a rule reads it
+    assert rows["Spot/perp volume 24h"][1] == "not in this session"
     m.update({"oi_change_4h_pct": -0.5, "price_structure_score": 0.0}, ("oi",), ())
-    assert m.index(1, 1).data() == "-0.50%" and m.index(1, 2).data() == "crowded"
+    assert m.index(1, 1).data() == "-0.50%" and m.index(1, 2).data() == "caution"
     assert m.index(1, 3).data() == "Assume crowding; tighten risk limits."
     assert m.index(4, 1).data() == "0"  # no sign on zero
+
+
+def test_signal_table_states_advice_by_sign_and_the_intensity_divisor(qtmodeltester) -> None:
+    from workstation.ui.models import MetricStates, SignalsModel
+
+    m = SignalsModel()
+
+    def rows() -> dict[str, tuple[str, str, str]]:
+        return {
+            m.index(r, 0).data(): tuple(m.index(r, c).data() for c in (1, 2, 3))
+            for r in range(m.rowCount())
+        }
+
+    fresh = {
+        "funding_rate_8h_pct": -0.0037,  # shorts pay: the advice is about shorts
+        "skew_25d_30d_volpts": -7.0,  # calls bid
+        "liq_intensity_x": 6.3, "liq_baseline_usd_1h": 1_200_000.0,
+        "liq_median_usd_1h": 1_200_000.0,
+        "oi_change_4h_pct": 2.0,
+    }  # fmt: skip
+    states = MetricStates(
+        warming={"rv_24h_pct": 0.4167}, stale=frozenset({"basis_apr_pct"}), missing_venues=("okx",)
+    )
+    m.update(fresh, ("funding", "skew", "liquidations"), (), frozenset(), states)
+    qtmodeltester.check(m)
+    r = rows()
+    assert r["Funding per 8h"] == (
+        "-0.0037%/8h", "caution", "Crowded shorts pay: cut shorts faster; a squeeze can run."
+    )  # fmt: skip
+    assert r["25d skew (30d)"][2] == "Calls bid (FOMO): do not chase; trim into strength."
+    assert r["Liquidation intensity"][0] == "6.3x ÷ 7-day hourly median 1.20M USD/h"
+    assert r["Realized vol 24h"] == ("—", "warming up", "42% of its window so far: no value yet")
+    assert r["Basis (annualised)"][1] == "stale"
+    assert r["Spot/perp volume 24h"][1] == "not in this session"
+    assert r["OI change 4h"] == ("+2.00% (partial: without okx)", "stable", "")
+    # positive funding: the longs' advice; a median under the floor: the floor, in words
+    fresh |= {"funding_rate_8h_pct": 0.03, "liq_median_usd_1h": 80_000.0,
+              "liq_baseline_usd_1h": 250_000.0}  # fmt: skip
+    m.update(fresh, ("funding", "liquidations"), ())
+    r = rows()
+    assert r["Funding per 8h"][2] == "Cut longs faster; avoid carry drag."
+    assert r["Liquidation intensity"][0] == "6.3x ÷ ≥ 250.0k USD/h floor"
+    assert r["OI change 4h"][0] == "+2.00%"
 
 
 def test_alerts_model(qtmodeltester) -> None:

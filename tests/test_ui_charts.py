@@ -323,3 +323,15 @@ def test_an_imported_dvol_series_is_charted_in_the_skew_pane(qtbot, tmp_path) ->
     assert charts.legend("skew") == [("DVOL", "#5dade2")]  # only the series it has
     assert skew.getAxis("right").labelText == "DVOL %"
     assert len(charts.long_bars.opts["height"]) == 0  # unknown, not a row of zero bars
+
+
+def test_the_cross_venue_panes_say_when_they_are_partial(qtbot) -> None:
+    from workstation.ui.charts import ChartStack
+
+    charts = ChartStack()
+    qtbot.addWidget(charts)
+    charts.set_missing_venues(("okx",))
+    assert charts.plots["oi"].toolTip() == "cross-venue sum, partial: without okx (stale)"
+    assert charts.plots["liquidations"].toolTip() == charts.plots["oi"].toolTip()
+    charts.set_missing_venues(())
+    assert charts.plots["oi"].toolTip() == "cross-venue sum over every venue"

@@ -222,7 +222,7 @@ def test_sizing_dialog_follows_the_journey(qtbot, tmp_path: Path) -> None:
     assert not dialog.result.accepted and not dialog.save.isEnabled()
     text = dialog.outcome.text()
     assert "REFUSED" in text and "6x is above the ladder's 2.5x allowed now" in text
-    assert "the largest size that passes at 2.5x" in text
+    assert "the largest size that fails no check at 2.5x is 1.3158 BTC" in text
     dialog.set_inputs(leverage="", stop_usd="67000")
     assert dialog.result is None and "Stop (USD)</b>" in dialog.outcome.text()
     assert "stop_usd" not in dialog.outcome.text()  # the label, never the internal name

@@ -9,9 +9,13 @@ from typing import Protocol
 from workstation.core.records import MetricsRecord
 from workstation.engine.engine import Engine
 from workstation.metrics.latest import LatestValues
+from workstation.metrics.market import AGG
 
 
 class _Staleness(Protocol):
+    warming: dict[tuple[str, str], dict[str, float]]
+    partial: dict[str, list[str]]
+
     def stale_names(self, venue: str, symbol: str, now_ms: int) -> list[str]: ...
 
 
@@ -37,5 +41,7 @@ class MetricsReporter:
                     symbol=symbol,
                     values=values[(venue, symbol)],
                     stale=tuple(self._staleness.stale_names(venue, symbol, ts_ms)),
+                    warming=self._staleness.warming.get((venue, symbol), {}),
+                    missing=tuple(self._staleness.partial.get(symbol, ())) if venue == AGG else (),
                 )
             )

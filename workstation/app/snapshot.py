@@ -64,6 +64,9 @@ class Snapshot:
     ladder: LadderView | None = None
     active_inputs: frozenset[str] = frozenset()
     active_alerts: frozenset[tuple[str, str, str]] = frozenset()  # (rule id, venue, symbol)
+    warming: Mapping[str, float] = field(default_factory=lambda: EMPTY)  # name -> share covered
+    stale: frozenset[str] = frozenset()  # aggregate metrics seen, now past their staleness limit
+    missing_venues: tuple[str, ...] = ()  # venues the aggregate leaves out (their data is stale)
     rv_annual_pct: float | None = None  # the ladder's realized-vol metric, None when stale
     alerts_fired: int = 0  # active alerts since the engine was built
     health: Mapping[str, HealthRecord] = field(default_factory=lambda: EMPTY)  # per venue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import time
 from dataclasses import asdict
@@ -23,7 +24,13 @@ from workstation.risk.liquidation import (
     okx_liquidation_price,
 )
 from workstation.risk.margin import APPROXIMATIONS
-from workstation.risk.positions import PositionBook, PositionError, read_positions_csv, validate
+from workstation.risk.positions import (
+    Position,
+    PositionBook,
+    PositionError,
+    read_positions_csv,
+    validate,
+)
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -195,16 +202,45 @@ def cmd_liq_price(args: argparse.Namespace) -> int:
 
 
 # --- size --------------------------------------------------------------------------------------------
-def _market_from_session(path: str, symbol: str) -> tuple[float | None, float | None]:
-    """(ladder max, 24h realized vol) at the end of a recorded session, from a headless replay."""
+def _market_from_session(path: str, symbol: str) -> tuple[float | None, float | None, float | None]:
+    """(ladder max x, 24h realized vol %, funding fraction per 8h) at the end of a recorded
+    session, from a headless replay; a file that is not a session is a usage error naming it."""
     from workstation.app.run import run_session
-    from workstation.sessions.store import SessionReader
+    from workstation.metrics.market import AGG
+    from workstation.sessions.store import SessionError, SessionReader
 
-    with SessionReader(path) as reader:
-        pipe = run_session(reader).pipeline
+    try:
+        with SessionReader(path) as reader:
+            pipe = run_session(reader).pipeline
+    except SessionError as exc:
+        raise UsageError(f"--session: {exc}") from None
     ladder = pipe.rules.ladders.get(symbol)
-    fresh = pipe.metrics.fresh_values.get(("all", symbol), {})
-    return (ladder.max_leverage if ladder else None, fresh.get("rv_24h_pct"))
+    fresh = pipe.metrics.fresh_values.get((AGG, symbol), {})
+    funding_pct = fresh.get("funding_rate_8h_pct")
+    return (
+        ladder.max_leverage if ladder else None,
+        fresh.get("rv_24h_pct"),
+        None if funding_pct is None else funding_pct / 100.0,
+    )
+
+
+def _open_book(path: str | None) -> tuple[Position, ...]:
+    """The open positions of ``--book`` (a missing file is an error) or of the default book (a
+    missing default book is an empty one, not created)."""
+    from pathlib import Path
+
+    from workstation.risk.positions import default_book_path
+
+    file = Path(path) if path else default_book_path()
+    if not file.is_file():
+        if path:
+            raise UsageError(f"--book: {path}: no such file")
+        return ()
+    try:
+        with PositionBook(file) as book:
+            return tuple(book.open_positions())
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"--book: {file}: not a position book ({exc})") from None
 
 
 def cmd_size(args: argparse.Namespace) -> int:
@@ -231,10 +267,13 @@ def cmd_size(args: argparse.Namespace) -> int:
     symbol = args.symbol.upper()
     _table(args.venue, symbol)
     ladder_max, rv = args.ladder_max, args.rv
-    if args.session and (ladder_max is None or rv is None):
-        s_ladder, s_rv = _market_from_session(args.session, symbol)
+    funding = None if args.funding_8h_pct is None else args.funding_8h_pct / 100.0
+    if args.session:  # read even when every value is given: a wrong file is refused
+        s_ladder, s_rv, s_funding = _market_from_session(args.session, symbol)
         ladder_max = ladder_max if ladder_max is not None else s_ladder
         rv = rv if rv is not None else s_rv
+        funding = funding if funding is not None else s_funding
+    book = _open_book(args.book)
     try:
         res = size_position(
             SizingRequest(
@@ -251,6 +290,8 @@ def cmd_size(args: argparse.Namespace) -> int:
                 rv_annual_pct=rv,
                 horizon_h=args.horizon_h,
                 margin_mode=args.margin_mode,
+                book=book,
+                funding_rate_8h=funding,
             )
         )
     except PositionError as exc:
@@ -262,11 +303,20 @@ def cmd_size(args: argparse.Namespace) -> int:
         return 0
     verdict = "ACCEPTED" if res.accepted else "REFUSED"
     print(
-        f"{verdict}: {args.side} {res.qty:,.4f} {symbol} at {res.leverage:g}x, notional {res.notional_usd:,.0f} USD, "
-        f"margin {res.margin_usd:,.0f} USD"
+        f"{verdict}: {args.side} {res.qty:,.4f} {res.coin} ({symbol}) at {res.leverage:g}x, "
+        f"notional {res.notional_usd:,.0f} USD, margin {res.margin_usd:,.0f} USD"
     )
     print(
-        f"  risk {res.risk_usd:,.0f} USD ({args.risk_pct:g}% of {args.equity:,.0f}) over a stop at {res.stop_usd:,.2f}"
+        f"  risk {res.risk_usd:,.0f} USD ({args.risk_pct:g}% of {args.equity:,.0f}) over a stop "
+        f"at {res.stop_usd:,.2f} ({res.stop_distance_pct:.2f}% away"
+        + ("" if res.stop_distance_sigmas is None else f", {res.stop_distance_sigmas:.2f} sigma")
+        + ")"
+    )
+    u = res.book
+    print(
+        f"  book: {u.positions} open position{'s' if u.positions != 1 else ''}, margin "
+        f"{u.margin_usd:,.0f} USD, exposure {u.exposure_usd:,.0f} USD (at entry); free equity "
+        f"{u.free_equity_usd:,.0f} USD; account exposure with this trade {res.account_leverage:.2f}x"
     )
     lp = (
         "none"
@@ -277,17 +327,30 @@ def cmd_size(args: argparse.Namespace) -> int:
         f"  liquidation {lp}; ladder max {'unknown' if ladder_max is None else f'{ladder_max:g}x'}, "
         f"24h realized vol {'unknown' if rv is None else f'{rv:.1f}%'}"
     )
+    if res.funding_cost_usd is None:
+        print(f"  funding to the {args.horizon_h:g}h horizon: unknown (give --funding-8h-pct)")
+    else:
+        paid = "pays" if res.funding_cost_usd >= 0 else "receives"
+        print(
+            f"  funding to the {args.horizon_h:g}h horizon: {paid} "
+            f"{abs(res.funding_cost_usd):,.2f} USD at {res.funding_rate_8h * 100:+.4f}% per 8h"
+        )
     for name, ok in res.checks.items():
         print(
             f"  {'pass' if ok else 'FAIL' if ok is False else 'unknown'}: {name.replace('_', ' ')}"
         )
     for why in res.refusals:
         print(f"  - {why}")
+    for warning in res.warnings:
+        print(f"  ! {warning}")
     for note in res.notes:
         print(f"  > {note}")
     j = res.journal
     print("three numbers to write before the trade:")
-    print(f"  max drawdown   {res.risk_usd:,.0f} USD = {j.max_drawdown_pct:g}% of the margin")
+    print(
+        f"  max drawdown   {res.risk_usd:,.0f} USD = {res.max_drawdown_pct_of_equity:g}% of equity "
+        f"({j.max_drawdown_pct:g}% of this position's margin)"
+    )
     print(f"  max leverage   {j.max_leverage:g}x")
     print(
         f"  reduce at      {j.reduce_price_usd:,.2f} if funding or OI worsen (suggested: halfway to the stop)"
@@ -630,14 +693,26 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--horizon-h",
         type=positive_float("--horizon-h"),
         default=24.0,
-        help="the --stop-sigmas horizon, hours (default 24)",
+        help="holding horizon of the 2-sigma buffer, --stop-sigmas and the funding cost, "
+        "hours (default 24)",
+    )
+    sz.add_argument(
+        "--funding-8h-pct",
+        type=float,
+        help="funding rate, %% per 8h, positive: longs pay (default: from --session, else unknown)",
+    )
+    sz.add_argument(
+        "--book",
+        help="the position book whose open positions use margin and exposure "
+        "(default: the book in the user data folder, if any)",
     )
     sz.add_argument(
         "--margin-mode", choices=("isolated", "cross"), default="isolated", help=MODE_HELP
     )
     sz.add_argument(
         "--session",
-        help="take the ladder and realized vol from the end of this session (default: none)",
+        help="take the ladder, realized vol and funding from the end of this session "
+        "(default: none)",
     )
     sz.add_argument("--json", action="store_true", help=JSON_HELP)
     sz.set_defaults(func=cmd_size)

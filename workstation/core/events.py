@@ -172,6 +172,17 @@ class VolIndex(EventHeader):
 
 
 @dataclass(frozen=True, slots=True)
+class FeedAlive(EventHeader):
+    """A venue's ``channel`` answered at ``ts_recv_ms`` with nothing new (a poll that came back
+    empty): its data is current then even without an event. ``channel`` is ``liquidations``
+    (a polled liquidation feed, whose quiet is normal): its metrics take their freshness from
+    this, not from the venue's marks."""
+
+    KIND: ClassVar[str] = "feed_alive"
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class PositionCommand(EventHeader):
     """The trader opened, edited or closed position ``position_id`` (the position book's id).
 
@@ -206,6 +217,7 @@ Event = (
     | PremiumIndex
     | VolIndex
     | PositionCommand
+    | FeedAlive
 )
 
 EVENT_TYPES: tuple[type, ...] = (
@@ -221,4 +233,5 @@ EVENT_TYPES: tuple[type, ...] = (
     PremiumIndex,
     VolIndex,
     PositionCommand,
+    FeedAlive,
 )

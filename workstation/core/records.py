@@ -131,7 +131,10 @@ class HealthRecord:
 @dataclass(frozen=True, slots=True)
 class MetricsRecord:
     """The latest value of every metric of one (venue, symbol) stream at ``ts_ms`` (names and
-    units in the metric catalogue), and the names past their staleness limit (values kept)."""
+    units in the metric catalogue), the names past their staleness limit (values kept), the
+    names still warming up with the share of their window covered (0..1; no value yet), and,
+    for the cross-venue aggregate (``venue`` "all"), the venues it leaves out (``missing``:
+    their data is stale; ``partial`` is then true)."""
 
     TYPE: ClassVar[str] = "metrics"
     ts_ms: int
@@ -139,9 +142,16 @@ class MetricsRecord:
     symbol: str
     values: Mapping[str, float] = field(default_factory=dict)
     stale: tuple[str, ...] = ()
+    warming: Mapping[str, float] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", _frozen(self.values))
+        object.__setattr__(self, "warming", _frozen(self.warming))
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -152,6 +162,9 @@ class MetricsRecord:
         }
         out.update(sorted(self.values.items()))
         out["stale"] = list(self.stale)
+        out["warming_up"] = dict(sorted(self.warming.items()))
+        out["partial"] = self.partial
+        out["missing_venues"] = list(self.missing)
         return out
 
 

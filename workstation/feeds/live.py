@@ -403,6 +403,8 @@ class LiveFeeds:
                         seen.add(key)
                         fresh.append(d)
                 self._put(sorted(fresh, key=lambda d: d.ts_event_ms))
+                now = self._wall_ms()  # the poll answered: quiet is now known, not assumed
+                self._put([okx.alive(now, inst, "liquidation-orders", "liquidations")])
             if len(seen) > 10_000:
                 seen.clear()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from workstation.core.drafts import EventDraft
-from workstation.core.events import FundingRate, Liquidation, MarkPrice, OpenInterest
+from workstation.core.events import FeedAlive, FundingRate, Liquidation, MarkPrice, OpenInterest
 from workstation.feeds.wire import PayloadError
 
 VENUE = "okx"
@@ -134,3 +134,10 @@ def liquidation_orders(payload: dict[str, Any], ct_val: dict[str, float]) -> lis
                 )
             )
     return out
+
+
+def alive(now_ms: int, inst_id: str, where: str, channel: str) -> EventDraft:
+    """A poll of ``channel`` for ``inst_id`` answered at ``now_ms`` (wall ms)."""
+    return EventDraft.of(
+        FeedAlive, now_ms, now_ms, VENUE, desk_symbol(inst_id), where, channel=channel
+    )

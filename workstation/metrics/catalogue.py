@@ -20,10 +20,17 @@ _BARE = ("ratio", "score", "fraction", "count")  # no unit after the number
 @dataclass(frozen=True)
 class Signal:
     """A row of the signal table (DOMAIN section 2): the checklist item the metric stands for
-    (None: not a checklist item) and what to do while it is crowded."""
+    (None: not a checklist item) and what to do while it is in caution: ``action`` when the value
+    has the sign ``sign`` (or is zero), ``opposite`` when it has the other (negative funding is
+    about crowded shorts, not longs); an empty ``opposite`` keeps ``action``."""
 
     item: str | None
     action: str
+    opposite: str = ""
+    sign: int = 1
+
+    def advice(self, value: float) -> str:
+        return self.opposite if self.opposite and value * self.sign < 0 else self.action
 
 
 def compact_number(value: float) -> str:
@@ -101,7 +108,8 @@ def _entries() -> tuple[Metric, ...]:
           "the published rate in % per interval", "funding"),
         M("funding_rate_8h_pct", "Funding per 8h", "funding", "%/8h", ".4f", 180, True,
           "the rate scaled to 8 hours (venues with 1h or 4h intervals compare)", "funding",
-          signal=Signal("funding", "Cut longs faster; avoid carry drag."), column=True),
+          signal=Signal("funding", "Cut longs faster; avoid carry drag.",
+                        "Crowded shorts pay: cut shorts faster; a squeeze can run."), column=True),
         M("funding_apr_pct", "Funding APR", "funding APR", "%/yr", ".1f", 180, True,
           "rate × (24 / interval h) × 365 (0.01%/8h = 10.95%)", "funding"),
         M("premium_index", "Premium index", "premium index", "fraction", ".6f", 120, False,
@@ -135,16 +143,24 @@ def _entries() -> tuple[Metric, ...]:
             "liquidations", compact=True, column=w == "1h")
           for w, span in (("1m", "minute"), ("1h", "hour")) for side in ("long", "short")),
         M("liq_intensity_x", "Liquidation intensity", "liq intensity", "x", ".1f", 120, True,
-          "long liquidations in the last hour ÷ the median hourly long liquidations of the last "
-          "7 days (floored at 250k USD; unknown for the first 6 hours)", "liquidations",
+          "long liquidations in the last hour ÷ liq_baseline_usd_1h (warming up for the first "
+          "6 hours)", "liquidations",
           signal=Signal("liquidations", "Reduce leverage; avoid chasing dips.")),
+        M("liq_median_usd_1h", "Long liquidations, 7-day hourly median", "liq median 1h", "USD",
+          "", 120, True, "the median of the hourly long liquidations of the last 7 days",
+          "liquidations", compact=True),
+        M("liq_baseline_usd_1h", "Liquidation intensity divisor", "liq divisor", "USD", "", 120,
+          True, "what liquidation intensity divides by: the 7-day hourly median, or the floor "
+          "([metrics] liq_baseline_floor_usd, 250k USD/h) when the median is smaller",
+          "liquidations", compact=True),
         # --- options ----------------------------------------------------------------------------
         M("option_quotes", "Option quotes", "quotes", "count", ",.0f", 300, False,
           "quotes in the last option-chain snapshot", "skew"),
         M("skew_25d_30d_volpts", "25d skew (30d)", "skew", "vol pts", ".1f", 300, True,
           "IV(25Δ put) − IV(25Δ call) at 30 days, Black-76 forward deltas (positive = puts "
           "richer = fear; the FX risk reversal has the other sign)", "skew",
-          signal=Signal("skew", "Hedge or smaller gross exposure."), column=True),
+          signal=Signal("skew", "Hedge or smaller gross exposure.",
+                        "Calls bid (FOMO): do not chase; trim into strength."), column=True),
         M("atm_iv_30d_pct", "ATM IV (30d)", "ATM IV", "%", ".1f", 300, True,
           "ATM implied vol (K = F) at 30 days, total variance interpolated in T", "skew"),
         M("dvol_pct", "DVOL", "DVOL", "%", ".1f", 300, False,
@@ -152,7 +168,7 @@ def _entries() -> tuple[Metric, ...]:
         # --- realized vol -----------------------------------------------------------------------
         *(M(f"rv_{w}_pct", f"Realized vol {w}", f"rv {w}", "%", ".0f", 180, True,
             f"realized vol of 1-minute log returns of the mark over {w}, sample stdev, "
-            "× √(365·1440)", "price",
+            f"× √(365·1440); warming up (no value) until 90% of the {w} holds returns", "price",
             signal=Signal(None, "Above 60% the ladder halves.") if w == "24h" else None,
             column=w == "24h") for w in ("1h", "24h", "7d")),
         # --- positioning ------------------------------------------------------------------------
@@ -169,7 +185,8 @@ def _entries() -> tuple[Metric, ...]:
         M("price_structure_score", "Price structure", "structure", "score", "+.0f", 180, True,
           "−1 lower lows (price under the last hourly swing low, or descending swing lows), +1 "
           "higher lows and higher highs, 0 otherwise", "price",
-          signal=Signal("price_structure", "Wait for confirmation.")),
+          signal=Signal("price_structure", "Lower lows: wait for confirmation.",
+                        "Higher highs with fast breaks up: shorts wait for confirmation.", -1)),
         *(M(f"swing_{kind}_usd", f"Swing {kind}", f"swing {kind}", "USD", ",.2f", 180, True,
             f"the last confirmed hourly swing {kind}", "price") for kind in ("low", "high")),
     )  # fmt: skip

@@ -5,7 +5,11 @@ snapshot store (:class:`workstation.metrics.latest.LatestValues`) with the recei
 they came from, so every metric carries its age; past its staleness limit it is STALE. The
 aggregate stream of a symbol has ``venue = "all"``: OI and liquidations summed in USD over the
 venues whose data is fresh (``partial`` lists the ones left out), funding OI-weighted, basis and
-premium averaged, skew from the options venue.
+premium averaged, skew from the options venue. Liquidation metrics are as fresh as the
+liquidation feed: a polled one says so with :class:`FeedAlive` events (an OKX poll that fails
+while marks flow goes stale, not fresh zeros); a websocket one is judged by the venue's marks.
+Realized vol and liquidation intensity are "warming up" (:attr:`MarketMetrics.warming`, no
+value) until their window is covered.
 
 Names, units, definitions and staleness limits: :mod:`workstation.metrics.catalogue` (the
 ``all`` stream carries the same names where they make sense).
@@ -23,6 +27,7 @@ from typing import Any
 
 from workstation.core.events import (
     Bar1m,
+    FeedAlive,
     FundingRate,
     FuturePrice,
     Liquidation,
@@ -49,6 +54,7 @@ from workstation.metrics.windows import (
 AGG = "all"
 DAY_MS = 86_400_000
 ANNUALISE_MINUTE = math.sqrt(365 * 1440)
+RV_MIN_COVERAGE = 0.9  # realized vol is published once 90% of its window's minutes hold a return
 PERP_PRIORITY = ("binance", "bybit", "okx")
 
 
@@ -123,6 +129,10 @@ class _Stream:
         self.structure = _Structure(cfg.swing_bars)
         self.mark_ts = -(2**62)
         self.has_mark = False  # without a mark feed, 1-minute bar closes are the price
+        # The last time a polled liquidation feed answered (FeedAlive, or a liquidation after
+        # one): its liquidation metrics are as fresh as that. None: a feed that says nothing
+        # when quiet (a websocket), judged by the venue's marks.
+        self.liq_alive_ts: int | None = None
 
 
 class MarketMetrics:
@@ -152,8 +162,11 @@ class MarketMetrics:
         # Venues with a liquidation feed (one seen): elsewhere "no liquidations" is unknown, not 0.
         self._liq_venues: set[str] = set()
         self.partial: dict[str, list[str]] = {}  # symbol -> venues left out of the aggregate
-        # After each evaluation: per stream, the metrics within their staleness limit.
+        # After each evaluation: per stream, the metrics within their staleness limit, and the
+        # metrics still warming up (their window not yet covered: a state, not a number) with
+        # the share of it covered so far (0..1).
         self.fresh_values: dict[tuple[str, str], dict[str, float]] = {}
+        self.warming: dict[tuple[str, str], dict[str, float]] = {}
 
     def handlers(self) -> dict[type, Callable[[Any], None]]:
         return {
@@ -168,6 +181,7 @@ class MarketMetrics:
             FundingRate: self._funding,
             PremiumIndex: self._premium,
             VolIndex: self._noop,
+            FeedAlive: self._alive,
         }
 
     # --- per event ------------------------------------------------------------------------------
@@ -206,7 +220,7 @@ class MarketMetrics:
             if st.prev_minute_close is not None and st.minute_last:
                 r = math.log(st.minute_last / st.prev_minute_close)
                 for w in st.rv.values():
-                    w.add(r)
+                    w.add(minute, r)
             st.prev_minute_close = st.minute_last
             st.minute = minute
         st.minute_last = price
@@ -258,8 +272,17 @@ class MarketMetrics:
     def _oi(self, ev: OpenInterest) -> None:
         self._stream(ev.venue, ev.symbol).oi.update(ev.ts_recv_ms, ev.oi_coin)
 
+    def _alive(self, ev: FeedAlive) -> None:
+        st = self._stream(ev.venue, ev.symbol)
+        if ev.channel == "liquidations":
+            self._liq_venues.add(ev.venue)
+            st.liq_alive_ts = ev.ts_recv_ms
+
     def _liq(self, ev: Liquidation) -> None:
         self._liq_venues.add(ev.venue)
+        st = self._stream(ev.venue, ev.symbol)
+        if st.liq_alive_ts is not None:
+            st.liq_alive_ts = max(st.liq_alive_ts, ev.ts_recv_ms)
         for venue in (ev.venue, AGG):
             st = self._stream(venue, ev.symbol)
             ts = ev.ts_event_ms
@@ -325,6 +348,7 @@ class MarketMetrics:
     def _evaluate(self, now_ms: int) -> None:
         """Windows per stream, then the fresh view of each stream, then the aggregates."""
         fresh: dict[tuple[str, str], dict[str, float]] = {}
+        self.warming = {}
         for key, st in sorted(self._streams.items()):
             if key[0] != AGG:
                 self._evaluate_stream(key, st, now_ms)
@@ -375,8 +399,12 @@ class MarketMetrics:
             return
         ts = st.mark_ts
         self._changes(vals, upd, "price_change", st.px, px_now, now, ts)
+        warming = self.warming.setdefault(key, {})
         for label, roll in st.rv.items():
-            sd = roll.stdev() if roll.count >= min(roll.n, 30) else None
+            covered = roll.coverage >= RV_MIN_COVERAGE
+            sd = roll.stdev() if covered else None
+            if not covered:
+                warming[f"rv_{label}_pct"] = roll.coverage
             put(
                 vals,
                 upd,
@@ -388,10 +416,12 @@ class MarketMetrics:
         lows, highs = st.structure.swing_lows, st.structure.swing_highs
         put(vals, upd, "swing_low_usd", lows[-1] if lows else None, ts)
         put(vals, upd, "swing_high_usd", highs[-1] if highs else None, ts)
-        if key[0] in self._liq_venues:
-            self._put_liqs(vals, upd, st, now, ts)  # as fresh as the venue's feed
+        if key[0] in self._liq_venues:  # as fresh as the liquidation feed (or the venue's)
+            self._put_liqs(vals, upd, st, now, _liq_ts(st), warming)
 
-    def _put_liqs(self, vals: dict, upd: dict, st: _Stream, now: int, ts: int) -> None:
+    def _put_liqs(
+        self, vals: dict, upd: dict, st: _Stream, now: int, ts: int, warming: dict[str, float]
+    ) -> None:
         put = self._set
         put(vals, upd, "liq_long_usd_1m", st.liq_long_1m.expire(now), ts)
         put(vals, upd, "liq_short_usd_1m", st.liq_short_1m.expire(now), ts)
@@ -400,13 +430,17 @@ class MarketMetrics:
         put(vals, upd, "liq_short_usd_1h", st.liq_short_1h.expire(now), ts)
         st.liq_long_hourly.advance(now)
         median = st.liq_long_hourly.median()
-        intensity = None
-        if (
-            median is not None
-            and st.liq_long_hourly.completed_hours >= self.cfg.liq_baseline_min_hours
-        ):
-            intensity = long_1h / max(median, self.cfg.liq_baseline_floor_usd)
-        put(vals, upd, "liq_intensity_x", intensity, ts)
+        hours = st.liq_long_hourly.completed_hours
+        base = None
+        if median is not None and hours >= self.cfg.liq_baseline_min_hours:
+            base = max(median, self.cfg.liq_baseline_floor_usd)
+        else:
+            warming["liq_intensity_x"] = (
+                hours / self.cfg.liq_baseline_min_hours
+            )  # share of the hours it needs
+        put(vals, upd, "liq_median_usd_1h", None if base is None else median, ts)
+        put(vals, upd, "liq_baseline_usd_1h", base, ts)
+        put(vals, upd, "liq_intensity_x", None if base is None else long_1h / base, ts)
 
     @staticmethod
     def _structure_score(st: _Stream, price: float) -> float:
@@ -463,9 +497,14 @@ class MarketMetrics:
                 put(vals, upd, name, _median(prices) if prices else None, ts)
             for name in _LEAD_NAMES:
                 put(vals, upd, name, f[lead].get(name), ts)
+            warming = self.warming.setdefault((AGG, symbol), {})
             for name in ("rv_1h_pct", "rv_24h_pct", "rv_7d_pct"):
                 rvs = [f[v][name] for v in ordered if name in f[v]]
                 put(vals, upd, name, _median(rvs) if rvs else None, ts)
+                shares = [self.warming.get((v, symbol), {}).get(name) for v in ordered]
+                shares = [x for x in shares if x is not None]
+                if not rvs and shares:
+                    warming[name] = max(shares)
             weights = [(f[v].get("oi_usd", 0.0), v) for v in ordered]
             for name in ("funding_rate_8h_pct", "funding_apr_pct", "premium_bp"):
                 have = [(w, v) for w, v in weights if name in f[v]]
@@ -478,8 +517,10 @@ class MarketMetrics:
                     else sum(f[v][name] for _, v in have) / len(have)
                 )
                 put(vals, upd, name, value, ts)
-            if self._liq_venues & set(ordered):
-                self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts)
+            liq = [v for v in ordered if v in self._liq_venues]
+            if liq:  # as old as the oldest liquidation feed in it
+                ts_liq = min(_liq_ts(self._streams[(v, symbol)]) for v in liq)
+                self._put_liqs(vals, upd, self._streams[(AGG, symbol)], now, ts_liq, warming)
         for name in (
             "basis_apr_pct",
             "skew_25d_30d_volpts",
@@ -501,6 +542,11 @@ class MarketMetrics:
             )
             spot = sum(f[v]["spot_volume_usd_24h"] for v in spot_src)
             put(vals, upd, "spot_perp_volume_ratio", spot / perp_vol, ts)
+
+
+def _liq_ts(st: _Stream) -> int:
+    """When a stream's liquidation data was last known current."""
+    return st.mark_ts if st.liq_alive_ts is None else st.liq_alive_ts
 
 
 def _median(xs: list[float]) -> float:

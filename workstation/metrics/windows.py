@@ -71,31 +71,39 @@ class WindowSum:
 
 
 class RollingStdev:
-    """Sample standard deviation (n − 1) of the last ``n`` values added."""
+    """Sample standard deviation (n − 1) of the values of the last ``n`` minutes, each value
+    keyed by the minute it became known, and the share of those minutes that hold one."""
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self._items: deque[float] = deque()
+        self._items: deque[tuple[int, float]] = deque()
         self._sum = 0.0
         self._sum_sq = 0.0
         self._updates = 0
 
-    def add(self, x: float) -> None:
-        self._items.append(x)
+    def add(self, minute: int, x: float) -> None:
+        """``x`` known at ``minute``; values of minutes at or before ``minute − n`` leave."""
+        items = self._items
+        items.append((minute, x))
         self._sum += x
         self._sum_sq += x * x
-        if len(self._items) > self.n:
-            old = self._items.popleft()
+        while items[0][0] <= minute - self.n:
+            old = items.popleft()[1]
             self._sum -= old
             self._sum_sq -= old * old
         self._updates += 1
         if self._updates % 10_000 == 0:  # re-sum now and then: no drift from subtraction
-            self._sum = math.fsum(self._items)
-            self._sum_sq = math.fsum(v * v for v in self._items)
+            self._sum = math.fsum(v for _, v in items)
+            self._sum_sq = math.fsum(v * v for _, v in items)
 
     @property
     def count(self) -> int:
         return len(self._items)
+
+    @property
+    def coverage(self) -> float:
+        """Values held ÷ minutes in the window (1.0: a value for every minute)."""
+        return len(self._items) / self.n
 
     def stdev(self) -> float | None:
         k = len(self._items)

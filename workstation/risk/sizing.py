@@ -1,17 +1,27 @@
 """Sizing a new position from the risk budget, with the ladder as the leverage ceiling.
 
-quantity = equity × risk % / |entry − stop| (the stop is given, or k sigmas of realized vol over
-the horizon away). Checks: leverage within the ladder and the venue's bracket, margin within
-equity, the stop before liquidation, a 2-sigma move over the horizon short of liquidation, and a
-10% adverse move short of liquidation. A size that fails is refused with the reasons and the
-largest size that passes (and, if no size does at that leverage, the highest leverage that does).
-Also the three numbers to write before the trade. Pure functions; any thread may call them.
+quantity (coin) = equity × risk % / |entry − stop| (the stop is given, or k sigmas of realized vol
+over the horizon away). The open positions of the book (``SizingRequest.book``) count against the
+equity: their margin (notional at entry ÷ leverage, or the isolated margin) leaves less for this
+trade, and their gross exposure (notional at entry) adds to this trade's in the ladder check.
+
+Checks: leverage within the ladder (the position's own, and the account's gross exposure with this
+trade ÷ equity), within the venue's bracket, margin within the equity the book leaves free, the
+stop before liquidation, a 2-sigma move over the horizon short of liquidation, and a 10% adverse
+move short of liquidation. A size that fails a check is refused with the reasons and the largest
+size that fails none (and, if no size does at that leverage, the highest leverage that fails none);
+a size refused only because inputs are unknown gets no such suggestion. Flagged, without refusing:
+a stop inside one sigma of the horizon's move. Shown: the funding paid (or received) to the horizon
+at the current rate, and the three numbers to write before the trade (the maximum drawdown in % of
+equity, and of the position's margin as the book's journal keeps it). Pure functions; any thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from workstation.core.instruments import coin_of
 from workstation.risk.brackets import BracketError, load_table
 from workstation.risk.live import sigma_h_pct
 from workstation.risk.margin import liquidation
@@ -31,8 +41,25 @@ class SizingRequest:
     leverage: float | None = None  # default: the ladder's maximum
     ladder_max_leverage: float | None = None
     rv_annual_pct: float | None = None
-    horizon_h: float = 24.0
+    horizon_h: float = 24.0  # of the 2-sigma buffer, a sigma stop and the funding cost
     margin_mode: str = "isolated"
+    book: tuple[Position, ...] = ()  # the account's open positions (they use margin and exposure)
+    funding_rate_8h: float | None = None  # fraction per 8h, positive: longs pay; None: unknown
+
+
+@dataclass(frozen=True)
+class BookUsage:
+    """What the book's open positions already use, at their entries (USD)."""
+
+    margin_usd: float  # their margin: the isolated margin, or notional ÷ leverage
+    exposure_usd: float  # their gross notional
+    free_equity_usd: float  # equity − margin_usd
+    positions: int
+
+
+def book_usage(equity_usd: float, book: tuple[Position, ...]) -> BookUsage:
+    margin = sum(p.isolated_margin_usd for p in book)
+    return BookUsage(margin, sum(p.notional_usd for p in book), equity_usd - margin, len(book))
 
 
 @dataclass(frozen=True)
@@ -50,7 +77,16 @@ class SizingResult:
     refusals: tuple[str, ...]
     max_passing_qty: float | None
     max_passing_leverage: float | None
-    journal: Journal
+    journal: Journal  # max_drawdown_pct of this position's margin, as the book keeps it
+    coin: str  # the unit of qty, e.g. "BTC"
+    book: BookUsage
+    account_leverage: float  # (book exposure + this notional) ÷ equity, x
+    max_drawdown_pct_of_equity: float  # the loss at the stop, % of equity
+    stop_distance_pct: float  # |entry − stop| ÷ entry, %
+    stop_distance_sigmas: float | None  # in sigmas of the horizon's move; None: vol unknown
+    funding_rate_8h: float | None  # fraction per 8h, as given
+    funding_cost_usd: float | None  # paid to the horizon at that rate (negative: received)
+    warnings: tuple[str, ...] = field(default=())  # flagged, not refused
     notes: tuple[str, ...] = field(default=())
 
 
@@ -65,7 +101,10 @@ def _position(req: SizingRequest, qty: float, leverage: float) -> Position:
         leverage,
         req.margin_mode,
         margin_usd=notional / leverage if req.margin_mode == "isolated" else None,
-        wallet_usd=req.equity_usd if req.margin_mode == "cross" else None,
+        wallet_usd=req.equity_usd
+        - sum(p.isolated_margin_usd for p in req.book if p.margin_mode == "isolated")
+        if req.margin_mode == "cross"
+        else None,
     )
 
 
@@ -75,16 +114,25 @@ def _checks(
     sign = 1 if req.side == "long" else -1
     table = load_table(req.venue, req.symbol)
     notional = qty * req.entry_usd
+    used = book_usage(req.equity_usd, req.book)
     checks: dict[str, bool | None] = {}
     why: list[str] = []
     if req.ladder_max_leverage is None:
         checks["ladder"] = None
-        why.append("the ladder's maximum leverage is unknown (stale inputs): size as if at 1x")
+        why.append("the ladder's maximum leverage is unknown (stale inputs)")
     else:
-        checks["ladder"] = leverage <= req.ladder_max_leverage + 1e-9
-        if not checks["ladder"]:
+        cap = req.ladder_max_leverage + 1e-9
+        account_lev = (used.exposure_usd + notional) / req.equity_usd
+        checks["ladder"] = leverage <= cap and account_lev <= cap
+        if leverage > cap:
             why.append(
                 f"{leverage:g}x is above the ladder's {req.ladder_max_leverage:g}x allowed now"
+            )
+        if account_lev > cap:
+            why.append(
+                f"the account's exposure with this trade, {account_lev:.2f}x equity "
+                f"({used.exposure_usd:,.0f} USD in the book + {notional:,.0f} USD), is above "
+                f"the ladder's {req.ladder_max_leverage:g}x"
             )
     try:
         bracket = table.for_position(qty, req.entry_usd)
@@ -98,13 +146,19 @@ def _checks(
             f"{leverage:g}x is above {req.venue}'s {bracket.max_leverage:g}x for {notional:,.0f} USD"
         )
     margin = notional / leverage
-    checks["margin"] = margin <= req.equity_usd + 1e-9
+    checks["margin"] = margin <= used.free_equity_usd + 1e-9
     if not checks["margin"]:
         why.append(
-            f"the margin {margin:,.0f} USD is more than the equity {req.equity_usd:,.0f} USD"
+            f"the margin {margin:,.0f} USD is more than the equity left free, "
+            f"{used.free_equity_usd:,.0f} USD"
+            + (
+                f" ({req.equity_usd:,.0f} less {used.margin_usd:,.0f} used by the book)"
+                if used.positions
+                else ""
+            )
         )
     try:
-        liq = liquidation(_position(req, qty, leverage), table=table)
+        liq = liquidation(_position(req, qty, leverage), account=req.book, table=table)
     except BracketError as exc:
         checks["stop_before_liquidation"] = False
         why.append(str(exc))
@@ -180,39 +234,47 @@ def size_position(req: SizingRequest) -> SizingResult:
         raise PositionError("leverage", f"must be greater than 0 (got {leverage})")
     checks, why, lp, dist = _checks(req, qty, leverage, stop)
     accepted = all(v is True for v in checks.values())  # an unknown check is not a pass
+    unknown = [name.replace("_", " ") for name, v in checks.items() if v is None]
+    if req.leverage is None and req.ladder_max_leverage is None:
+        notes.append("at 1x: the ladder's maximum is unknown")
     max_qty = max_lev = None
-    if not accepted:
+    if not _passes(checks):  # only a failed check has a size to suggest; unknowns have none
         lev_try = min(leverage, ceiling)
-        lo, hi = 0.0, qty
-        if _passes(_checks(req, hi, lev_try, stop)[0]):
-            max_qty = qty
-        else:
-            for _ in range(60):
-                mid = (lo + hi) / 2
-                if _passes(_checks(req, mid, lev_try, stop)[0]):
-                    lo = mid
-                else:
-                    hi = mid
-            max_qty = lo if lo > 0 else None
-        if max_qty is None:
-            lo, hi = 1.0, lev_try
-            if _passes(_checks(req, qty, lo, stop)[0]):
-                for _ in range(60):
-                    mid = (lo + hi) / 2
-                    if _passes(_checks(req, qty, mid, stop)[0]):
-                        lo = mid
-                    else:
-                        hi = mid
-                max_lev = lo
+        max_qty = _largest(lambda q: _passes(_checks(req, q, lev_try, stop)[0]), 0.0, qty)
+        if max_qty is None and _passes(_checks(req, qty, 1.0, stop)[0]):
+            max_lev = _largest(lambda lev: _passes(_checks(req, qty, lev, stop)[0]), 1.0, lev_try)
+        still = f"; still unknown: {', '.join(unknown)}" if unknown else ""
         if max_qty is not None:
             notes.append(
-                f"the largest size that passes at {lev_try:g}x is {max_qty:,.4f} {req.symbol}"
+                f"the largest size that fails no check at {lev_try:g}x is "
+                f"{max_qty:,.4f} {coin_of(req.symbol)}{still}"
             )
         elif max_lev is not None:
             notes.append(
-                f"no size passes at {lev_try:g}x; the highest leverage that passes is {max_lev:.2f}x"
+                f"every size fails a check at {lev_try:g}x; this size fails none up to "
+                f"{max_lev:.2f}x{still}"
             )
-    margin = qty * req.entry_usd / leverage
+    elif not accepted:
+        notes.append(f"no check failed; refused because unknown: {', '.join(unknown)}")
+    warnings: list[str] = []
+    stop_pct = abs(req.entry_usd - stop) / req.entry_usd * 100.0
+    stop_sigmas = None
+    if req.rv_annual_pct is not None:
+        sig = sigma_h_pct(req.rv_annual_pct, req.horizon_h)
+        stop_sigmas = stop_pct / sig
+        if stop_sigmas < 1.0:
+            warnings.append(
+                f"the stop is {stop_pct:.2f}% away, {stop_sigmas:.2f} sigma: inside the "
+                f"{req.horizon_h:g}h normal move (1 sigma = {sig:.2f}%), noise may hit it"
+            )
+    notional = qty * req.entry_usd
+    funding = (
+        None
+        if req.funding_rate_8h is None
+        else sign * notional * req.funding_rate_8h * req.horizon_h / 8.0
+    )
+    margin = notional / leverage
+    used = book_usage(req.equity_usd, req.book)
     journal = Journal(
         max_drawdown_pct=round(risk_usd / margin * 100.0, 2) if margin > 0 else None,
         max_leverage=min(leverage, ceiling),
@@ -222,7 +284,7 @@ def size_position(req: SizingRequest) -> SizingResult:
         accepted=accepted,
         qty=qty,
         leverage=leverage,
-        notional_usd=qty * req.entry_usd,
+        notional_usd=notional,
         margin_usd=margin,
         stop_usd=stop,
         risk_usd=risk_usd,
@@ -233,5 +295,28 @@ def size_position(req: SizingRequest) -> SizingResult:
         max_passing_qty=max_qty,
         max_passing_leverage=max_lev,
         journal=journal,
+        coin=coin_of(req.symbol),
+        book=used,
+        account_leverage=(used.exposure_usd + notional) / req.equity_usd,
+        max_drawdown_pct_of_equity=risk_usd / req.equity_usd * 100.0,
+        stop_distance_pct=stop_pct,
+        stop_distance_sigmas=stop_sigmas,
+        funding_rate_8h=req.funding_rate_8h,
+        funding_cost_usd=funding,
+        warnings=tuple(warnings),
         notes=tuple(notes),
     )
+
+
+def _largest(passes: Callable[[float], bool], lo: float, hi: float) -> float | None:
+    """The largest x in (lo, hi] for which ``passes`` holds (bisection, 60 steps), assuming it
+    holds below some bound; None when it holds nowhere above ``lo``."""
+    if passes(hi):
+        return hi
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if passes(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo if lo > 0 and passes(lo) else None

@@ -6,7 +6,9 @@ on the transitions a trader must hear about:
 
 - to ``active``: one ``"state": "active"`` alert, unless one was already sent within the rule's
   cooldown (the rule is still active for the checklist; the alert is just not repeated);
-- from an announced ``active`` back to fine: ``"cleared"``;
+- from an announced ``active`` back to fine: ``"cleared"``, in its own words: each condition
+  that let go, back past its exit threshold, with its value now ("skew back below 5.0 vol pts
+  (now 4.8 vol pts)"), never the active message with numbers that no longer hold;
 - from a known state to ``unknown``: ``"unknown"`` (data went stale; start-up warm-up is silent).
 
 Hysteresis: while active, every condition is judged against its ``exit`` threshold, otherwise
@@ -16,6 +18,7 @@ Engine thread only.
 
 from __future__ import annotations
 
+import re
 import string
 from collections import ChainMap
 from collections.abc import Callable, Mapping
@@ -23,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workstation.core.records import AlertRecord
-from workstation.rules.config import RuleDef
+from workstation.metrics.catalogue import CATALOGUE
+from workstation.rules.config import Condition, RuleDef
 
 UNKNOWN, INACTIVE, PENDING, ACTIVE = "unknown", "inactive", "pending", "active"
 
@@ -51,9 +55,33 @@ def format_message(rule: RuleDef, values: Mapping[str, float | None]) -> str:
     ``{exit_<metric>}``: see :mod:`workstation.rules.config`) filled in; a value that is missing
     shows as ``?``."""
     try:
-        return _FORMATTER.vformat(rule.message, (), ChainMap(rule.threshold_fields(), values))
+        text = _FORMATTER.vformat(rule.message, (), ChainMap(rule.threshold_fields(), values))
     except (ValueError, IndexError, KeyError, AttributeError):  # a malformed template
         return rule.message
+    return _PLUS_MINUS.sub("-", text)  # "OI +{x:.1f}%" with x < 0: "OI -0.5%", never "+-0.5"
+
+
+_PLUS_MINUS = re.compile(r"\+-(?=\d)")
+
+
+def _shown(c: Condition, x: float) -> str:
+    m = CATALOGUE.get(c.source)
+    return m.text(x) if m is not None else format(x, ".4g")
+
+
+def cleared_message(rule: RuleDef, values: Mapping[str, float]) -> str:
+    """Why an active rule cleared: each condition that let go (all of them for an ``any``
+    rule), back past its exit threshold, with its value now; a value gone missing says so."""
+    parts = []
+    for c in rule.conditions:
+        x = c.value(values)
+        if x is not None and c.holds(x, True):
+            continue  # still past its threshold (an ``all`` rule clears on the others)
+        name = CATALOGUE[c.source].short if c.source in CATALOGUE else c.source
+        way = "below" if c.op == ">" else "above"
+        now = "no value now" if x is None else f"now {_shown(c, x)}"
+        parts.append(f"{name} back {way} {_shown(c, c.exit)} ({now})")
+    return "; ".join(parts) or "cleared"
 
 
 @dataclass
@@ -169,7 +197,7 @@ class AlertEvaluator:
         start, _ = st.intervals[-1]
         st.intervals[-1] = (start, now)
         if st.announced and announce:
-            self._emit(st, now, "cleared", values, format_message(st.rule, stream))
+            self._emit(st, now, "cleared", values, cleared_message(st.rule, stream))
         st.announced = False
         st.active_since = None
 

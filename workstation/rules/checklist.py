@@ -3,7 +3,9 @@
 0-1 cautions: PROCEED; 2: REDUCE_SIZE; 3 or more: WAIT. An item whose rules are unknown (stale
 inputs) is not fine: it is listed under ``unknown`` and counted as a possible caution, and any
 unknown item keeps the verdict at REDUCE_SIZE at best, so the verdict never claims more safety
-than fresh data supports. Pure function; any thread may call it.
+than fresh data supports. So does an active critical rule that reads a checklist input (a
+metric a checklist rule reads, such as skew_panic on the skew), listed in ``details`` as
+"critical: rule_id". Pure function; any thread may call it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def level(count: int) -> str:
 def checklist_verdict(items: Iterable[str], states: Iterable[RuleState]) -> Verdict:
     """The verdict for one symbol from the states of the rules that belong to its items."""
     items = tuple(items)
+    states = list(states)
     by_item: dict[str, list[RuleState]] = {i: [] for i in items}
     for st in states:
         if st.rule.checklist in by_item:
@@ -45,6 +48,13 @@ def checklist_verdict(items: Iterable[str], states: Iterable[RuleState]) -> Verd
         elif not sts or any(s.state == UNKNOWN for s in sts):
             unknown.append(item)
     verdict = level(len(cautions) + len(unknown))
-    if unknown and verdict == PROCEED:
+    inputs = {n for sts in by_item.values() for s in sts for n in s.rule.inputs}
+    critical = sorted(
+        s.rule.id
+        for s in states
+        if s.state == ACTIVE and s.rule.severity == "critical" and inputs & set(s.rule.inputs)
+    )
+    details += [f"critical: {rule_id}" for rule_id in critical]
+    if (unknown or critical) and verdict == PROCEED:
         verdict = REDUCE_SIZE
     return Verdict(verdict, tuple(cautions), tuple(unknown), tuple(details))

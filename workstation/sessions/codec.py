@@ -16,6 +16,7 @@ from typing import Any
 from workstation.core.events import (
     Bar1m,
     Event,
+    FeedAlive,
     FundingRate,
     FuturePrice,
     Liquidation,
@@ -59,6 +60,7 @@ LAYOUT: dict[int, tuple[type, tuple[str, ...], str | None]] = {
         ("position_id", "price_usd"),
         "action and fields (JSON, see encode_command)",
     ),
+    13: (FeedAlive, (), "channel"),
 }
 KIND_CODE: dict[type, int] = {cls: code for code, (cls, _, _) in LAYOUT.items()}
 KIND_NAME: dict[int, str] = {code: cls.KIND for code, (cls, _, _) in LAYOUT.items()}
@@ -234,6 +236,8 @@ def encode(ev: Event, stream: int) -> Row:
                 None,
                 None,
             )
+        case FeedAlive():
+            return (*head, None, None, None, None, None, ev.channel)
         case PositionCommand():
             return (
                 *head,
@@ -320,4 +324,5 @@ DECODERS: dict[int, Decoder] = {
     10: _fast_constructor(PremiumIndex, [*_HEAD, "r[5]"]),
     11: _fast_constructor(VolIndex, [*_HEAD, "r[5]", "r[6]", "r[7]", "r[8]"]),
     12: _decode_position_command,  # rare: the plain constructor is fast enough
+    13: _fast_constructor(FeedAlive, [*_HEAD, "r[10]"]),
 }

@@ -450,6 +450,18 @@ class ChartStack(pg.GraphicsLayoutWidget):
         plot.legend.addItem(item, CATALOGUE[line.metric].label)
         plot.legend.items[-1][1].setText(CATALOGUE[line.metric].label, color=line.colour)
 
+    def set_missing_venues(self, missing: tuple[str, ...]) -> None:
+        """The panes of cross-venue sums (OI, liquidations) say in their tooltip whether the
+        aggregate is partial and which venues it leaves out."""
+        text = (
+            f"cross-venue sum, partial: without {', '.join(missing)} (stale)"
+            if missing
+            else "cross-venue sum over every venue"
+        )
+        for key in ("oi", "liquidations"):
+            if key in self.plots and self.plots[key].toolTip() != text:
+                self.plots[key].setToolTip(text)
+
     def legend(self, key: str) -> list[tuple[str, str]]:
         """(name, colour) of the series a pane's legend names."""
         legend = self.plots[key].legend

@@ -23,6 +23,7 @@ from workstation.risk.positions import PositionBook
 from workstation.rules.config import RulesConfig, load_rules
 from workstation.ui.about import show_about
 from workstation.ui.diagnostics import DiagnosticsDialog
+from workstation.ui.models import MetricStates
 from workstation.ui.positions_panel import Market
 from workstation.ui.settings_dialog import SettingsDialog, load_preferences
 from workstation.ui.theme import apply_theme
@@ -260,7 +261,14 @@ class EngineController(ABC):
     def _show(self, snap: Snapshot) -> None:
         verdict = snap.verdict
         fresh = dict(snap.fresh)
-        self.window.show_state(fresh, verdict, snap.ladder, snap.active_inputs)
+        self.window.show_state(
+            fresh,
+            verdict,
+            snap.ladder,
+            snap.active_inputs,
+            MetricStates(snap.warming, snap.stale, snap.missing_venues),
+        )
+        self.window.charts.set_missing_venues(snap.missing_venues)
         self.window.positions.set_book_risk(snap.positions)
         self.window.positions.set_market(
             Market(

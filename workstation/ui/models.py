@@ -4,7 +4,8 @@ data) by whoever drives the engine, never the engine itself."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import (
@@ -28,11 +29,37 @@ SIGNALS = tuple(
         ((m, m.signal) for m in CATALOGUE.values() if m.signal), key=lambda ms: ms[1].item is None
     )
 )
+CAUTION, STABLE, WARMING, STALE, ABSENT = (
+    "caution", "stable", "warming up", "stale", "not in this session",
+)  # fmt: skip
 STATE_COLOURS = {
-    "crowded": QColor("#c0392b"),
-    "stable": QColor("#1e8449"),
-    "unknown (stale)": QColor("#7f8c8d"),
+    CAUTION: QColor("#c0392b"),
+    STABLE: QColor("#1e8449"),
+    WARMING: QColor("#2e86c1"),
+    STALE: QColor("#7f8c8d"),
+    ABSENT: QColor("#aab7b8"),
 }
+_OI_SUMS = frozenset({"oi_change_4h_pct"})  # summed over venues: partial when one is missing
+
+
+@dataclass(frozen=True)
+class MetricStates:
+    """What the snapshot says beyond the fresh values: metrics warming up (name -> share of their
+    window covered, 0..1), metrics seen but stale now, venues the aggregate leaves out."""
+
+    warming: Mapping[str, float] = field(default_factory=dict)
+    stale: frozenset[str] = frozenset()
+    missing_venues: tuple[str, ...] = ()
+
+
+def _intensity_divisor(fresh: Mapping[str, float]) -> str:
+    """What liquidation intensity divides by, in words; empty when unknown."""
+    base, median = fresh.get("liq_baseline_usd_1h"), fresh.get("liq_median_usd_1h")
+    if base is None or median is None:
+        return ""
+    if median < base:
+        return f"÷ ≥ {CATALOGUE['liq_baseline_usd_1h'].number(base)} USD/h floor"
+    return f"÷ 7-day hourly median {CATALOGUE['liq_median_usd_1h'].number(median)} USD/h"
 
 
 class RowsModel(QAbstractTableModel):
@@ -75,31 +102,46 @@ class RowsModel(QAbstractTableModel):
 
 
 class SignalsModel(RowsModel):
-    """Metric, value, stable / crowded / unknown, what to do."""
+    """Metric, value, state (stable / caution / warming up / stale / not in this session), what
+    to do (in caution: advice that follows the value's sign)."""
 
     HEADERS = ("Signal", "Value", "State", "What to do")
 
     def update(
         self,
-        fresh: dict[str, float],
+        fresh: Mapping[str, float],
         cautions: tuple[str, ...],
         unknown: tuple[str, ...],
         active_metrics: frozenset[str] = frozenset(),
+        states: MetricStates | None = None,
     ) -> None:
-        """``active_metrics``: metrics read by a rule that is active now (crowded even if the rule
-        is not a checklist item)."""
+        """``active_metrics``: metrics read by a rule that is active now (in caution even if the
+        rule is not a checklist item)."""
+        states = states or MetricStates()
         rows = []
         for m, signal in SIGNALS:
             value = fresh.get(m.name)
             item = signal.item
-            if value is None or (item is not None and item in unknown):
-                state = "unknown (stale)"
+            text, action = fmt(m.name, value), ""
+            if value is None:
+                if m.name in states.warming:
+                    state = WARMING
+                    action = f"{states.warming[m.name]:.0%} of its window so far: no value yet"
+                elif m.name in states.stale or (item is not None and item in unknown):
+                    state, action = STALE, "Its data is old: unknown, not fine."
+                else:
+                    state = ABSENT
             elif (item is not None and item in cautions) or m.name in active_metrics:
-                state = "crowded"
+                state, action = CAUTION, signal.advice(value)
+            elif item is not None and item in unknown:
+                state, action = STALE, "Its data is old: unknown, not fine."
             else:
-                state = "stable"
-            action = signal.action if state == "crowded" else ""
-            rows.append((m.label, fmt(m.name, value), state, action))
+                state = STABLE
+            if value is not None and m.name == "liq_intensity_x":
+                text = f"{text} {_intensity_divisor(fresh)}".rstrip()
+            if value is not None and m.name in _OI_SUMS and states.missing_venues:
+                text += f" (partial: without {', '.join(states.missing_venues)})"
+            rows.append((m.label, text, state, action))
         if len(rows) == len(self._rows):  # the same signals: repaint what changed, no relayout
             changed = [
                 i for i, (new, old) in enumerate(zip(rows, self._rows, strict=True)) if new != old

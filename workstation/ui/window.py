@@ -36,7 +36,7 @@ from workstation.risk.positions import PositionBook
 from workstation.sessions.info import recorded_summary
 from workstation.sessions.store import SessionMeta
 from workstation.ui.charts import PANES, ChartStack
-from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
+from workstation.ui.models import AlertsFilter, AlertsModel, MetricStates, SignalsModel
 from workstation.ui.notify import Banner, Notifier
 from workstation.ui.positions_panel import PositionsPanel
 
@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
         verdict: ChecklistRecord | None,
         ladder: LadderView | None,
         active_metrics: frozenset[str] = frozenset(),
+        states: MetricStates | None = None,
     ) -> None:
         """Fill the banner, the ladder and the signal table from an engine snapshot's parts;
         the charts are refilled on their own (``self.charts.refill``)."""
@@ -282,7 +283,9 @@ class MainWindow(QMainWindow):
             self.verdict.setStyleSheet(
                 "font-size:18px;font-weight:bold;padding:6px;" + VERDICT_STYLE[verdict.verdict]
             )
-            self.signals.update(fresh, verdict.cautions, verdict.unknown, active_metrics)
+            self.signals.update(
+                fresh, verdict.cautions, verdict.unknown, active_metrics, states or MetricStates()
+            )
         if ladder is not None:
             self.ladder.setText(
                 f"Max leverage now {ladder.max_leverage:g}x  —  " + "; ".join(ladder.reasons)
