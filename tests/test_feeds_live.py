@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from fake_exchange import FAST_POLLS, FakeExchange, price_at
+from fake_exchange import FAST_POLLS, HL_OI_COIN, FakeExchange, price_at
 
 from workstation.app.pipeline import build_pipeline
 from workstation.app.pump import LivePump
@@ -47,14 +48,15 @@ def run_live(
     rules_text: str,
     schedule=(),
     probe=None,
+    polls: dict[str, float] | None = None,
 ):
     """Record ``seconds`` of the fake exchange; ``schedule``: [(t_s, venue, fault)]; ``probe(t, pipe)``
-    is called every 0.25 s. Returns (outputs, writer count)."""
+    is called every 0.25 s; ``polls`` overrides poll periods. Returns (outputs, pipe)."""
     rules_file = out.with_suffix(".toml")
     rules_file.write_text(rules_text)
     rules = load_rules([rules_file], include_user_dir=False)
     clock = LiveClock()
-    pipe = build_pipeline(clock, rules=rules)
+    pipe = build_pipeline(clock, rules=rules, report_every_ms=1_000)
     writer = SessionWriter(out, source="live", venues=venues, symbols=("BTCUSDT",), overwrite=True)
     pipe.engine.add_tap(writer.append)
     feeds = LiveFeeds(
@@ -64,7 +66,7 @@ def run_live(
             urls=fake.urls(),
             timeout_s=1.0,
             history_minutes=6,
-            poll_s=dict(FAST_POLLS),
+            poll_s={**FAST_POLLS, **(polls or {})},
         )
     )
     pump = LivePump(pipe.engine, clock, feeds.queue, feeds.health, note=writer.add_note)
@@ -94,7 +96,8 @@ def test_a_30_second_recording_holds_the_expected_events(
     fake: FakeExchange, tmp_path: Path
 ) -> None:
     out = tmp_path / "live.session"
-    outputs, _ = run_live(fake, out, 30.0, ("binance", "bybit", "okx", "deribit"), FAST_RULES)
+    five = ("binance", "bybit", "okx", "deribit", "hyperliquid")
+    outputs, _ = run_live(fake, out, 30.0, five, FAST_RULES)
     with SessionReader(out) as r:
         evs = list(r.events())
         assert r.meta.source == "live"
@@ -129,6 +132,33 @@ def test_a_30_second_recording_holds_the_expected_events(
     ]:
         assert by.get((kind, venue)), (kind.KIND, venue)
     assert len(by[(OptionChain, "deribit")][0].quotes) == 22
+    # Hyperliquid beside the four: mark with the oracle as index, funding each hour, OI in coin
+    # and USD, the history's 5 closed bars, and no liquidation events at all
+    hl_marks = by[(MarkPrice, "hyperliquid")]
+    assert len(hl_marks) >= 100  # the websocket's 5 a second
+    assert all(e.funding_interval_h == 1.0 and e.funding_rate == 0.0000125 for e in hl_marks)
+    assert all(e.index_price_usd == round(e.mark_price_usd - 3, 2) for e in hl_marks)
+    hl_oi = by[(OpenInterest, "hyperliquid")]
+    assert all(e.oi_coin == HL_OI_COIN for e in hl_oi)
+    assert all(
+        e.oi_usd == pytest.approx(HL_OI_COIN * price_at(e.ts_event_ms), rel=1e-3) for e in hl_oi
+    )
+    hl_bars = [e.ts_event_ms for e in by[(Bar1m, "hyperliquid")]]
+    assert len(hl_bars) in (5, 6)  # the history, and the websocket's bar if a minute closed
+    assert all(b - a == 60_000 for a, b in pairwise(hl_bars))  # each once
+    assert (Liquidation, "hyperliquid") not in by and by[(Volume24h, "hyperliquid")]
+    metrics = [o for o in outputs if o["type"] == "metrics" and o["symbol"] == "BTCUSDT"]
+    hl_rows = [o for o in metrics if o["venue"] == "hyperliquid" and "funding_apr_pct" in o]
+    # hourly 0.0000125 x 8,760 hours = 0.1095 = 10.95 % a year; x 8 = 0.0001 = 0.01 % per 8 h
+    assert hl_rows and all(o["funding_apr_pct"] == pytest.approx(10.95) for o in hl_rows)
+    assert all(o["funding_rate_8h_pct"] == pytest.approx(0.01) for o in hl_rows)
+    # its liquidation metrics are absent (not zero) and the aggregate says it lacks them
+    liq_names = ("liq_long_usd_1m", "liq_short_usd_1m", "liq_long_usd_1h", "liq_short_usd_1h")
+    assert not any(n in o for o in hl_rows for n in liq_names)
+    assert all(o["liq_lacking"] == ["hyperliquid"] for o in hl_rows)
+    agg = [o for o in metrics if o["venue"] == "all" and "liq_long_usd_1m" in o]
+    assert agg and "hyperliquid" in agg[-1]["liq_lacking"]
+    assert "binance" not in agg[-1]["liq_lacking"]
     keys = [(e.ts_recv_ms, e.seq) for e in evs]
     assert keys == sorted(keys) and [e.seq for e in evs] == list(range(1, len(evs) + 1))
     health = [o for o in outputs if o["type"] == "health" and o["venue"] == "binance"]
@@ -145,6 +175,9 @@ def test_a_30_second_recording_holds_the_expected_events(
         ("okx", "429"),
         ("okx", "500"),
         ("okx", "malformed"),
+        ("hyperliquid", "drop"),
+        ("hyperliquid", "truncated"),
+        ("hyperliquid", "refuse"),
     ],
 )
 def test_every_fault_is_survived_stale_during_fresh_after(
@@ -169,12 +202,36 @@ def test_every_fault_is_survived_stale_during_fresh_after(
         FAST_RULES,
         schedule=[(3.0, venue, fault), (7.5, venue, None)],
         probe=probe,
+        polls={"hyperliquid_ctx": 60.0},  # its marks from the websocket only (REST: below)
     )
     assert seen["fresh_before"], "not fresh before the fault"
     assert seen["stale_during"], "the metric did not go STALE during the outage"
     assert seen["fresh_after"], "the feed did not recover"
     health = [o for o in outputs if o["type"] == "health" and o["venue"] == venue][-1]
     assert health["errors"] + health["reconnects"] + health["dropped_payloads"] > 0
+
+
+@pytest.mark.parametrize("fault", ["timeout", "429", "500", "malformed"])
+def test_hyperliquid_rest_faults_are_counted_and_its_polls_resume(
+    fake: FakeExchange, tmp_path: Path, fault: str
+) -> None:
+    hits: dict[str, int] = {}
+
+    def probe(t: float, pipe, feeds) -> None:
+        if t >= 7.5 and "before" not in hits:
+            hits["before"] = fake.hits.get("/info:metaAndAssetCtxs", 0)
+        hits["fresh"] = hits.get("fresh", 0) + (
+            "mark_price" in pipe.metrics.fresh_values.get(("hyperliquid", "BTCUSDT"), {})
+        )
+
+    outputs, _ = run_live(
+        fake, tmp_path / "r.session", 11.0, ("hyperliquid",), FAST_RULES,
+        schedule=[(2.0, "hyperliquid", fault), (7.5, "hyperliquid", None)], probe=probe,
+    )  # fmt: skip
+    assert fake.hits["/info:metaAndAssetCtxs"] > hits["before"]  # polled again after the fault
+    assert hits["fresh"] >= 30  # the websocket kept the marks fresh meanwhile (4 probes a second)
+    health = [o for o in outputs if o["type"] == "health" and o["venue"] == "hyperliquid"][-1]
+    assert health["errors"] + health["dropped_payloads"] > 0
 
 
 def test_live_equals_replay(fake: FakeExchange, tmp_path: Path) -> None:
@@ -201,7 +258,7 @@ message = "mark {mark_price:,.2f}"
         70_000.0 * (1 + 0.002 * __import__("math").sin(ms / 1_000)), 2
     )
     try:
-        live, _ = run_live(fake, out, 14.0, ("binance", "okx"), rules)
+        live, _ = run_live(fake, out, 14.0, ("binance", "okx", "hyperliquid"), rules)
     finally:
         fake_exchange.price_at = fake_exchange_period
     with SessionReader(out) as r:
@@ -226,6 +283,7 @@ message = "mark {mark_price:,.2f}"
         "the test path never crossed"
     )
     assert live_j == replay_j
+    assert {x["venue"] for x in live_j if x["type"] == "alert"} >= {"binance", "hyperliquid"}
 
 
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])

@@ -14,10 +14,12 @@ from workstation.metrics.latest import LatestValues
 class _Staleness(Protocol):
     def stale_names(self, venue: str, symbol: str, now_ms: int) -> list[str]: ...
 
+    def liq_lacking(self, venue: str, symbol: str) -> tuple[str, ...]: ...
+
 
 class MetricsReporter:
     """Emits a :class:`MetricsRecord` per stream (its ``stale`` lists metrics past their
-    staleness limit, values kept)."""
+    staleness limit, values kept; ``liq_lacking`` the venues whose liquidations it lacks)."""
 
     def __init__(
         self, engine: Engine, latest: LatestValues, every_ms: int, staleness: _Staleness
@@ -37,5 +39,6 @@ class MetricsReporter:
                     symbol=symbol,
                     values=values[(venue, symbol)],
                     stale=tuple(self._staleness.stale_names(venue, symbol, ts_ms)),
+                    liq_lacking=self._staleness.liq_lacking(venue, symbol),
                 )
             )

@@ -131,7 +131,8 @@ class HealthRecord:
 @dataclass(frozen=True, slots=True)
 class MetricsRecord:
     """The latest value of every metric of one (venue, symbol) stream at ``ts_ms`` (names and
-    units in the metric catalogue), and the names past their staleness limit (values kept)."""
+    units in the metric catalogue), the names past their staleness limit (values kept), and the
+    perp venues whose liquidations the stream lacks (``liq_lacking``: absent, not zero)."""
 
     TYPE: ClassVar[str] = "metrics"
     ts_ms: int
@@ -139,6 +140,7 @@ class MetricsRecord:
     symbol: str
     values: Mapping[str, float] = field(default_factory=dict)
     stale: tuple[str, ...] = ()
+    liq_lacking: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", _frozen(self.values))
@@ -152,6 +154,8 @@ class MetricsRecord:
         }
         out.update(sorted(self.values.items()))
         out["stale"] = list(self.stale)
+        if self.liq_lacking:
+            out["liq_lacking"] = list(self.liq_lacking)
         return out
 
 

@@ -1,0 +1,141 @@
+"""Hyperliquid, the fifth venue: its wire formats, symbols, rate limits, hourly funding, and its
+liquidations absent (not public on this venue), never zero."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from workstation.core.events import Bar1m, FundingRate, MarkPrice, OpenInterest, Volume24h
+from workstation.core.instruments import venue_symbol
+from workstation.feeds import hyperliquid as hl
+from workstation.feeds.net import WeightBudget
+from workstation.feeds.wire import PayloadError
+
+TS = 1_700_000_123_456  # 2023-11-14 22:15:23.456 UTC
+CTX = {
+    "funding": "0.0000125",
+    "openInterest": "100.5",
+    "prevDayPx": "69000.0",
+    "dayNtlVlm": "840000000.0",
+    "premium": "0.00031",
+    "oraclePx": "69990.0",
+    "markPx": "70000.0",
+    "midPx": None,
+    "impactPxs": ["69999.0", "70001.0"],
+    "dayBaseVlm": "12000.0",
+}
+
+
+def test_symbols_map_both_ways() -> None:
+    assert hl.desk_symbol("BTC") == "BTCUSDT" and hl.coin("BTCUSDT") == "BTC"
+    assert hl.desk_symbol("kPEPE") == "1000PEPEUSDT" and hl.coin("1000PEPEUSDT") == "kPEPE"
+    assert venue_symbol("hyperliquid", "ETHUSDT") == "ETH"  # the venue's own name, shown
+    assert venue_symbol("okx", "ETHUSDT") == "ETH-USDT-SWAP"
+    assert venue_symbol("binance", "ETHUSDT") == "ETHUSDT"
+
+
+def test_an_asset_context_gives_mark_oracle_as_index_hourly_funding_oi_and_volume() -> None:
+    drafts = hl.ws_message(
+        {"channel": "activeAssetCtx", "data": {"coin": "BTC", "ctx": CTX}}, hl.CandleCloser(), TS
+    )
+    by = {d.cls: d for d in drafts}
+    assert set(by) == {MarkPrice, OpenInterest, Volume24h}
+    m = by[MarkPrice]
+    assert (m.venue, m.symbol, m.ts_event_ms) == ("hyperliquid", "BTCUSDT", TS)
+    assert m.value("mark_price_usd") == 70_000.0 and m.value("index_price_usd") == 69_990.0
+    assert m.value("funding_rate") == 0.0000125 and m.value("funding_interval_h") == 1.0
+    # TS // 3,600,000 = 472,222 whole hours; the next top of the hour is 472,223 h
+    assert m.value("next_funding_ts_ms") == 472_223 * 3_600_000 == 1_700_002_800_000
+    assert by[OpenInterest].value("oi_coin") == 100.5
+    assert by[OpenInterest].value("oi_usd") == 7_035_000.0  # 100.5 coin x 70,000 USD
+    assert by[Volume24h].value("volume_coin_24h") == 12_000.0
+    assert by[Volume24h].value("volume_usd_24h") == 840_000_000.0
+
+
+def test_meta_and_asset_ctxs_pairs_contexts_with_the_universe_by_position() -> None:
+    meta = {"universe": [{"name": "ETH", "maxLeverage": 25}, {"name": "BTC", "maxLeverage": 40}]}
+    eth = {**CTX, "markPx": "3500.0"}
+    drafts = hl.meta_and_asset_ctxs([meta, [eth, CTX]], {"BTC"}, TS)
+    marks = [d for d in drafts if d.cls is MarkPrice]
+    assert [(d.symbol, d.value("mark_price_usd")) for d in marks] == [("BTCUSDT", 70_000.0)]
+    with pytest.raises(PayloadError, match="do not match"):
+        hl.meta_and_asset_ctxs([meta, [CTX]], {"BTC"}, TS)
+    with pytest.raises(PayloadError, match="markPx"):
+        hl.meta_and_asset_ctxs([meta, [eth, {"funding": "0.0001"}]], {"BTC"}, TS)
+
+
+def _candle(t: int, close: str) -> dict:
+    return {"t": t, "T": t + 59_999, "s": "BTC", "i": "1m", "o": "1.0", "h": "3.0", "l": "0.5",
+            "c": close, "v": "7.25", "n": 10}  # fmt: skip
+
+
+def test_candles_history_leaves_the_open_bar_out_and_the_stream_sends_each_bar_once() -> None:
+    t0 = 1_700_000_040_000  # a minute's start
+    rows = [_candle(t0, "2.0"), _candle(t0 + 60_000, "2.5")]
+    bars = hl.candle_snapshot(rows, now_ms=t0 + 90_000)  # the second minute is still open
+    assert [(b.ts_event_ms, b.ts_final_ms, b.value("close_usd")) for b in bars] == [
+        (t0, t0 + 60_000, 2.0)
+    ]
+    closer = hl.CandleCloser()
+    closer.after_ms["BTCUSDT"] = t0  # the history sent the bar of t0
+    assert closer.update(_candle(t0, "2.1")) == []  # t0 again (already sent by the history)
+    assert closer.update(_candle(t0 + 60_000, "2.4")) == []  # t0 closes, but was sent already
+    assert closer.update(_candle(t0 + 60_000, "2.6")) == []  # the open candle changes
+    closed = closer.update(_candle(t0 + 120_000, "2.7"))  # a new minute: t0 + 1 min closed
+    assert [
+        (b.cls, b.ts_event_ms, b.value("close_usd"), b.value("volume_coin")) for b in closed
+    ] == [(Bar1m, t0 + 60_000, 2.6, 7.25)]
+
+
+def test_funding_history_rows_are_hourly_rates() -> None:
+    rows = [{"coin": "ETH", "fundingRate": "-0.00022196", "premium": "-0.00052196",
+             "time": 1_683_849_600_076}]  # fmt: skip
+    (d,) = hl.funding_history(rows)
+    assert (d.cls, d.symbol, d.ts_event_ms) == (FundingRate, "ETHUSDT", 1_683_849_600_076)
+    assert d.value("funding_rate") == -0.00022196 and d.value("funding_interval_h") == 1.0
+
+
+def test_websocket_acks_pongs_and_other_channels_are_ignored_errors_are_payload_errors() -> None:
+    c = hl.CandleCloser()
+    ack = {"channel": "subscriptionResponse", "data": {"method": "subscribe"}}
+    assert hl.ws_message(ack, c, TS) == []
+    assert hl.ws_message({"channel": "pong"}, c, TS) == []
+    assert hl.ws_message({"channel": "trades", "data": []}, c, TS) == []
+    with pytest.raises(PayloadError, match="Invalid subscription"):
+        hl.ws_message({"channel": "error", "data": "Invalid subscription"}, c, TS)
+
+
+def test_request_weights_and_subscriptions_follow_the_documented_limits() -> None:
+    assert hl.weight("metaAndAssetCtxs") == 20 and hl.weight("clearinghouseState") == 2
+    assert hl.weight("candleSnapshot", 120) == 22  # 20 + 1 per 60 candles
+    assert hl.weight("fundingHistory", 500) == 45  # 20 + 1 per 20 rows
+    subs = hl.subscriptions(["BTC", "ETH"])
+    assert len(subs) == 4 and subs[0] == {
+        "method": "subscribe",
+        "subscription": {"type": "activeAssetCtx", "coin": "BTC"},
+    }
+    with pytest.raises(ValueError, match="at most 1000"):
+        hl.subscriptions([f"C{i}" for i in range(501)])
+
+
+def test_the_weight_budget_waits_for_the_minute_to_roll_over() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    budget = WeightBudget(1200, 0.8, clock_s=lambda: now[0], sleep=sleep)  # 960 a minute
+
+    async def spend() -> None:
+        for _ in range(48):  # 48 x 20 = 960: within the budget, no wait
+            await budget.take(20)
+            now[0] += 0.5
+        assert slept == [] and budget.used() == 960
+        await budget.take(20)  # the 49th waits until the first (at 0 s) is 60 s old
+
+    asyncio.run(spend())
+    assert slept == [pytest.approx(60.0 - 24.0)]  # 48 requests x 0.5 s = 24 s elapsed
