@@ -4,12 +4,17 @@ liquidations absent (not public on this venue), never zero."""
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import pytest
+from replay_exchange import ReplayExchange
+from replay_run import drive
 
 from workstation.core.events import Bar1m, FundingRate, MarkPrice, OpenInterest, Volume24h
 from workstation.core.instruments import venue_symbol
 from workstation.feeds import hyperliquid as hl
+from workstation.feeds.live import FeedConfig
 from workstation.feeds.net import WeightBudget
 from workstation.feeds.wire import PayloadError
 
@@ -139,3 +144,51 @@ def test_the_weight_budget_waits_for_the_minute_to_roll_over() -> None:
 
     asyncio.run(spend())
     assert slept == [pytest.approx(60.0 - 24.0)]  # 48 requests x 0.5 s = 24 s elapsed
+
+
+def test_replayed_frames_of_the_documented_shapes_reach_the_engine(tmp_path: Path) -> None:
+    """The replaying exchange serves /ws (ack, a context, an error, odd frames, two candles) and
+    POST /info (a malformed answer, then a good one): the feed records the context and the bar
+    that closed, drops what it cannot read, and goes on."""
+    t0 = 1_700_000_040_000
+    meta = {"universe": [{"name": "BTC", "maxLeverage": 40}]}
+    frames = [
+        {"channel": "subscriptionResponse", "data": {"method": "subscribe"}},
+        {"channel": "activeAssetCtx", "data": {"coin": "BTC", "ctx": CTX}},
+        {"channel": "error", "data": "Invalid subscription"},
+        {"channel": "l2Book", "data": {"coin": "BTC", "levels": [[], []]}},
+        {"channel": "candle", "data": _candle(t0, "2.0")},
+        {"channel": "candle", "data": _candle(t0 + 60_000, "2.5")},
+    ]
+    ws = {"/ws": [(100.0 + i * 0.05, json.dumps(f)) for i, f in enumerate(frames)]}
+    ws["/ws"].insert(3, (100.12, '{"channel": "activeAssetCtx", "data": {"coin": "BT'))
+    rest = {
+        "/info:metaAndAssetCtxs": [(100.0, [meta]), (104.0, [meta, [CTX]])],
+        "/info:candleSnapshot": [(100.0, [])],
+    }
+
+    def until(run) -> bool:
+        return (
+            any(isinstance(e, Bar1m) for e in run.events)
+            and sum(isinstance(e, MarkPrice) for e in run.events) >= 2
+        )
+
+    polls = FeedConfig().poll_s | {"hyperliquid_ctx": 0.3}
+    with ReplayExchange(ws=ws, rest=rest, speed=2.0) as fx:
+        run = drive(
+            fx, tmp_path / "hl.session", ("hyperliquid",), ("BTCUSDT",), until, poll_s=polls
+        )
+        subscribed = [json.loads(m)["subscription"] for m in fx.received["/ws"]]
+    assert run.met
+    assert subscribed == [
+        {"type": "activeAssetCtx", "coin": "BTC"},
+        {"type": "candle", "coin": "BTC", "interval": "1m"},
+    ]
+    (bar,) = [e for e in run.events if isinstance(e, Bar1m)]
+    assert (bar.symbol, bar.ts_event_ms, bar.close_usd) == ("BTCUSDT", t0, 2.0)
+    marks = [e for e in run.events if isinstance(e, MarkPrice)]
+    assert {(m.mark_price_usd, m.index_price_usd, m.funding_interval_h) for m in marks} == {
+        (70_000.0, 69_990.0, 1.0)
+    }
+    # the error frame, the truncated frame and the [meta]-only answer: dropped, counted
+    assert run.feeds.health.snapshot()["hyperliquid"].dropped_payloads >= 3
