@@ -8,7 +8,8 @@ and quiet. REST: each path has a script of ``(t_s, body)`` answers; a GET return
 answer whose time has come on the replay clock (the first one before that), 404 for an unknown
 path (Hyperliquid's ``POST /info`` answers are scripted per request type, as
 ``/info:metaAndAssetCtxs``). Times are recorded epoch seconds; the recording's start is the
-earliest of them all, and the replay clock starts there when the fake starts (a websocket's frames: when its client connects).
+earliest of them all, and the replay clock starts there when the fake starts (a websocket's
+frames: when its client connects).
 Nothing here reaches a real exchange.
 """
 
