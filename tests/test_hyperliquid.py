@@ -17,6 +17,7 @@ from workstation.feeds import hyperliquid as hl
 from workstation.feeds.live import FeedConfig
 from workstation.feeds.net import WeightBudget
 from workstation.feeds.wire import PayloadError
+from workstation.sessions.importers.hyperliquid import funding_row
 
 TS = 1_700_000_123_456  # 2023-11-14 22:15:23.456 UTC
 CTX = {
@@ -97,7 +98,7 @@ def test_candles_history_leaves_the_open_bar_out_and_the_stream_sends_each_bar_o
 def test_funding_history_rows_are_hourly_rates() -> None:
     rows = [{"coin": "ETH", "fundingRate": "-0.00022196", "premium": "-0.00052196",
              "time": 1_683_849_600_076}]  # fmt: skip
-    (d,) = hl.funding_history(rows)
+    (d,) = [funding_row(r, "test") for r in rows]
     assert (d.cls, d.symbol, d.ts_event_ms) == (FundingRate, "ETHUSDT", 1_683_849_600_076)
     assert d.value("funding_rate") == -0.00022196 and d.value("funding_interval_h") == 1.0
 
@@ -192,3 +193,74 @@ def test_replayed_frames_of_the_documented_shapes_reach_the_engine(tmp_path: Pat
     }
     # the error frame, the truncated frame and the [meta]-only answer: dropped, counted
     assert run.feeds.health.snapshot()["hyperliquid"].dropped_payloads >= 3
+
+
+FUNDING_HISTORY = [  # Hyperliquid's docs example shape; hourly settlements of ETH
+    {"coin": "ETH", "fundingRate": "-0.00022196", "premium": "-0.00052196", "time": 1683849600076},
+    {"coin": "ETH", "fundingRate": "0.0000125", "premium": "-0.0001", "time": 1683853200031},
+    {"coin": "ETH", "fundingRate": "oops", "premium": "0", "time": 1683856800000},
+]
+
+
+def test_import_hyperliquid_reads_funding_history_and_candles_and_exports_them(
+    tmp_path: Path,
+) -> None:
+    from workstation.cli import main
+    from workstation.sessions.store import SessionReader
+
+    funding = tmp_path / "fundingHistory_ETH.json"
+    funding.write_text(json.dumps(FUNDING_HISTORY))
+    t0 = 1_683_849_600_000
+    candles = tmp_path / "candleSnapshot_BTC.json"
+    candles.write_text(json.dumps([_candle(t0, "2.0"), _candle(t0 + 60_000, "2.5")]))
+    out = tmp_path / "hl.session"
+    assert main(["import", "hyperliquid", str(funding), str(candles), "--out", str(out)]) == 0
+    with SessionReader(out) as r:
+        evs = list(r.events())
+    rates = [e for e in evs if isinstance(e, FundingRate)]
+    assert [(e.symbol, e.ts_event_ms, e.funding_rate, e.funding_interval_h) for e in rates] == [
+        ("ETHUSDT", 1683849600076, -0.00022196, 1.0),
+        ("ETHUSDT", 1683853200031, 0.0000125, 1.0),
+    ]  # the third row's rate is not a number: reported, not imported
+    bars = [e for e in evs if isinstance(e, Bar1m)]
+    assert [(e.venue, e.symbol, e.ts_event_ms, e.ts_recv_ms, e.close_usd) for e in bars] == [
+        ("hyperliquid", "BTCUSDT", t0, t0 + 60_000, 2.0),
+        ("hyperliquid", "BTCUSDT", t0 + 60_000, t0 + 120_000, 2.5),
+    ]
+    assert main(["export", str(out), "--format", "csv", "--out", str(tmp_path / "x")]) == 0
+    exported = (tmp_path / "x" / "funding_rate.csv").read_text().splitlines()
+    assert len(exported) == 3 and "hyperliquid,ETHUSDT" in exported[1]
+
+
+def test_the_official_liquidations_csv_is_refused_it_names_no_coin_side_or_price(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from conftest import SHARED
+
+    from workstation.cli import main
+
+    csv = SHARED / "datasets" / "hyperliquid-historical" / "liquidations.csv"
+    code = main(["import", "hyperliquid", str(csv), "--out", str(tmp_path / "l.session")])
+    assert code != 0
+    assert "has no coin, side or price" in capsys.readouterr().err
+    assert not (tmp_path / "l.session").exists()
+
+
+def test_the_simulator_can_include_hyperliquid_hourly_funding_and_no_liquidations() -> None:
+    from workstation.core.events import Liquidation
+    from workstation.sessions.scenarios import SCENARIOS
+    from workstation.sessions.simulator import simulate
+
+    evs = list(
+        simulate(SCENARIOS["feb-2026-selloff"], seed=3, hours=6, venues=("binance", "hyperliquid"))
+    )
+    hl_marks = [e for e in evs if isinstance(e, MarkPrice) and e.venue == "hyperliquid"]
+    bn_marks = [e for e in evs if isinstance(e, MarkPrice) and e.venue == "binance"]
+    assert hl_marks and all(e.funding_interval_h == 1.0 for e in hl_marks)
+    assert all(e.next_funding_ts_ms % 3_600_000 == 0 for e in hl_marks)
+    assert all(0 < e.next_funding_ts_ms - e.ts_event_ms <= 3_600_000 for e in hl_marks)
+    # the same market's rate per hour: an eighth of the 8-hour rate (on average, noise apart)
+    ratio = sum(e.funding_rate for e in hl_marks) / sum(e.funding_rate for e in bn_marks)
+    assert ratio == pytest.approx(1 / 8, rel=0.02)
+    liqs = {e.venue for e in evs if isinstance(e, Liquidation)}
+    assert "hyperliquid" not in liqs and "binance" in liqs

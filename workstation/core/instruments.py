@@ -32,6 +32,19 @@ def venue_symbol(venue: str, symbol: str) -> str:
     return symbol
 
 
+def desk_symbol(venue: str, name: str) -> str:
+    """A venue's perpetual name -> the desk symbol (the inverse of :func:`venue_symbol` for
+    Hyperliquid's coins: ``BTC`` -> ``BTCUSDT``, ``kPEPE`` -> ``1000PEPEUSDT``; other venues'
+    names are the desk's). ValueError for an empty name."""
+    if not name:
+        raise ValueError(f"no {venue} instrument name")
+    if venue != "hyperliquid":
+        return name
+    if name[0] == "k" and name[1:2].isupper():
+        return f"1000{name[1:]}USDT"
+    return f"{name}USDT"
+
+
 def liquidations_note(venue: str) -> str:
     """Why a venue's liquidation metrics are absent: not public there, or none received yet."""
     return LIQUIDATIONS_NOT_PUBLIC.get(venue, "none received")

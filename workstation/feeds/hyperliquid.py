@@ -13,7 +13,7 @@ REST (``/info``, Hyperliquid's API docs, "Info endpoint > Perpetuals"):
   candles ``{"t", "T", "s", "i", "o", "h", "l", "c", "v", "n"}`` (open and close time ms, coin,
   interval, prices as strings, ``v`` base volume); at most 5,000, the last one still open.
 - ``{"type": "fundingHistory", "coin", "startTime"}`` -> ``[{"coin", "fundingRate", "premium",
-  "time"}]`` settled hourly rates, 500 per call (the importer reads these files).
+  "time"}]`` settled hourly rates, 500 per call (``workstation import hyperliquid`` reads them).
 
 Websocket: ``{"method": "subscribe", "subscription": {"type": "activeAssetCtx", "coin"}}`` pushes
 ``{"channel": "activeAssetCtx", "data": {"coin", "ctx": {...}}}`` (a context as above, with no
@@ -23,7 +23,8 @@ candle as it changes (:class:`CandleCloser` sends a bar when the next minute's c
 ignored; ``{"channel": "error", "data": "..."}`` is a PayloadError with the venue's words.
 
 Funding settles every hour (APR = rate × 8,760; 8h-equivalent = rate × 8), at the top of the
-hour. There is no public feed of all liquidations (:data:`LIQUIDATIONS`): the adapter sends none,
+hour. There is no public feed of all liquidations (``core.instruments.LIQUIDATIONS_NOT_PUBLIC``): the
+adapter sends none,
 and the metrics leave them absent, never zero.
 
 Rate limits (docs, "Rate limits and user limits"): 1,200 weight per minute per IP; ``/info``
@@ -38,16 +39,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from workstation.core import instruments
 from workstation.core.drafts import EventDraft
-from workstation.core.events import Bar1m, FundingRate, MarkPrice, OpenInterest, Volume24h
-from workstation.core.instruments import LIQUIDATIONS_NOT_PUBLIC, venue_symbol
+from workstation.core.events import MarkPrice, OpenInterest, Volume24h
 from workstation.feeds.wire import PayloadError
 from workstation.feeds.wire import num as _f
+from workstation.sessions.importers.hyperliquid import FUNDING_INTERVAL_H, candle_row
 
 VENUE = "hyperliquid"
-FUNDING_INTERVAL_H = 1.0
 HOUR_MS = 3_600_000
-LIQUIDATIONS = LIQUIDATIONS_NOT_PUBLIC[VENUE]
 WEIGHT_LIMIT_1M = 1200
 MAX_WS_SUBSCRIPTIONS = 1000
 _LIGHT = {"clearinghouseState", "l2Book", "allMids", "orderStatus", "spotClearinghouseState",
@@ -55,18 +55,17 @@ _LIGHT = {"clearinghouseState", "l2Book", "allMids", "orderStatus", "spotClearin
 _PER_20 = {"fundingHistory", "recentTrades", "userFills", "userFunding"}
 
 
-def desk_symbol(coin: str) -> str:
+def desk_symbol(coin_name: str) -> str:
     """``BTC`` -> ``BTCUSDT``; ``kPEPE`` -> ``1000PEPEUSDT``."""
-    if not coin:
-        raise PayloadError("no coin")
-    if coin[0] == "k" and coin[1:2].isupper():
-        return f"1000{coin[1:]}USDT"
-    return f"{coin}USDT"
+    try:
+        return instruments.desk_symbol(VENUE, coin_name)
+    except ValueError as exc:
+        raise PayloadError(str(exc)) from None
 
 
 def coin(symbol: str) -> str:
     """The venue's name of a desk symbol: ``BTCUSDT`` -> ``BTC``; ``1000PEPEUSDT`` -> ``kPEPE``."""
-    return venue_symbol(VENUE, symbol)
+    return instruments.venue_symbol(VENUE, symbol)
 
 
 def weight(request_type: str, items: int = 0) -> int:
@@ -130,38 +129,11 @@ def meta_and_asset_ctxs(payload: Any, coins: set[str], ts_ms: int) -> list[Event
     return out
 
 
-def _bar(c: dict[str, Any], where: str) -> EventDraft:
-    if c.get("i", "1m") != "1m":
-        raise PayloadError(f"candle interval {c.get('i')!r}, not 1m")
-    t, close_t = int(c["t"]), int(c["T"])
-    if close_t - t + 1 != 60_000:
-        raise PayloadError("candle: not a 1-minute bar")
-    return EventDraft.of(
-        Bar1m, t, close_t + 1, VENUE, desk_symbol(c["s"]), where,
-        open_usd=_f(c, "o"), high_usd=_f(c, "h"), low_usd=_f(c, "l"), close_usd=_f(c, "c"),
-        volume_coin=_f(c, "v"),
-    )  # fmt: skip
-
-
 def candle_snapshot(rows: Any, now_ms: int) -> list[EventDraft]:
     """``candleSnapshot`` (1m) -> the bars closed by ``now_ms`` (the open one is left out)."""
     if not isinstance(rows, list):
         raise PayloadError("candleSnapshot: not a list")
-    return [_bar(c, "candleSnapshot") for c in rows if int(c["T"]) < now_ms]
-
-
-def funding_history(rows: Any) -> list[EventDraft]:
-    """``fundingHistory`` -> settled hourly rates (``time`` is the settlement)."""
-    if not isinstance(rows, list):
-        raise PayloadError("fundingHistory: not a list")
-    return [
-        EventDraft.of(
-            FundingRate, int(r["time"]), int(r["time"]), VENUE, desk_symbol(r["coin"]),
-            "fundingHistory", funding_rate=_f(r, "fundingRate"),
-            funding_interval_h=FUNDING_INTERVAL_H,
-        )
-        for r in rows
-    ]  # fmt: skip
+    return [candle_row(c, "candleSnapshot") for c in rows if int(c["T"]) < now_ms]
 
 
 class CandleCloser:
@@ -182,7 +154,7 @@ class CandleCloser:
             return []
         if int(prev["t"]) <= self.after_ms.get(desk_symbol(c["s"]), -1):
             return []
-        return [_bar(prev, "candle")]
+        return [candle_row(prev, "candle")]
 
 
 def ws_message(msg: dict[str, Any], closer: CandleCloser, ts_ms: int) -> list[EventDraft]:
