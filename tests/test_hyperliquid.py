@@ -264,3 +264,48 @@ def test_the_simulator_can_include_hyperliquid_hourly_funding_and_no_liquidation
     assert ratio == pytest.approx(1 / 8, rel=0.02)
     liqs = {e.venue for e in evs if isinstance(e, Liquidation)}
     assert "hyperliquid" not in liqs and "binance" in liqs
+
+
+def test_margin_tiers_from_meta_follow_the_documented_deduction_rule() -> None:
+    from workstation.risk import hyperliquid_margin as hm
+
+    t = hm.load_table("BTCUSDT")  # shipped: the docs' mainnet BTC tiers, 0-150M 40x, >150M 20x
+    low, high = t.brackets
+    assert (low.mmr, low.maint_amount_usd, low.max_leverage) == (0.0125, 0.0, 40.0)  # 1/(2x40)
+    # deduction_1 = 0 + 150M x (0.025 - 0.0125) = 1,875,000; continuous at 150M: 1.875M both sides
+    assert (high.floor_usd, high.mmr, high.maint_amount_usd) == (150e6, 0.025, 1_875_000.0)
+    assert low.maintenance_margin(150e6) == pytest.approx(high.maintenance_margin(150e6))
+    assert t.for_notional(200e6).maintenance_margin(200e6) == pytest.approx(3_125_000.0)
+    # a table id below 50 is a single tier at that leverage
+    single = hm.table_from_meta({"universe": [{"name": "DOGE", "maxLeverage": 10,
+                                               "marginTableId": 10}]}, "DOGEUSDT")  # fmt: skip
+    assert [(b.mmr, b.max_leverage) for b in single.brackets] == [(0.05, 10.0)]
+
+
+def test_hyperliquid_liquidation_price_worked_examples_isolated_and_cross() -> None:
+    from workstation.risk.margin import liquidation
+    from workstation.risk.positions import Position
+
+    # Isolated long 1 BTC at 70,000, 10x: margin 7,000; mmr 1/80 = 0.0125, MM = 875;
+    # available 6,125; LP = 70,000 - 6,125 / 1 / (1 - 0.0125) = 70,000 - 6,202.53 = 63,797.47.
+    # Check: at 63,797.47 equity 7,000 - 6,202.53 = 797.47 = 63,797.47 x 0.0125 (the MM).
+    long = Position("hyperliquid", "BTCUSDT", "long", 1.0, 70_000.0, 10.0)
+    r = liquidation(long)
+    assert r.liquidation_price == pytest.approx(63_797.468, abs=0.01)
+    assert r.formula == "hyperliquid isolated" and r.mmr == 0.0125
+    # Isolated short 2 ETH at 3,500, 10x: margin 700; mmr 1/50 = 0.02, MM = 140; available 560;
+    # LP = 3,500 + 560 / 2 / (1 + 0.02) = 3,500 + 274.51 = 3,774.51.
+    short = Position("hyperliquid", "ETHUSDT", "short", 2.0, 3_500.0, 10.0)
+    assert liquidation(short).liquidation_price == pytest.approx(3_774.5098, abs=0.01)
+    # Cross: wallet 10,000 with that long at mark 70,000 and the ETH short (cross) at 3,500:
+    # available = 10,000 - 875 - 140 = 8,985; LP = 70,000 - 8,985 / 0.9875 = 60,901.27.
+    cl = Position("hyperliquid", "BTCUSDT", "long", 1.0, 70_000.0, 10.0, "cross", wallet_usd=10e3)
+    cs = Position("hyperliquid", "ETHUSDT", "short", 2.0, 3_500.0, 10.0, "cross", wallet_usd=10e3)
+    marks = {"BTCUSDT": 70_000.0, "ETHUSDT": 3_500.0}
+    rc = liquidation(cl, marks, [cl, cs])
+    assert rc.liquidation_price == pytest.approx(60_901.266, abs=0.01)
+    assert rc.formula == "hyperliquid cross"
+    # the ETH short's loss of 2 x 100 at 3,600 is the account's: 8,985 - 200 - 4 (MM +4) = 8,781
+    marks["ETHUSDT"] = 3_600.0
+    lp = liquidation(cl, marks, [cl, cs]).liquidation_price
+    assert lp == pytest.approx(70_000 - 8_781 / 0.9875, abs=0.01)

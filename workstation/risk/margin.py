@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from workstation.risk import hyperliquid_margin
 from workstation.risk.brackets import BracketTable, load_table
 from workstation.risk.liquidation import (
     LiqResult,
@@ -39,6 +40,8 @@ def liquidation(
     positions (``account``, marked at ``marks``) into TMM1 and UPNL1; Bybit and OKX are computed
     isolated (their cross formulas need the whole account's margin, which this book does not
     hold: the result says so through ``formula``)."""
+    if pos.venue == "hyperliquid":
+        return hyperliquid_margin.liquidation(pos, marks or {}, account, table)
     table = table or table_for(pos)
     marks = marks or {}
     if pos.venue == "binance":
