@@ -2,7 +2,7 @@
 speaking the wire formats of ../shared/payloads, with values from a scripted market path and
 faults on demand. Nothing here reaches a real exchange; its loops stop when the test stops it.
 
-Hyperliquid: ``POST /info`` (metaAndAssetCtxs, candleSnapshot, clearinghouseState of the
+Hyperliquid: ``POST /info`` (metaAndAssetCtxs, meta, candleSnapshot, clearinghouseState of the
 addresses in ``fake.hl_clearinghouse``) and ``/ws`` (activeAssetCtx and candle subscriptions).
 
 Faults (``fake.faults[venue] = kind``): REST ``timeout`` (no answer for 5 s), ``429`` (with
@@ -97,6 +97,7 @@ class FakeExchange:
         self.faults: dict[str, str | None] = {}
         self.hits: dict[str, int] = {}  # per path (Hyperliquid: "/info:<type>")
         self.hl_clearinghouse: dict[str, dict] = {}  # address -> clearinghouseState answer
+        self.hl_meta_answer: dict | None = None  # the meta answer (default: hl_meta())
         self.liquidations_sent = 0
         fake = self
 
@@ -182,6 +183,8 @@ class FakeExchange:
                  "v": "7.25", "n": 100}
                 for i in range(6)
             ]  # fmt: skip
+        if body.get("type") == "meta":
+            return self.hl_meta_answer or self.hl_meta()
         if body.get("type") == "clearinghouseState":
             return self.hl_clearinghouse.get(body.get("user", ""), self.hl_empty_account(t))
         return None

@@ -293,6 +293,9 @@ def test_hyperliquid_liquidation_price_worked_examples_isolated_and_cross() -> N
     r = liquidation(long)
     assert r.liquidation_price == pytest.approx(63_797.468, abs=0.01)
     assert r.formula == "hyperliquid isolated" and r.mmr == 0.0125
+    # at a mark of 66,000 the equity is 3,000 and the MM 825: the same price (one tier)
+    at_mark = liquidation(long, {"BTCUSDT": 66_000.0}).liquidation_price
+    assert at_mark == pytest.approx(66_000 - (3_000 - 825) / 0.9875) == pytest.approx(63_797.468)
     # Isolated short 2 ETH at 3,500, 10x: margin 700; mmr 1/50 = 0.02, MM = 140; available 560;
     # LP = 3,500 + 560 / 2 / (1 + 0.02) = 3,500 + 274.51 = 3,774.51.
     short = Position("hyperliquid", "ETHUSDT", "short", 2.0, 3_500.0, 10.0)
@@ -309,3 +312,84 @@ def test_hyperliquid_liquidation_price_worked_examples_isolated_and_cross() -> N
     marks["ETHUSDT"] = 3_600.0
     lp = liquidation(cl, marks, [cl, cs]).liquidation_price
     assert lp == pytest.approx(70_000 - 8_781 / 0.9875, abs=0.01)
+
+
+ADDRESS = "0x" + "ab" * 20
+DOCS_ETH = {  # the isolated ETH long of Hyperliquid's clearinghouseState docs example
+    "type": "oneWay",
+    "position": {"coin": "ETH", "cumFunding": {"allTime": "514.085417", "sinceChange": "0.0",
+                 "sinceOpen": "0.0"}, "entryPx": "2986.3",
+                 "leverage": {"rawUsd": "-95.059824", "type": "isolated", "value": 20},
+                 "liquidationPx": "2866.26936529", "marginUsed": "4.967826", "maxLeverage": 50,
+                 "positionValue": "100.02765", "returnOnEquity": "-0.0026789", "szi": "0.0335",
+                 "unrealizedPnl": "-0.0134"},
+}  # fmt: skip
+# A cross BTC long, 1 at 70,000 marked at 70,000, in a cross account worth 10,000: by the docs'
+# formula its liquidation is 70,000 - (10,000 - 875) / (1 - 0.0125) = 60,759.49 (40x: mmr 1/80).
+CROSS_BTC = {
+    "type": "oneWay",
+    "position": {"coin": "BTC", "entryPx": "70000.0", "szi": "1.0", "positionValue": "70000.0",
+                 "unrealizedPnl": "0.0", "marginUsed": "7000.0", "liquidationPx": "60759.49",
+                 "leverage": {"type": "cross", "value": 10}, "maxLeverage": 40},
+}  # fmt: skip
+
+
+def _account() -> dict:
+    summary = {"accountValue": "10000.0", "totalMarginUsed": "7000.0", "totalNtlPos": "70000.0",
+               "totalRawUsd": "-60000.0"}  # fmt: skip
+    return {"assetPositions": [DOCS_ETH, CROSS_BTC], "crossMarginSummary": summary,
+            "marginSummary": summary, "crossMaintenanceMarginUsed": "875.0",
+            "withdrawable": "3000.0", "time": 1708622398623}  # fmt: skip
+
+
+def _sync(fake, capsys, *extra: str) -> tuple[int, str, str]:
+    from workstation.cli import main
+
+    code = main(["account", "sync", "--venue", "hyperliquid", "--address", ADDRESS.upper()[0]
+                 + "x" + ADDRESS[2:].upper(), "--hyperliquid-url", fake.http_url, *extra])  # fmt: skip
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_account_sync_by_address_puts_the_venues_liquidation_price_beside_ours(
+    fake, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fake.hl_clearinghouse[ADDRESS] = _account()  # the address is sent lower-cased
+    # the docs example's era: ETH at 50x (one tier, mmr 1%). Ours for the ETH long, by hand:
+    # mark 100.02765 / 0.0335 = 2,985.9; equity 4.967826; MM 1.0002765; available 3.9675495;
+    # LP = 2,985.9 - 3.9675495 / 0.0335 / 0.99 = 2,985.9 - 119.63062 = 2,866.26938, the venue's
+    # 2,866.26937 to 0.00002 USD. (At 25x, mmr 2 %: 2,985.9 - 2.967273 / 0.0335 / 0.98 = 2,895.52)
+    fake.hl_meta_answer = {"universe": [{"name": "ETH", "maxLeverage": 50},
+                                        {"name": "BTC", "maxLeverage": 40}]}  # fmt: skip
+    code, out, _ = _sync(fake, capsys, "--json")
+    assert code == 0
+    rows = {r["symbol"]: r for r in json.loads(out)["positions"]}
+    eth, btc = rows["ETHUSDT"], rows["BTCUSDT"]
+    assert (eth["side"], eth["qty"], eth["margin_mode"]) == ("long", 0.0335, "isolated")
+    assert eth["isolated_margin_usd"] == pytest.approx(4.981226)  # 4.967826 + 0.0134 of loss
+    assert eth["our_liquidation_price"] == pytest.approx(2866.26938, abs=1e-4)
+    assert eth["liquidation_price"] == 2866.26936529 and eth["differs"] is False
+    assert btc["our_liquidation_price"] == pytest.approx(60_759.494, abs=0.01)
+    assert btc["differs"] is False
+    # today's meta puts ETH at 25x (mmr 2 %): ours moves away from the venue's figure: flagged
+    fake.hl_meta_answer = None
+    book = tmp_path / "book.sqlite"
+    code, out, _ = _sync(fake, capsys, "--import", "--book", str(book))
+    assert code == 0
+    lines = {ln.split()[0]: ln for ln in out.splitlines() if ln.endswith(")")}
+    assert "DIFFERS" in lines["ETHUSDT"] and "DIFFERS" not in lines["BTCUSDT"]
+    assert "liq 2,866.27 (venue) / 2,895.52 (workstation)" in lines["ETHUSDT"]
+    assert "imported 2 positions" in out
+    assert {k: v for k, v in fake.hits.items() if k.startswith("/info:")}.keys() >= {
+        "/info:clearinghouseState",
+        "/info:meta",
+    }  # read-only: nothing but /info was asked
+
+
+def test_account_sync_refuses_a_bad_address(capsys: pytest.CaptureFixture[str]) -> None:
+    from workstation.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["account", "sync", "--venue", "hyperliquid", "--address", "0x1234"])
+    assert exit_.value.code == 2  # a usage error: nothing was asked of the venue
+    assert "0x and 40 hex digits" in capsys.readouterr().err

@@ -1,10 +1,6 @@
-"""Hyperliquid's margin: tiers from its ``meta`` answer and its documented liquidation price.
-
-Margin tiers (docs, "Margin tiers"): each tier of a margin table has a notional ``lowerBound``
-and a ``maxLeverage``; its maintenance margin rate is half the initial margin rate at that
-leverage, ``mmr = 1 / (2 × maxLeverage)``; ``maintenance_margin = notional × mmr − deduction``
-with ``deduction_0 = 0`` and ``deduction_n = deduction_(n−1) + lowerBound_n × (mmr_n − mmr_(n−1))``
-(continuous at every boundary). A ``marginTableId`` below 50 is a single tier at that leverage.
+"""Hyperliquid's documented liquidation price, on the margin tiers of its ``meta`` answer
+(:func:`workstation.risk.brackets.from_hyperliquid`: mmr = 1 / (2 × the tier's max leverage),
+the documented deduction).
 
 Liquidation price (docs, "Liquidations"):
     liq_price = price − side × margin_available / position_size / (1 − l × side)
@@ -19,63 +15,35 @@ Pure functions; any thread.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from workstation.core.instruments import venue_symbol
-from workstation.core.resources import shipped_brackets
-from workstation.risk.brackets import Bracket, BracketError, BracketTable
+from workstation.risk import brackets
+from workstation.risk.brackets import BracketTable, hyperliquid_table
 from workstation.risk.liquidation import LiqResult, side_sign
 from workstation.risk.positions import Position
 
 VENUE = "hyperliquid"
-SINGLE_TIER_IDS_BELOW = 50
+LIQ_MATCH_REL = 1e-4  # 0.01 %: prices have 5 significant figures; beyond this is no rounding
 
 
-def table_from_meta(meta: dict[str, Any], symbol: str, source: str = "meta") -> BracketTable:
-    """The margin tiers of desk ``symbol`` from a ``meta`` answer (or the ``meta`` half of
-    ``metaAndAssetCtxs``) as brackets; BracketError if the asset or its table is missing."""
-    coin = venue_symbol(VENUE, symbol)
-    asset = next((a for a in meta.get("universe", []) if a.get("name") == coin), None)
-    if asset is None:
-        raise BracketError(f"hyperliquid: {coin} is not in the meta universe")
-    table_id = int(asset.get("marginTableId", asset["maxLeverage"]))
-    if table_id < SINGLE_TIER_IDS_BELOW:
-        tiers = [{"lowerBound": "0", "maxLeverage": table_id}]
-    else:
-        tables = {int(t[0]): t[1] for t in meta.get("marginTables", [])}
-        if table_id not in tables:
-            raise BracketError(f"hyperliquid: {coin}'s margin table {table_id} is not in meta")
-        tiers = tables[table_id]["marginTiers"]
-    brackets: list[Bracket] = []
-    for i, t in enumerate(tiers):
-        floor, lev = float(t["lowerBound"]), float(t["maxLeverage"])
-        cap = float(tiers[i + 1]["lowerBound"]) if i + 1 < len(tiers) else float("inf")
-        mmr = 1.0 / (2.0 * lev)
-        prev = brackets[-1] if brackets else None
-        deduction = 0.0 if prev is None else prev.maint_amount_usd + floor * (mmr - prev.mmr)
-        brackets.append(Bracket(floor, cap, mmr, deduction, lev))
-    return BracketTable(VENUE, symbol, tuple(brackets), source)
+def table_from_meta(meta: dict[str, Any], symbol: str) -> BracketTable:
+    """The tiers of desk ``symbol`` from a live ``meta`` answer."""
+    return hyperliquid_table(meta, symbol, "meta (live)")
 
 
-def load_table(symbol: str, path: Path | None = None) -> BracketTable:
-    """The tiers of ``symbol`` from a saved ``meta`` answer (default: the shipped one)."""
-    path = path or shipped_brackets(VENUE)
-    try:
-        meta = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise BracketError(f"{path}: not readable ({exc})") from None
-    return table_from_meta(meta, symbol, f"{path} ({meta.get('as_of', '?')})")
+def load_table(symbol: str) -> BracketTable:
+    """The tiers of ``symbol`` from the saved ``meta`` (refreshed, else shipped)."""
+    return brackets.load_table(VENUE, symbol)
 
 
 def liquidation_price(
     side: str, qty: float, price_usd: float, margin_usd: float, table: BracketTable,
     others_maint_usd: float = 0.0, formula: str = "hyperliquid isolated",
 ) -> LiqResult:  # fmt: skip
-    """The docs' formula; ``margin_usd`` is the isolated margin, or the cross account value
-    (then ``others_maint_usd`` is the other cross positions' maintenance margin)."""
+    """The docs' formula at ``price_usd``; ``margin_usd`` is the isolated position's equity at
+    that price (margin + PnL), or the cross account value (then ``others_maint_usd`` is the other
+    cross positions' maintenance margin)."""
     s = side_sign(side)
     bracket = table.for_notional(qty * price_usd)
     lp, iterations = price_usd, 0
@@ -93,15 +61,29 @@ def liquidation_price(
     )  # fmt: skip
 
 
+def differs(ours: float | None, venue: float | None, rel: float = LIQ_MATCH_REL) -> bool:
+    """Whether our liquidation price and the venue's differ by more than rounding (``rel`` of
+    the venue's price), or only one of them exists."""
+    if ours is None or venue is None:
+        return (ours is None) != (venue is None)
+    return abs(ours - venue) > rel * abs(venue)
+
+
 def liquidation(
-    pos: Position, marks: dict[str, float], account: Sequence[Position], table: BracketTable | None
+    pos: Position,
+    marks: dict[str, float],
+    account: Sequence[Position],
+    table: BracketTable | None,
+    table_of: Callable[[str], BracketTable] = load_table,
 ) -> LiqResult:
     """A book position's liquidation price at its mark (its entry when there is none): isolated
-    with its margin, or cross with ``wallet_usd`` plus every cross Hyperliquid position's PnL."""
-    table = table or load_table(pos.symbol)
+    with its equity there, or cross with ``wallet_usd`` plus every cross Hyperliquid position's
+    PnL; ``table_of(symbol)`` gives the tiers (default: the shipped meta)."""
+    table = table or table_of(pos.symbol)
     price = marks.get(pos.symbol, pos.entry_usd)
-    if pos.margin_mode != "cross":
-        return liquidation_price(pos.side, pos.qty, price, pos.isolated_margin_usd, table)
+    if pos.margin_mode != "cross":  # the position's equity at that price: margin + its PnL
+        equity = pos.isolated_margin_usd + pos.sign * pos.qty * (price - pos.entry_usd)
+        return liquidation_price(pos.side, pos.qty, price, equity, table)
     others = [
         o for o in account
         if o is not pos and (o.id is None or o.id != pos.id) and o.venue == VENUE
@@ -113,7 +95,7 @@ def liquidation(
     for o in others:
         mark = marks.get(o.symbol, o.entry_usd)
         value += o.sign * o.qty * (mark - o.entry_usd)
-        maint += load_table(o.symbol).for_notional(o.qty * mark).maintenance_margin(o.qty * mark)
+        maint += table_of(o.symbol).for_notional(o.qty * mark).maintenance_margin(o.qty * mark)
     return liquidation_price(
         pos.side, pos.qty, price, value, table, maint, formula="hyperliquid cross"
     )
