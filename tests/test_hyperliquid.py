@@ -393,3 +393,30 @@ def test_account_sync_refuses_a_bad_address(capsys: pytest.CaptureFixture[str]) 
         main(["account", "sync", "--venue", "hyperliquid", "--address", "0x1234"])
     assert exit_.value.code == 2  # a usage error: nothing was asked of the venue
     assert "0x and 40 hex digits" in capsys.readouterr().err
+
+
+def test_hyperliquid_urls_come_from_settings_then_the_command_line() -> None:
+    from workstation.app.feed_config import feed_config, settings_path
+    from workstation.cli.main import build_parser
+    from workstation.cli.record_cmd import url_overrides
+
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[urls]\nhyperliquid = "https://api.hyperliquid-testnet.xyz"\n')
+    args = build_parser().parse_args(
+        ["record", "--out", "x.session", "--venues", "hyperliquid",
+         "--hyperliquid-ws-url", "ws://127.0.0.1:9/ws"]
+    )  # fmt: skip
+    cfg = feed_config(args.venues, args.symbols, url_overrides(args))
+    assert cfg.venues == ("hyperliquid",)
+    assert cfg.urls["hyperliquid"] == "https://api.hyperliquid-testnet.xyz"  # settings.toml
+    assert cfg.urls["hyperliquid_ws"] == "ws://127.0.0.1:9/ws"  # the command line
+    assert (
+        feed_config(("hyperliquid",), ("BTCUSDT",), {})
+        .urls["hyperliquid"]
+        .startswith("https://api.hyperliquid-testnet")
+    )
+    path.unlink()
+    assert feed_config(("hyperliquid",), ("BTCUSDT",), {}).urls["hyperliquid_ws"] == (
+        "wss://api.hyperliquid.xyz/ws"
+    )  # the venue's public default

@@ -443,7 +443,7 @@ def _positions(args: argparse.Namespace, book: PositionBook) -> int:
         for p in rows:
             state = "open" if p.closed_ms is None else f"closed at {p.close_price_usd:,.2f}"
             print(
-                f"#{p.id:<4} {p.venue:<8} {p.symbol:<9} {p.side:<5} {p.qty:>12g} @ {p.entry_usd:>12,.2f} "
+                f"#{p.id:<4} {p.venue:<11} {p.symbol:<9} {p.side:<5} {p.qty:>12g} @ {p.entry_usd:>12,.2f} "
                 f"{p.leverage:>5g}x {p.margin_mode:<8} {state}"
             )
             if p.journal.thesis or p.journal.risk_invalidation:
