@@ -174,17 +174,19 @@ def test_replayed_frames_of_the_documented_shapes_reach_the_engine(tmp_path: Pat
             and sum(isinstance(e, MarkPrice) for e in run.events) >= 2
         )
 
-    polls = FeedConfig().poll_s | {"hyperliquid_ctx": 0.3}
+    polls = FeedConfig().poll_s | {"hyperliquid_ctx": 0.3, "hyperliquid_ping": 0.2}
     with ReplayExchange(ws=ws, rest=rest, speed=2.0) as fx:
         run = drive(
             fx, tmp_path / "hl.session", ("hyperliquid",), ("BTCUSDT",), until, poll_s=polls
         )
-        subscribed = [json.loads(m)["subscription"] for m in fx.received["/ws"]]
+        sent = [json.loads(m) for m in fx.received["/ws"]]
+    subscribed = [m["subscription"] for m in sent if m["method"] == "subscribe"]
     assert run.met
     assert subscribed == [
         {"type": "activeAssetCtx", "coin": "BTC"},
         {"type": "candle", "coin": "BTC", "interval": "1m"},
     ]
+    assert {"method": "ping"} in sent  # the keep-alive (the venue closes a silent socket at 60 s)
     (bar,) = [e for e in run.events if isinstance(e, Bar1m)]
     assert (bar.symbol, bar.ts_event_ms, bar.close_usd) == ("BTCUSDT", t0, 2.0)
     marks = [e for e in run.events if isinstance(e, MarkPrice)]

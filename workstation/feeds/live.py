@@ -17,8 +17,9 @@ Per venue (the base URLs are configurable, for testnets, proxies and the tests' 
   ``FeedConfig.deribit_tickers``, their tickers; summaries and tickers update one running chain
   per coin (latest quote per instrument), sent at most once a second when it changed.
 - hyperliquid: websocket ``activeAssetCtx`` (mark, oracle as index, hourly funding, OI, day
-  volume) and 1-minute ``candle`` per coin; REST ``POST /info`` candleSnapshot history at start and
-  metaAndAssetCtxs every 10 s (within the venue's weight budget); no liquidations (none public).
+  volume) and 1-minute ``candle`` per coin, a ``ping`` every 50 s; REST ``POST /info``
+  candleSnapshot history at start and metaAndAssetCtxs every 10 s (within the venue's weight
+  budget); no liquidations (none public).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import websockets
 
 from workstation.core.drafts import EventDraft
 from workstation.core.instruments import coin_of
@@ -77,6 +80,7 @@ class FeedConfig:
             "deribit_chain": 60.0,
             "deribit_tickers": 1.0,
             "hyperliquid_ctx": 10.0,
+            "hyperliquid_ping": 50.0,  # it closes a socket that sent nothing for 60 s
         }
     )
     # Deribit option instruments whose ``ticker.<name>.100ms`` channel is subscribed (their quotes
@@ -109,6 +113,7 @@ class LiveFeeds:
         self._streams: list[WsStream] = []
         self._clients: list[RestClient] = []
         self._marks: dict[tuple[str, str], float] = {}  # latest mark per venue/symbol (OI in USD)
+        self._pingers: set[asyncio.Task] = set()  # Hyperliquid's keep-alive, one per connection
         self.dropped = RateLimitedLog()
         for v in cfg.venues:
             self.health.update(v)
@@ -147,9 +152,9 @@ class LiveFeeds:
         except asyncio.CancelledError:
             pass
         finally:
-            for t in tasks:
+            for t in (*tasks, *self._pingers):
                 t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, *self._pingers, return_exceptions=True)
             await asyncio.gather(*(c.close() for c in self._clients), return_exceptions=True)
 
     # --- helpers ----------------------------------------------------------------------------
@@ -494,9 +499,18 @@ class LiveFeeds:
         def handle(msg: dict[str, Any]) -> list[EventDraft]:
             return hl.ws_message(msg, closer, self._wall_ms())
 
+        async def ping(ws) -> None:
+            with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+                while True:
+                    await asyncio.sleep(self.cfg.poll_s["hyperliquid_ping"])
+                    await ws.send('{"method": "ping"}')  # answered {"channel": "pong"}
+
         async def subscribe(ws) -> None:
             for m in hl.subscriptions(coins):
                 await ws.send(json.dumps(m))
+            task = asyncio.ensure_future(ping(ws))  # ends with its connection
+            self._pingers.add(task)
+            task.add_done_callback(self._pingers.discard)
 
         async def info(body: dict[str, Any], items: int = 0) -> Any:
             return await rest.post_json("/info", body, hl.weight(body["type"], items))
