@@ -422,3 +422,21 @@ def test_hyperliquid_urls_come_from_settings_then_the_command_line() -> None:
     assert feed_config(("hyperliquid",), ("BTCUSDT",), {}).urls["hyperliquid_ws"] == (
         "wss://api.hyperliquid.xyz/ws"
     )  # the venue's public default
+
+
+def test_liq_price_command_and_brackets_refresh_for_hyperliquid(
+    fake, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workstation.cli import main
+
+    # the worked example above: 1 BTC long at 70,000, 10x -> 63,797.47 (40x tier, mmr 1.25 %)
+    args = ["liq-price", "--venue", "hyperliquid", "--side", "long", "--qty", "1",
+            "--entry", "70000", "--leverage", "10", "--json"]  # fmt: skip
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["liquidation_price"] == 63_797.47
+    # refreshed from the (fake) venue's meta: its BTC table (40x, then 20x from 150M)
+    assert main(["brackets", "refresh", "--venue", "hyperliquid", "--url", fake.http_url]) == 0
+    assert "2 brackets written" in capsys.readouterr().out
+    assert main(["brackets", "show", "--venue", "hyperliquid"]) == 0
+    shown = capsys.readouterr().out
+    assert "MMR  1.250%" in shown and "amount   1,875,000.00  max 20x" in shown

@@ -135,6 +135,14 @@ def cmd_liq_price(args: argparse.Namespace) -> int:
             mmr=args.mmr,
             deduction_usd=args.maint_amount,
         )
+    elif args.venue == "hyperliquid":
+        from workstation.risk.brackets import Bracket, BracketTable
+        from workstation.risk.hyperliquid_margin import liquidation_price
+
+        if table is None:  # --mmr: one tier at that rate (its max leverage 1 / (2 × mmr))
+            tier = Bracket(0.0, float("inf"), args.mmr, args.maint_amount or 0.0, 0.5 / args.mmr)
+            table = BracketTable("hyperliquid", symbol, (tier,), "--mmr")
+        res = liquidation_price(args.side, args.qty, args.entry, margin, table)
     else:
         res = okx_liquidation_price(
             args.side,
