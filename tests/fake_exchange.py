@@ -2,6 +2,9 @@
 speaking the wire formats of ../shared/payloads, with values from a scripted market path and
 faults on demand. Nothing here reaches a real exchange; its loops stop when the test stops it.
 
+Hyperliquid: ``POST /info`` (metaAndAssetCtxs, meta, candleSnapshot, clearinghouseState of the
+addresses in ``fake.hl_clearinghouse``) and ``/ws`` (activeAssetCtx and candle subscriptions).
+
 Faults (``fake.faults[venue] = kind``): REST ``timeout`` (no answer for 5 s), ``429`` (with
 Retry-After: 1), ``500``, ``malformed`` (a body that is not JSON); websocket ``truncated`` (half a
 JSON frame), ``drop`` (the socket is cut), ``refuse`` (connections are refused).
@@ -34,7 +37,10 @@ FAST_POLLS = {
     "okx_funding": 2.0,
     "okx_liq": 1.0,
     "deribit_chain": 2.0,
+    "hyperliquid_ctx": 1.0,
 }
+HL_FUNDING = "0.0000125"  # Hyperliquid's hourly rate: APR 0.0000125 x 8,760 = 10.95 %
+HL_OI_COIN = 31_000.5
 
 
 def now_ms() -> int:
@@ -81,15 +87,19 @@ def venue_urls(http_url: str, ws_url: str) -> dict[str, str]:
         "binance_ws": ws_url,
         "bybit_ws": ws_url + "/v5/public/linear",
         "deribit_ws": ws_url + "/ws/api/v2",
+        "hyperliquid": http_url,
+        "hyperliquid_ws": ws_url + "/ws",
     }
 
 
 class FakeExchange:
     def __init__(self) -> None:
         self.faults: dict[str, str | None] = {}
-        self.hits: dict[str, int] = {}
+        self.hits: dict[str, int] = {}  # per path (Hyperliquid: "/info:<type>")
         self.faults_served: dict[str, int] = {}  # venue -> faulty answers the clients have had
         self.ws_sent: dict[str, int] = {}  # venue -> websocket data messages sent
+        self.hl_clearinghouse: dict[str, dict] = {}  # address -> clearinghouseState answer
+        self.hl_meta_answer: dict | None = None  # the meta answer (default: hl_meta())
         self.liquidations_sent = 0
         fake = self
 
@@ -111,8 +121,19 @@ class FakeExchange:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 q = {k: v[0] for k, v in parse_qs(url.query).items()}
-                venue = fake.venue_of(url.path)
-                fake.hits[url.path] = fake.hits.get(url.path, 0) + 1
+                self._answer(fake.venue_of(url.path), url.path, lambda: fake.rest(url.path, q))
+
+            def do_POST(self) -> None:  # Hyperliquid: POST /info {"type": ...}
+                n = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(n) or b"{}")
+                except json.JSONDecodeError:
+                    return self._send(422, b'"Failed to deserialize the JSON body"')
+                path = f"{urlsplit(self.path).path}:{body.get('type')}"
+                self._answer("hyperliquid", path, lambda: fake.hl_info(body))
+
+            def _answer(self, venue: str, path: str, body_of) -> None:
+                fake.hits[path] = fake.hits.get(path, 0) + 1
                 fault = fake.faults.get(venue)
                 if fault is not None:
                     fake.served_fault(venue)
@@ -127,7 +148,7 @@ class FakeExchange:
                     return self._send(503, b'{"msg":"Service Unavailable"}')
                 if fault == "malformed":
                     return self._send(200, b'{"symbol": "BTCUSDT", "markPrice": ')
-                body = fake.rest(url.path, q)
+                body = body_of()
                 if body is None:
                     return self._send(404, b'{"msg":"not found"}')
                 self._send(200, json.dumps(body).encode(), {"X-MBX-USED-WEIGHT-1M": "10"})
@@ -153,6 +174,66 @@ class FakeExchange:
         if path.startswith("/api/v5"):
             return "okx"
         return "deribit"
+
+    def hl_info(self, body: dict) -> object | None:
+        """Hyperliquid's ``/info`` answers (the docs' shapes), BTC and ETH listed."""
+        t = now_ms()
+        px = price_at(t)
+        if body.get("type") == "metaAndAssetCtxs":
+            return [self.hl_meta(), [self.hl_ctx(px * 0.05), self.hl_ctx(px)]]
+        if body.get("type") == "candleSnapshot":
+            req = body["req"]
+            start = (t // 60_000 - 5) * 60_000
+            return [
+                {"t": start + i * 60_000, "T": start + i * 60_000 + 59_999, "s": req["coin"],
+                 "i": "1m", "o": str(px), "c": str(px), "h": str(px + 10), "l": str(px - 10),
+                 "v": "7.25", "n": 100}
+                for i in range(6)
+            ]  # fmt: skip
+        if body.get("type") == "meta":
+            return self.hl_meta_answer or self.hl_meta()
+        if body.get("type") == "clearinghouseState":
+            return self.hl_clearinghouse.get(body.get("user", ""), self.hl_empty_account(t))
+        return None
+
+    @staticmethod
+    def hl_meta() -> dict:
+        return {
+            "universe": [
+                {"name": "ETH", "szDecimals": 4, "maxLeverage": 25, "marginTableId": 52},
+                {"name": "BTC", "szDecimals": 5, "maxLeverage": 40, "marginTableId": 51},
+            ],
+            "marginTables": [
+                [51, {"description": "tiered 40x", "marginTiers": [
+                    {"lowerBound": "0.0", "maxLeverage": 40},
+                    {"lowerBound": "150000000.0", "maxLeverage": 20}]}],
+                [52, {"description": "tiered 25x", "marginTiers": [
+                    {"lowerBound": "0.0", "maxLeverage": 25},
+                    {"lowerBound": "100000000.0", "maxLeverage": 15}]}],
+            ],
+        }  # fmt: skip
+
+    @staticmethod
+    def hl_ctx(px: float) -> dict:
+        return {
+            "funding": HL_FUNDING,
+            "openInterest": str(HL_OI_COIN),
+            "prevDayPx": str(px),
+            "dayNtlVlm": str(12_000.0 * px),
+            "premium": "0.0002",
+            "oraclePx": str(round(px - 3, 2)),
+            "markPx": str(px),
+            "midPx": None,
+            "impactPxs": [str(px - 1), str(px + 1)],
+            "dayBaseVlm": "12000.0",
+        }
+
+    @staticmethod
+    def hl_empty_account(t: int) -> dict:
+        zero = {"accountValue": "0.0", "totalMarginUsed": "0.0", "totalNtlPos": "0.0",
+                "totalRawUsd": "0.0"}  # fmt: skip
+        return {"assetPositions": [], "crossMarginSummary": zero, "marginSummary": zero,
+                "crossMaintenanceMarginUsed": "0.0", "withdrawable": "0.0", "time": t}  # fmt: skip
 
     def rest(self, path: str, q: dict[str, str]) -> object | None:
         t = now_ms()
@@ -317,11 +398,16 @@ class FakeExchange:
             if path.startswith("/stream")
             else "bybit"
             if path.startswith("/v5")
+            else "hyperliquid"
+            if path == "/ws"
             else "deribit"
         )
         if self.faults.get(venue) == "refuse":
             self.served_fault(venue)
             await ws.close(1013, "try again later")
+            return
+        if venue == "hyperliquid":
+            await self._hl_ws(ws)
             return
         if venue != "binance":
             await ws.recv()  # the subscription
@@ -413,6 +499,49 @@ class FakeExchange:
             sent += 1
             self.ws_sent[venue] = self.ws_sent.get(venue, 0) + 1
             await asyncio.sleep(0.2)
+
+    async def _hl_ws(self, ws) -> None:
+        """Hyperliquid's ``/ws``: each subscribe is acknowledged; then, every 0.2 s, the asset
+        context of each subscribed coin and its open 1-minute candle."""
+        subs: list[dict] = []
+
+        async def listen() -> None:
+            async for text in ws:
+                msg = json.loads(text)
+                if msg.get("method") == "ping":
+                    await ws.send('{"channel":"pong"}')
+                    continue
+                subs.append(msg["subscription"])
+                await ws.send(json.dumps({"channel": "subscriptionResponse", "data": msg}))
+
+        listener = asyncio.ensure_future(listen())
+        try:
+            while True:
+                fault = self.faults.get("hyperliquid")
+                t = now_ms()
+                px = price_at(t)
+                if fault in ("drop", "refuse"):
+                    self.served_fault("hyperliquid")
+                    ws.transport.abort()
+                    return
+                if fault == "truncated":
+                    self.served_fault("hyperliquid")
+                    await ws.send('{"channel": "activeAssetCtx", "data": {"coin": "BT')
+                for sub in list(subs):
+                    if fault == "truncated":
+                        break
+                    if sub["type"] == "activeAssetCtx":
+                        data = {"coin": sub["coin"], "ctx": self.hl_ctx(px)}
+                    else:
+                        start = t // 60_000 * 60_000
+                        data = {"t": start, "T": start + 59_999, "s": sub["coin"], "i": "1m",
+                                "o": str(px), "c": str(px), "h": str(px + 10),
+                                "l": str(px - 10), "v": "7.25", "n": 100}  # fmt: skip
+                    await ws.send(json.dumps({"channel": sub["type"], "data": data}))
+                    self.ws_sent["hyperliquid"] = self.ws_sent.get("hyperliquid", 0) + 1
+                await asyncio.sleep(0.2)
+        finally:
+            listener.cancel()
 
     async def _serve(self) -> None:
         self._ws_server = await websockets.serve(self._ws_handler, "127.0.0.1", self.ws_port)

@@ -1,13 +1,15 @@
 """A replaying fake exchange for the feed tests: recorded frames served again on 127.0.0.1.
 
-Websocket: each path (``/ws/api/v2``, ``/stream``, ``/v5/public/linear``) has a script of
+Websocket: each path (``/ws/api/v2``, ``/stream``, ``/v5/public/linear``, ``/ws``) has a script of
 ``(t_s, text)`` frames in their recorded order; once a client connects (and has sent its
 subscription, where the venue expects one) the frames go out at their recorded pace divided by
 ``speed``, acknowledgements, book messages and odd frames included, then the socket stays open
 and quiet. REST: each path has a script of ``(t_s, body)`` answers; a GET returns the newest
 answer whose time has come on the replay clock (the first one before that), 404 for an unknown
-path. Times are recorded epoch seconds; the recording's start is the earliest of them all, and the
-replay clock starts there when the fake starts (a websocket's frames: when its client connects).
+path (Hyperliquid's ``POST /info`` answers are scripted per request type, as
+``/info:metaAndAssetCtxs``). Times are recorded epoch seconds; the recording's start is the
+earliest of them all, and the replay clock starts there when the fake starts (a websocket's
+frames: when its client connects).
 Nothing here reaches a real exchange.
 """
 
@@ -37,7 +39,7 @@ class ReplayExchange:
         rest: dict[str, list[tuple[float, object]]] | None = None,
         *,
         speed: float = 1.0,
-        subscribe_first: tuple[str, ...] = ("/ws/api/v2", "/v5/public/linear"),
+        subscribe_first: tuple[str, ...] = ("/ws/api/v2", "/v5/public/linear", "/ws"),
     ) -> None:
         times = [t for s in (ws or {}).values() for t, _ in s[:1]]
         times += [t for a in (rest or {}).values() for t, _ in a]
@@ -63,7 +65,15 @@ class ReplayExchange:
 
             def do_GET(self) -> None:
                 fake.queries.append(self.path)
-                body = fake.answer(urlsplit(self.path).path)
+                self._reply(fake.answer(urlsplit(self.path).path))
+
+            def do_POST(self) -> None:  # Hyperliquid: POST /info, scripted as "/info:<type>"
+                n = int(self.headers.get("Content-Length") or 0)
+                kind = json.loads(self.rfile.read(n) or b"{}").get("type")
+                fake.queries.append(f"{self.path}:{kind}")
+                self._reply(fake.answer(f"{urlsplit(self.path).path}:{kind}"))
+
+            def _reply(self, body: object | None) -> None:
                 data = json.dumps(body if body is not None else {"msg": "not found"}).encode()
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "application/json")

@@ -6,11 +6,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_exchange import FAST_POLLS, FakeExchange, price_at
+from fake_exchange import FAST_POLLS, HL_OI_COIN, FakeExchange, price_at
 
 from workstation.app.pipeline import build_pipeline
 from workstation.app.pump import LivePump
@@ -62,16 +63,22 @@ STEP_DEADLINE_S = 90.0  # per step: generous, so that a slow or busy machine onl
 
 
 def run_live(
-    fake: FakeExchange, out: Path, venues: tuple[str, ...], rules_text: str, steps: list[Step]
+    fake: FakeExchange,
+    out: Path,
+    venues: tuple[str, ...],
+    rules_text: str,
+    steps: list[Step],
+    polls: dict[str, float] | None = None,
 ) -> Live:
     """Record the fake exchange until each step's condition holds in turn (its action then runs);
     a step that does not hold within STEP_DEADLINE_S fails the test, naming it. Conditions, not
-    wall-clock windows: the test waits for what the client has seen, however slow the machine."""
+    wall-clock windows: the test waits for what the client has seen, however slow the machine.
+    ``polls`` overrides poll periods; metrics lines are reported every second."""
     rules_file = out.with_suffix(".toml")
     rules_file.write_text(rules_text)
     rules = load_rules([rules_file], include_user_dir=False)
     clock = LiveClock()
-    pipe = build_pipeline(clock, rules=rules)
+    pipe = build_pipeline(clock, rules=rules, report_every_ms=1_000)
     writer = SessionWriter(out, source="live", venues=venues, symbols=("BTCUSDT",), overwrite=True)
     pipe.engine.add_tap(writer.append)
     feeds = LiveFeeds(
@@ -81,7 +88,7 @@ def run_live(
             urls=fake.urls(),
             timeout_s=1.0,
             history_minutes=6,
-            poll_s=dict(FAST_POLLS),
+            poll_s={**FAST_POLLS, **(polls or {})},
         )
     )
     live = Live(pipe, feeds)
@@ -117,6 +124,8 @@ def test_a_recording_holds_the_expected_events(fake: FakeExchange, tmp_path: Pat
         (Volume24h, "binance"),
         (OptionChain, "deribit"),
         (VolIndex, "deribit"),
+        (OpenInterest, "hyperliquid"),
+        (Volume24h, "hyperliquid"),
     ]
     wanted = {
         (MarkPrice, "binance"): 100,  # 5 a second: about 20 s of the stream
@@ -125,16 +134,18 @@ def test_a_recording_holds_the_expected_events(fake: FakeExchange, tmp_path: Pat
         (Bar1m, "binance"): 5,  # the history, without the bar still open
         (Liquidation, "binance"): 10,
         (Liquidation, "okx"): 20,
+        (MarkPrice, "hyperliquid"): 100,  # its websocket's 5 a second
+        (Bar1m, "hyperliquid"): 5,
         **dict.fromkeys(kinds, 1),
     }
 
     def enough(live: Live) -> bool:
-        return all(live.counts[k] >= n for k, n in wanted.items())
+        return all(live.counts[k] >= n for k, n in wanted.items()) and bool(_hl_rows(live.outputs))
 
     live = run_live(
         fake,
         out,
-        ("binance", "bybit", "okx", "deribit"),
+        ("binance", "bybit", "okx", "deribit", "hyperliquid"),
         FAST_RULES,
         [
             ("every stream's events", enough, None),
@@ -169,6 +180,42 @@ def test_a_recording_holds_the_expected_events(fake: FakeExchange, tmp_path: Pat
     assert keys == sorted(keys) and [e.seq for e in evs] == list(range(1, len(evs) + 1))
     health = _health(live, "binance")
     assert health and health[-1]["connected"] is True and health[-1]["age_ms"] < 2_000
+    # Hyperliquid beside the four: mark with the oracle as index, funding each hour, OI in coin
+    # and USD, the history's 5 closed bars, and no liquidation events at all
+    hl_marks = by[(MarkPrice, "hyperliquid")]
+    assert len(hl_marks) >= 100
+    assert all(e.funding_interval_h == 1.0 and e.funding_rate == 0.0000125 for e in hl_marks)
+    assert all(e.index_price_usd == round(e.mark_price_usd - 3, 2) for e in hl_marks)
+    hl_oi = by[(OpenInterest, "hyperliquid")]
+    assert all(e.oi_coin == HL_OI_COIN for e in hl_oi)
+    assert all(
+        e.oi_usd == pytest.approx(HL_OI_COIN * price_at(e.ts_event_ms), rel=1e-3) for e in hl_oi
+    )
+    hl_bars = [e.ts_event_ms for e in by[(Bar1m, "hyperliquid")]]
+    assert len(hl_bars) >= 5  # the history, and the websocket's bars as minutes close
+    assert all(b - a == 60_000 for a, b in pairwise(hl_bars))  # each once
+    assert (Liquidation, "hyperliquid") not in by and by[(Volume24h, "hyperliquid")]
+    hl_rows = _hl_rows(live.outputs)
+    # hourly 0.0000125 x 8,760 hours = 0.1095 = 10.95 % a year; x 8 = 0.0001 = 0.01 % per 8 h
+    assert hl_rows and all(o["funding_apr_pct"] == pytest.approx(10.95) for o in hl_rows)
+    assert all(o["funding_rate_8h_pct"] == pytest.approx(0.01) for o in hl_rows)
+    # its liquidation metrics are absent (not zero) and the aggregate says it lacks them
+    liq_names = ("liq_long_usd_1m", "liq_short_usd_1m", "liq_long_usd_1h", "liq_short_usd_1h")
+    assert not any(n in o for o in hl_rows for n in liq_names)
+    assert all(o["liq_lacking"] == ["hyperliquid"] for o in hl_rows)
+    metrics = [o for o in live.outputs if o["type"] == "metrics" and o["symbol"] == "BTCUSDT"]
+    agg = [o for o in metrics if o["venue"] == "all" and "liq_long_usd_1m" in o]
+    assert agg and "hyperliquid" in agg[-1]["liq_lacking"]
+    assert "binance" not in agg[-1]["liq_lacking"]
+
+
+def _hl_rows(outputs: list[dict]) -> list[dict]:
+    """Hyperliquid's metrics lines that carry its funding."""
+    return [
+        o
+        for o in outputs
+        if o["type"] == "metrics" and o["venue"] == "hyperliquid" and "funding_apr_pct" in o
+    ]
 
 
 def _health(live: Live, venue: str) -> list[dict]:
@@ -185,6 +232,9 @@ def _health(live: Live, venue: str) -> list[dict]:
         ("okx", "429"),
         ("okx", "500"),
         ("okx", "malformed"),
+        ("hyperliquid", "drop"),
+        ("hyperliquid", "truncated"),
+        ("hyperliquid", "refuse"),
     ],
 )
 def test_every_fault_is_survived_stale_during_fresh_after(
@@ -215,9 +265,57 @@ def test_every_fault_is_survived_stale_during_fresh_after(
             ("the feed recovered: fresh after the fault", lambda live: live.fresh(venue), None),
             ("a health record that counts the fault", counted, None),
         ],
+        polls={"hyperliquid_ctx": 60.0},  # its marks from the websocket only (REST: below)
     )
     health = _health(live, venue)[-1]
     assert health["errors"] + health["reconnects"] + health["dropped_payloads"] > 0
+
+
+@pytest.mark.parametrize("fault", ["timeout", "429", "500", "malformed"])
+def test_hyperliquid_rest_faults_are_counted_and_its_polls_resume(
+    fake: FakeExchange, tmp_path: Path, fault: str
+) -> None:
+    """A fault on POST /info once its marks are fresh; lifted once the client has met it twice;
+    then the context poll answers again, and the websocket kept the marks fresh meanwhile."""
+    seen: dict[str, int] = {}
+    ctx = "/info:metaAndAssetCtxs"
+
+    def set_fault(kind: str | None) -> None:
+        fake.faults["hyperliquid"] = kind
+        seen["polls"] = fake.hits.get(ctx, 0)
+
+    def met_twice(live: Live) -> bool:
+        if fake.faults_served.get("hyperliquid", 0) < 2:
+            return False
+        seen["fresh"] = live.fresh("hyperliquid")  # marks from the websocket meanwhile
+        return True
+
+    def counted(live: Live) -> bool:
+        last = _health(live, "hyperliquid")[-1:]
+        return any(h["errors"] + h["dropped_payloads"] > 0 for h in last)
+
+    live = run_live(
+        fake,
+        tmp_path / "r.session",
+        ("hyperliquid",),
+        FAST_RULES,
+        [
+            (
+                "fresh before the fault",
+                lambda live: live.fresh("hyperliquid"),
+                lambda: set_fault(fault),
+            ),
+            ("the fault met twice", met_twice, lambda: set_fault(None)),
+            (
+                "polled again after the fault",
+                lambda live: fake.hits.get(ctx, 0) > seen["polls"],
+                None,
+            ),
+            ("a health record that counts the fault", counted, None),
+        ],
+    )
+    assert seen["fresh"]  # the websocket kept the marks fresh while REST failed
+    assert live.fresh("hyperliquid")
 
 
 def test_live_equals_replay(fake: FakeExchange, tmp_path: Path) -> None:
@@ -247,7 +345,7 @@ message = "mark {mark_price:,.2f}"
         rec = run_live(
             fake,
             out,
-            ("binance", "okx"),
+            ("binance", "okx", "hyperliquid"),
             rules,
             [
                 (
@@ -255,8 +353,12 @@ message = "mark {mark_price:,.2f}"
                     lambda live: (
                         any(o.get("rule") == "above_70k" for o in live.outputs)
                         and live.counts[(MarkPrice, "binance")] >= 60  # 5 a second
-                        and live.counts[(MarkPrice, "okx")] >= 24
-                    ),  # 2 a second
+                        and live.counts[(MarkPrice, "okx")] >= 24  # 2 a second
+                        and any(
+                            o.get("rule") == "above_70k" and o.get("venue") == "hyperliquid"
+                            for o in live.outputs
+                        )
+                    ),
                     None,
                 )
             ],
@@ -282,6 +384,7 @@ message = "mark {mark_price:,.2f}"
         ]
 
     live_j, replay_j = judged(live), judged(replayed)
+    assert {x["venue"] for x in live_j if x["type"] == "alert"} >= {"binance", "hyperliquid"}
     assert [x for x in live_j if x["type"] == "alert" and x["rule"] == "above_70k"], (
         "the test path never crossed"
     )

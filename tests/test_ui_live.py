@@ -16,7 +16,7 @@ from workstation.rules.config import load_rules
 from workstation.sessions.store import SessionReader
 from workstation.ui.live_window import LiveController, live_badge, venue_state
 
-VENUES = ("binance", "bybit", "okx", "deribit")
+VENUES = ("binance", "bybit", "okx", "deribit", "hyperliquid")
 
 
 @pytest.fixture

@@ -49,6 +49,15 @@ def fetch_bracket_rows(venue: str, symbol: str, url: str | None) -> list[dict[st
             _public_json(url, "/v5/market/risk-limit", {"category": "linear", "symbol": symbol}),
             symbol,
         )
+    if venue == "hyperliquid":  # public: POST /info {"type": "meta"}, the margin tables
+        from workstation.account.binance import AccountError
+        from workstation.account.hyperliquid import DEFAULT_URL, fetch_meta
+        from workstation.risk.brackets import from_hyperliquid
+
+        try:
+            return from_hyperliquid(fetch_meta(url or DEFAULT_URL), symbol)
+        except AccountError as exc:
+            raise BracketError(str(exc)) from None
     url = url or "https://www.okx.com"
     inst = f"{symbol[:-4]}-USDT-SWAP" if symbol.endswith("USDT") else symbol
     spec = _public_json(url, "/api/v5/public/instruments", {"instType": "SWAP", "instId": inst})

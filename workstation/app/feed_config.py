@@ -24,6 +24,8 @@ URL_OPTIONS = {
     "okx_ws_url": "okx_ws",
     "deribit_url": "deribit",
     "deribit_ws_url": "deribit_ws",
+    "hyperliquid_url": "hyperliquid",
+    "hyperliquid_ws_url": "hyperliquid_ws",
 }
 
 
@@ -34,8 +36,8 @@ def settings_path() -> Path:
 
 def settings_urls() -> dict[str, str]:
     """``[urls]`` of settings.toml (keys as the URL options without ``_url``: binance, binance_ws,
-    binance_spot, bybit, bybit_ws, okx, okx_ws, deribit, deribit_ws). A bad file is an error
-    naming it and the key."""
+    binance_spot, bybit, bybit_ws, okx, okx_ws, deribit, deribit_ws, hyperliquid, hyperliquid_ws).
+    A bad file is an error naming it and the key."""
     path = settings_path()
     if not path.is_file():
         return {}

@@ -18,10 +18,12 @@ class _Staleness(Protocol):
 
     def stale_names(self, venue: str, symbol: str, now_ms: int) -> list[str]: ...
 
+    def liq_lacking(self, venue: str, symbol: str) -> tuple[str, ...]: ...
+
 
 class MetricsReporter:
     """Emits a :class:`MetricsRecord` per stream (its ``stale`` lists metrics past their
-    staleness limit, values kept)."""
+    staleness limit, values kept; ``liq_lacking`` the venues whose liquidations it lacks)."""
 
     def __init__(
         self, engine: Engine, latest: LatestValues, every_ms: int, staleness: _Staleness
@@ -43,5 +45,6 @@ class MetricsReporter:
                     stale=tuple(self._staleness.stale_names(venue, symbol, ts_ms)),
                     warming=self._staleness.warming.get((venue, symbol), {}),
                     missing=tuple(self._staleness.partial.get(symbol, ())) if venue == AGG else (),
+                    liq_lacking=self._staleness.liq_lacking(venue, symbol),
                 )
             )

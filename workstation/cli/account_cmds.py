@@ -60,7 +60,78 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_hyperliquid(args: argparse.Namespace) -> int:
+    """``account sync --venue hyperliquid --address 0x…``: the account's positions read (no key),
+    the venue's liquidation price beside ours, a difference beyond rounding flagged."""
+    from workstation.account import hyperliquid as hl
+    from workstation.account.binance import AccountError
+    from workstation.risk import hyperliquid_margin as hm
+    from workstation.risk.positions import Position
+
+    if not args.address:
+        raise UsageError("account sync --venue hyperliquid needs --address 0x… (the account)")
+    try:
+        address = hl.validate_address(args.address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        state = hl.fetch_state(address, args.hyperliquid_url)
+        meta = hl.fetch_meta(args.hyperliquid_url)
+    except AccountError as exc:
+        print(f"workstation: {exc}", file=sys.stderr)
+        return 1
+    marks = {p.symbol: p.mark_usd for p in state.positions}
+    cross_pnl = sum(p.unrealized_pnl_usd for p in state.positions if p.margin_mode == "cross")
+    wallet = state.cross_account_value_usd - cross_pnl  # the value with no PnL at the entries
+    book = [
+        Position(
+            "hyperliquid", v.symbol, v.side, v.qty, v.entry_usd, v.leverage, v.margin_mode,
+            margin_usd=v.isolated_margin_usd if v.margin_mode == "isolated" else None,
+            wallet_usd=wallet if v.margin_mode == "cross" else None,
+        )
+        for v in state.positions
+    ]  # fmt: skip
+    rows = []
+    for v, pos in zip(state.positions, book, strict=True):
+        try:
+            ours = hm.liquidation(
+                pos, marks, book, None, lambda s: hm.table_from_meta(meta, s)
+            ).liquidation_price
+        except BracketError:
+            ours = None
+        rows.append(
+            {
+                **asdict(v),
+                "our_liquidation_price": ours,
+                "differs": hm.differs(ours, v.liquidation_price),
+            }
+        )
+    if args.import_positions:
+        with PositionBook(args.book) as pbook:
+            for pos in book:
+                pbook.add(pos, _now_ms())
+    if args.json:
+        _dump({"address": address, "positions": rows,
+               "cross_account_value_usd": state.cross_account_value_usd})  # fmt: skip
+        return 0
+    print(f"{address}: cross account value {state.cross_account_value_usd:,.2f} USD")
+    for r in rows:
+        venue_liq = "-" if r["liquidation_price"] is None else f"{r['liquidation_price']:,.2f}"
+        ours = "-" if r["our_liquidation_price"] is None else f"{r['our_liquidation_price']:,.2f}"
+        flag = "  DIFFERS (beyond rounding)" if r["differs"] else ""
+        print(
+            f"{r['symbol']:<10} {r['side']:<5} {r['qty']:>10g} @ {r['entry_usd']:,.2f}  "
+            f"{r['leverage']:g}x {r['margin_mode']:<8} liq {venue_liq} (venue) / {ours} "
+            f"(workstation){flag}"
+        )
+    if args.import_positions:
+        print(f"imported {len(rows)} positions into the book")
+    return 0
+
+
 def cmd_account(args: argparse.Namespace) -> int:
+    if args.venue == "hyperliquid":
+        return _sync_hyperliquid(args)
     from workstation.account.binance import AccountError, BinanceAccount
     from workstation.account.secrets import KeyringUnavailable, load_keys
     from workstation.risk.margin import liquidation
@@ -228,10 +299,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         )
     ky.set_defaults(func=cmd_keys)
 
-    ac = sub.add_parser("account", help="read-only account sync (Binance USD-M)")
+    ac = sub.add_parser(
+        "account", help="read-only account sync (Binance USD-M with keys; Hyperliquid by address)"
+    )
     ac.add_argument("action", choices=("sync",), help="sync: read the account's open positions")
     ac.add_argument(
-        "--venue", choices=("binance",), default="binance", help="the venue (default binance)"
+        "--venue",
+        choices=("binance", "hyperliquid"),
+        default="binance",
+        help="the venue (default binance)",
+    )
+    ac.add_argument("--address", default=None, help="hyperliquid: the account's 0x… address")
+    ac.add_argument(
+        "--hyperliquid-url",
+        default="https://api.hyperliquid.xyz",
+        help="Hyperliquid REST base URL (default https://api.hyperliquid.xyz)",
     )
     ac.add_argument(
         "--binance-url",

@@ -10,7 +10,7 @@ from pathlib import Path
 from workstation.cli.validators import UsageError, positive_float, utc_time
 from workstation.core.timefmt import fmt_utc
 
-FORMATS = ("binance-vision", "binance-rest", "deribit-chain", "deribit-dvol", "csv")
+FORMATS = ("binance-vision", "binance-rest", "deribit-chain", "deribit-dvol", "hyperliquid", "csv")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -66,7 +66,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _rows(args: argparse.Namespace, paths: list[Path], report):
-    from workstation.sessions.importers import binance, deribit, generic_csv
+    from workstation.sessions.importers import binance, deribit, generic_csv, hyperliquid
 
     symbol = args.symbol.upper() if args.symbol else None
     if args.format == "binance-vision":
@@ -77,6 +77,8 @@ def _rows(args: argparse.Namespace, paths: list[Path], report):
         return deribit.read_chains(paths, report)
     if args.format == "deribit-dvol":
         return deribit.read_dvol(paths, symbol, report)
+    if args.format == "hyperliquid":
+        return hyperliquid.read_info(paths, report)
     if not args.map:
         raise UsageError("--map is needed for csv, e.g. --map ts=timestamp,price=close")
     try:

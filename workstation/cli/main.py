@@ -284,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--venues",
         type=csv_choice("--venues", LIVE_VENUES),
         default=None,
-        help="with --live: the venues (default: the settings' choice, else all four)",
+        help="with --live: the venues (default: the settings' choice, else all five)",
     )
     g.add_argument(
         "--symbols",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from workstation.core.instruments import liquidations_note
 from workstation.core.records import (
     AlertRecord,
     ChecklistRecord,
@@ -41,7 +42,7 @@ class TablePrinter:
     """Fixed-width rows of the catalogue's column metrics, units in the header; perp streams only
     (JSON lines carry everything)."""
 
-    _METRICS_HEAD = f"{'time (UTC)':<17} {'venue':<8} {'symbol':<9} " + " ".join(
+    _METRICS_HEAD = f"{'time (UTC)':<17} {'venue':<11} {'symbol':<9} " + " ".join(
         f"{head:>{width}}" for head, width in zip(_HEADS, _WIDTHS, strict=True)
     )
 
@@ -88,9 +89,15 @@ class TablePrinter:
             for m, width in zip(_COLUMNS, _WIDTHS, strict=True)
         )
         self._out.write(
-            f"{fmt_utc(record.ts_ms, seconds=False):<17} {record.venue:<8} "
+            f"{fmt_utc(record.ts_ms, seconds=False):<17} {record.venue:<11} "
             f"{record.symbol:<9} {cells}"
             + (f"  STALE: {', '.join(record.stale)}" if record.stale else "")
+            + (
+                "  no liquidations: "
+                + ", ".join(f"{v} ({liquidations_note(v)})" for v in record.liq_lacking)
+                if record.liq_lacking
+                else ""
+            )
             + "\n"
         )
 

@@ -67,7 +67,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def add_url_options(p: argparse.ArgumentParser) -> None:
-    """``--binance-url`` … ``--deribit-ws-url``: a venue's REST or websocket base URL."""
+    """``--binance-url`` … ``--hyperliquid-ws-url``: a venue's REST or websocket base URL."""
     for opt in URL_OPTIONS:
         venue, kind = opt.split("_", 1)
         what = {"url": "REST", "ws_url": "websocket", "spot_url": "spot REST"}[kind]

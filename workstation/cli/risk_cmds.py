@@ -89,6 +89,11 @@ def parse_other(text: str, venue: str = "binance", taker_fee: float = 0.0) -> Ot
 def _liquidation(args: argparse.Namespace, table, margin: float | None, leverage: float | None):
     """The venue's LiqResult for the arguments (cross: the wallet and the --other positions)."""
     if args.margin_mode == "cross":
+        if args.venue == "hyperliquid":
+            raise UsageError(
+                "--margin-mode cross: hyperliquid's cross account is read whole by "
+                "`workstation account sync --venue hyperliquid --address 0x…`"
+            )
         if args.wallet_balance is None:
             raise UsageError("--wallet-balance is needed for cross margin")
         others = [parse_other(o, args.venue, args.taker_fee) for o in args.other or []]
@@ -114,6 +119,14 @@ def _liquidation(args: argparse.Namespace, table, margin: float | None, leverage
             args.side, args.qty, args.entry, leverage, table=table, mmr=args.mmr,
             deduction_usd=args.maint_amount,
         )  # fmt: skip
+    if args.venue == "hyperliquid":
+        from workstation.risk.brackets import Bracket, BracketTable
+        from workstation.risk.hyperliquid_margin import liquidation_price
+
+        if table is None:  # --mmr: one tier at that rate (its max leverage 1 / (2 × mmr))
+            tier = Bracket(0.0, float("inf"), args.mmr, args.maint_amount or 0.0, 0.5 / args.mmr)
+            table = BracketTable("hyperliquid", args.symbol.upper(), (tier,), "--mmr")
+        return liquidation_price(args.side, args.qty, args.entry, margin, table)
     return okx_liquidation_price(
         args.side, args.qty, args.entry, margin, table=table, mmr=args.mmr,
         taker_fee=args.taker_fee,
@@ -519,7 +532,7 @@ def _positions(args: argparse.Namespace, book: PositionBook) -> int:
         for p in rows:
             state = "open" if p.closed_ms is None else f"closed at {p.close_price_usd:,.2f}"
             print(
-                f"#{p.id:<4} {p.venue:<8} {p.symbol:<9} {p.side:<5} {p.qty:>12g} @ {p.entry_usd:>12,.2f} "
+                f"#{p.id:<4} {p.venue:<11} {p.symbol:<9} {p.side:<5} {p.qty:>12g} @ {p.entry_usd:>12,.2f} "
                 f"{p.leverage:>5g}x {p.margin_mode:<8} {state}"
             )
             if p.journal.thesis or p.journal.risk_invalidation:

@@ -7,7 +7,7 @@ Every event is an immutable (frozen, slotted) dataclass with the same five heade
 - ``ts_recv_ms``: when the workstation received it (same unit); replay order is
   ``(ts_recv_ms, seq)``;
 - ``seq``: a per-session sequence number, unique and increasing in the order the engine consumed;
-- ``venue``: ``binance``, ``bybit``, ``okx``, ``deribit`` (lower case);
+- ``venue``: ``binance``, ``bybit``, ``okx``, ``deribit``, ``hyperliquid`` (lower case);
 - ``symbol``: the desk's symbol for the underlying perpetual, e.g. ``BTCUSDT``. Options and dated
   futures are keyed by the same symbol so that metrics aggregate across venues.
 

@@ -132,9 +132,10 @@ class HealthRecord:
 class MetricsRecord:
     """The latest value of every metric of one (venue, symbol) stream at ``ts_ms`` (names and
     units in the metric catalogue), the names past their staleness limit (values kept), the
-    names still warming up with the share of their window covered (0..1; no value yet), and,
-    for the cross-venue aggregate (``venue`` "all"), the venues it leaves out (``missing``:
-    their data is stale; ``partial`` is then true)."""
+    names still warming up with the share of their window covered (0..1; no value yet), for the
+    cross-venue aggregate (``venue`` "all") the venues it leaves out (``missing``: their data is
+    stale; ``partial`` is then true), and the perp venues whose liquidations the stream lacks
+    (``liq_lacking``: absent, not zero)."""
 
     TYPE: ClassVar[str] = "metrics"
     ts_ms: int
@@ -144,6 +145,7 @@ class MetricsRecord:
     stale: tuple[str, ...] = ()
     warming: Mapping[str, float] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    liq_lacking: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", _frozen(self.values))
@@ -165,6 +167,8 @@ class MetricsRecord:
         out["warming_up"] = dict(sorted(self.warming.items()))
         out["partial"] = self.partial
         out["missing_venues"] = list(self.missing)
+        if self.liq_lacking:
+            out["liq_lacking"] = list(self.liq_lacking)
         return out
 
 

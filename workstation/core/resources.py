@@ -43,7 +43,8 @@ def default_rules_path() -> Path:
 
 
 def shipped_brackets(venue: str) -> Path:
-    """The bracket table shipped for ``venue`` (``binance``, ``bybit``, ``okx``)."""
+    """The bracket table shipped for ``venue`` (``binance``, ``bybit``, ``okx``; ``hyperliquid``:
+    its meta answer)."""
     return _file("brackets", f"{venue}.json")
 
 

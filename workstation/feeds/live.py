@@ -16,6 +16,10 @@ Per venue (the base URLs are configurable, for testnets, proxies and the tests' 
 - deribit: REST option book summary every minute; websocket DVOL and, for the instruments in
   ``FeedConfig.deribit_tickers``, their tickers; summaries and tickers update one running chain
   per coin (latest quote per instrument), sent at most once a second when it changed.
+- hyperliquid: websocket ``activeAssetCtx`` (mark, oracle as index, hourly funding, OI, day
+  volume) and 1-minute ``candle`` per coin, a ``ping`` every 50 s; REST ``POST /info``
+  candleSnapshot history at start and metaAndAssetCtxs every 10 s (within the venue's weight
+  budget); no liquidations (none public).
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import websockets
+
 from workstation.core.drafts import EventDraft
 from workstation.core.instruments import coin_of
-from workstation.feeds import binance, bybit, deribit, okx
+from workstation.feeds import binance, bybit, deribit, hyperliquid, okx
 from workstation.feeds.health import HealthBoard
-from workstation.feeds.net import RateLimitedLog, RestClient, WsStream
+from workstation.feeds.net import RateLimitedLog, RestClient, WeightBudget, WsStream
 from workstation.feeds.wire import PayloadError
 
-VENUES = ("binance", "bybit", "okx", "deribit")
+VENUES = ("binance", "bybit", "okx", "deribit", "hyperliquid")
 DEFAULT_URLS = {
     "binance": "https://fapi.binance.com",
     "binance_ws": "wss://fstream.binance.com",
@@ -49,12 +55,14 @@ DEFAULT_URLS = {
     "okx": "https://www.okx.com",
     "deribit": "https://www.deribit.com",
     "deribit_ws": "wss://www.deribit.com/ws/api/v2",
+    "hyperliquid": "https://api.hyperliquid.xyz",
+    "hyperliquid_ws": "wss://api.hyperliquid.xyz/ws",
 }
 
 
 @dataclass
 class FeedConfig:
-    venues: tuple[str, ...] = ("binance", "bybit", "okx", "deribit")
+    venues: tuple[str, ...] = VENUES
     symbols: tuple[str, ...] = ("BTCUSDT",)
     urls: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_URLS))
     timeout_s: float = 5.0
@@ -71,6 +79,8 @@ class FeedConfig:
             "okx_liq": 10.0,
             "deribit_chain": 60.0,
             "deribit_tickers": 1.0,
+            "hyperliquid_ctx": 10.0,
+            "hyperliquid_ping": 50.0,  # it closes a socket that sent nothing for 60 s
         }
     )
     # Deribit option instruments whose ``ticker.<name>.100ms`` channel is subscribed (their quotes
@@ -103,6 +113,7 @@ class LiveFeeds:
         self._streams: list[WsStream] = []
         self._clients: list[RestClient] = []
         self._marks: dict[tuple[str, str], float] = {}  # latest mark per venue/symbol (OI in USD)
+        self._pingers: set[asyncio.Task] = set()  # Hyperliquid's keep-alive, one per connection
         self.dropped = RateLimitedLog()
         for v in cfg.venues:
             self.health.update(v)
@@ -141,9 +152,9 @@ class LiveFeeds:
         except asyncio.CancelledError:
             pass
         finally:
-            for t in tasks:
+            for t in (*tasks, *self._pingers):
                 t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, *self._pingers, return_exceptions=True)
             await asyncio.gather(*(c.close() for c in self._clients), return_exceptions=True)
 
     # --- helpers ----------------------------------------------------------------------------
@@ -159,13 +170,16 @@ class LiveFeeds:
         self.health.bump(venue, "dropped_payloads")
         self.dropped.warn(f"{venue}:{what}", f"{venue} {what}: dropped a payload ({exc})")
 
-    def _client(self, venue: str, key: str | None = None) -> RestClient:
+    def _client(
+        self, venue: str, key: str | None = None, budget: WeightBudget | None = None
+    ) -> RestClient:
         c = RestClient(
             venue,
             self.cfg.urls[key or venue],
             self.health,
             timeout_s=self.cfg.timeout_s,
             rng=self._rng,
+            budget=budget,
         )
         self._clients.append(c)
         return c
@@ -478,4 +492,67 @@ class LiveFeeds:
             ),
             self._poll("deribit", rest, p["deribit_chain"], chains),
             ticker_chains(),
+        ]
+
+    def _hyperliquid(self) -> list[Any]:
+        hl = hyperliquid
+        rest = self._client("hyperliquid", budget=WeightBudget(hl.WEIGHT_LIMIT_1M))
+        coins = sorted({hl.coin(s) for s in self.cfg.symbols})
+        closer = hl.CandleCloser()
+
+        def handle(msg: dict[str, Any]) -> list[EventDraft]:
+            return hl.ws_message(msg, closer, self._wall_ms())
+
+        async def ping(ws) -> None:
+            with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+                while True:
+                    await asyncio.sleep(self.cfg.poll_s["hyperliquid_ping"])
+                    await ws.send('{"method": "ping"}')  # answered {"channel": "pong"}
+
+        async def subscribe(ws) -> None:
+            for m in hl.subscriptions(coins):
+                await ws.send(json.dumps(m))
+            task = asyncio.ensure_future(ping(ws))  # ends with its connection
+            self._pingers.add(task)
+            task.add_done_callback(self._pingers.discard)
+
+        async def info(body: dict[str, Any], items: int = 0) -> Any:
+            return await rest.post_json("/info", body, hl.weight(body["type"], items))
+
+        async def history() -> None:
+            now = self._wall_ms()
+            for c in coins:
+                try:
+                    req = {"coin": c, "interval": "1m", "startTime": now - 60_000 *
+                           self.cfg.history_minutes, "endTime": now}  # fmt: skip
+                    bars = hl.candle_snapshot(
+                        await info(
+                            {"type": "candleSnapshot", "req": req}, self.cfg.history_minutes
+                        ),
+                        now,
+                    )
+                    if bars:
+                        closer.after_ms[bars[-1].symbol] = bars[-1].ts_event_ms
+                    self._put(bars)
+                except (PayloadError, KeyError, TypeError, ValueError) as exc:
+                    self._bad("hyperliquid", "REST", exc)
+                except ConnectionError:
+                    pass  # counted by the client; the websocket carries the candles from now
+
+        async def contexts() -> None:
+            payload = await info({"type": "metaAndAssetCtxs"})
+            self._put(hl.meta_and_asset_ctxs(payload, set(coins), self._wall_ms()))
+
+        async def run_all() -> None:
+            await history()
+            await self._poll("hyperliquid", rest, self.cfg.poll_s["hyperliquid_ctx"], contexts)
+
+        return [
+            self._stream(
+                "hyperliquid",
+                self.cfg.urls["hyperliquid_ws"],
+                self._texts("hyperliquid", handle),
+                subscribe,
+            ),
+            run_all(),
         ]

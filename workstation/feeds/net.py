@@ -1,10 +1,12 @@
 """Network plumbing of the feeds, run on the feed thread's asyncio loop.
 
-:class:`RestClient`: every GET has a timeout; a failure (timeout, connection error, HTTP 5xx) is
+:class:`RestClient`: every GET or POST has a timeout; a failure (timeout, connection error, HTTP 5xx) is
 retried with exponential backoff and jitter; HTTP 429 and 418 honour ``Retry-After`` and slow the
 venue's pollers down (the delay decays again after successes); Binance's
 ``X-MBX-USED-WEIGHT-1M`` header above 80% of the limit makes the pollers wait for the next minute.
 A body that is not JSON raises :class:`PayloadError` (logged by the caller, dropped).
+:class:`WeightBudget`: a venue's documented weight per minute (Hyperliquid's ``/info``), waited
+for before each POST.
 
 :class:`WsStream`: connects, subscribes, hands each text frame to a handler, and reconnects with
 backoff (resubscribing) when the socket drops, times out on ping/pong, or is refused. A close by
@@ -20,6 +22,7 @@ import json
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -51,6 +54,37 @@ class RateLimitedLog:
             self.suppressed[kind] = self.suppressed.get(kind, 0) + 1
 
 
+class WeightBudget:
+    """A venue's request weight per rolling minute (Hyperliquid: 1200 per IP, ``/info`` reads
+    weigh 2 or 20): :meth:`take` waits until the weight of the last 60 s plus the new request
+    stays within ``share`` of the limit (the rest is left to other clients on the same IP).
+    The feed thread's loop only; ``clock_s`` and ``sleep`` are injectable for tests."""
+
+    def __init__(
+        self,
+        limit_per_min: int,
+        share: float = 0.8,
+        *,
+        clock_s: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.allowed = limit_per_min * share
+        self._clock, self._sleep = clock_s, sleep
+        self._spent: deque[tuple[float, int]] = deque()  # (time s, weight)
+
+    def used(self) -> int:
+        """The weight spent over the last 60 s."""
+        cutoff = self._clock() - 60.0
+        while self._spent and self._spent[0][0] <= cutoff:
+            self._spent.popleft()
+        return sum(w for _, w in self._spent)
+
+    async def take(self, weight: int) -> None:
+        while self._spent and self.used() + weight > self.allowed:
+            await self._sleep(self._spent[0][0] + 60.0 - self._clock())
+        self._spent.append((self._clock(), weight))
+
+
 class RestClient:
     def __init__(
         self,
@@ -63,8 +97,10 @@ class RestClient:
         backoff_s: float = 0.5,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        budget: WeightBudget | None = None,
     ) -> None:
         self.venue = venue
+        self.budget = budget
         self.health = health
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_s)
         self._max_retries = max_retries
@@ -81,10 +117,26 @@ class RestClient:
         return self._backoff_s * (2**attempt) * (0.5 + self._rng.random())
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return await self._request("GET", path, params=params)
+
+    async def post_json(self, path: str, body: dict[str, Any], weight: int = 1) -> Any:
+        """POST ``body`` as JSON (Hyperliquid's ``/info``); with a :class:`WeightBudget`, first
+        wait until ``weight`` fits in the venue's per-minute limit."""
+        if self.budget is not None:
+            await self.budget.take(weight)
+        return await self._request("POST", path, body=body)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
         last = ""
         for attempt in range(self._max_retries + 1):
             try:
-                r = await self._http.get(path, params=params)
+                r = await self._http.request(method, path, params=params, json=body)
             except httpx.TimeoutException:
                 last = "timeout"
             except httpx.HTTPError as exc:

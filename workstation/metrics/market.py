@@ -162,6 +162,7 @@ class MarketMetrics:
         # Venues with a liquidation feed (one seen): elsewhere "no liquidations" is unknown, not 0.
         self._liq_venues: set[str] = set()
         self.partial: dict[str, list[str]] = {}  # symbol -> venues left out of the aggregate
+        self._liq_lacking: dict[str, tuple[str, ...]] = {}  # symbol -> perp venues without liqs
         # After each evaluation: per stream, the metrics within their staleness limit, and the
         # metrics still warming up (their window not yet covered: a state, not a number) with
         # the share of it covered so far (0..1).
@@ -321,6 +322,14 @@ class MarketMetrics:
         """True when the metric exists and is within its staleness limit."""
         ts = self.store.updated_ms.get((venue, symbol), {}).get(name)
         return ts is not None and now_ms - ts <= self.cfg.limit_ms(name)
+
+    def liq_lacking(self, venue: str, symbol: str) -> tuple[str, ...]:
+        """The perp venues whose liquidations a stream lacks (absent, not zero): for ``all``, its
+        venues with no liquidation feed (Hyperliquid publishes none); for a venue, itself."""
+        if venue == AGG:
+            return self._liq_lacking.get(symbol, ())
+        st = self._streams.get((venue, symbol))
+        return (venue,) if st is not None and st.has_mark and venue not in self._liq_venues else ()
 
     def stale_names(self, venue: str, symbol: str, now_ms: int) -> list[str]:
         upd = self.store.updated_ms.get((venue, symbol), {})
@@ -517,6 +526,7 @@ class MarketMetrics:
                     else sum(f[v][name] for _, v in have) / len(have)
                 )
                 put(vals, upd, name, value, ts)
+            self._liq_lacking[symbol] = tuple(v for v in ordered if v not in self._liq_venues)
             liq = [v for v in ordered if v in self._liq_venues]
             if liq:  # as old as the oldest liquidation feed in it
                 ts_liq = min(_liq_ts(self._streams[(v, symbol)]) for v in liq)

@@ -1,5 +1,5 @@
 """Maintenance-margin brackets (Binance leverage brackets, Bybit risk-limit tiers, OKX position
-tiers) as data: maintenance margin = notional × ``mmr`` − ``maint_amount_usd``.
+tiers, Hyperliquid margin tables) as data: maintenance margin = notional × ``mmr`` − ``maint_amount_usd``.
 
 Binance and Bybit pick the bracket by the position's notional in USD (it moves with the price);
 OKX picks the tier by the position's size in contracts (it does not), and has no deduction
@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workstation.core.instruments import venue_symbol
 from workstation.core.resources import shipped_brackets
 
-VENUES = ("binance", "bybit", "okx")
+VENUES = ("binance", "bybit", "okx", "hyperliquid")
 
 
 class BracketError(ValueError):
@@ -169,6 +170,8 @@ def load_table(
     for path in candidates:
         if path.is_file():
             data = _read_json(path)
+            if "universe" in data:  # Hyperliquid's tables are its own meta answer
+                return hyperliquid_table(data, symbol, str(path))
             if symbol in data.get("symbols", {}) or path == candidates[-1]:
                 return _table_from_json(venue, data, symbol, str(path))
     raise BracketError(f"no bracket data for {venue}")
@@ -191,6 +194,41 @@ def from_binance(payload: list[dict[str, Any]], symbol: str) -> list[dict[str, A
                 for b in sorted(entry["brackets"], key=lambda b: float(b["notionalFloor"]))
             ]
     raise BracketError(f"binance: the response has no brackets for {symbol}")
+
+
+def from_hyperliquid(meta: dict[str, Any], symbol: str) -> list[dict[str, Any]]:
+    """Hyperliquid's ``meta`` -> rows of desk ``symbol``'s margin table (docs, "Margin tiers"):
+    a tier from ``lowerBound`` at ``maxLeverage`` has mmr = 1 / (2 × maxLeverage) and deduction_n
+    = deduction_(n−1) + lowerBound_n × (mmr_n − mmr_(n−1)); a ``marginTableId`` below 50 (or none,
+    in older answers) is one tier at that leverage (the asset's ``maxLeverage``)."""
+    coin = venue_symbol("hyperliquid", symbol)
+    asset = next((a for a in meta.get("universe", []) if a.get("name") == coin), None)
+    if asset is None:
+        raise BracketError(f"hyperliquid: {coin} is not in the meta universe")
+    table_id = asset.get("marginTableId")
+    if table_id is None or int(table_id) < 50:
+        lev = asset["maxLeverage"] if table_id is None else table_id
+        tiers = [{"lowerBound": "0", "maxLeverage": lev}]
+    else:
+        tables = {int(t[0]): t[1] for t in meta.get("marginTables", [])}
+        if int(table_id) not in tables:
+            raise BracketError(f"hyperliquid: {coin}'s margin table {table_id} is not in meta")
+        tiers = tables[int(table_id)]["marginTiers"]
+    rows: list[dict[str, Any]] = []
+    for i, t in enumerate(tiers):
+        floor, lev = float(t["lowerBound"]), float(t["maxLeverage"])
+        mmr = 1.0 / (2.0 * lev)
+        deduction = rows[-1]["maint_amount_usd"] + floor * (mmr - rows[-1]["mmr"]) if rows else 0.0
+        cap = float(tiers[i + 1]["lowerBound"]) if i + 1 < len(tiers) else float("inf")
+        rows.append({"floor_usd": floor, "cap_usd": cap, "mmr": mmr,
+                     "maint_amount_usd": deduction, "max_leverage": lev})  # fmt: skip
+    return rows
+
+
+def hyperliquid_table(meta: dict[str, Any], symbol: str, origin: str) -> BracketTable:
+    """The margin tiers of desk ``symbol`` from a Hyperliquid ``meta`` answer."""
+    data = {**meta, "symbols": {symbol: from_hyperliquid(meta, symbol)}}
+    return _table_from_json("hyperliquid", data, symbol, origin)
 
 
 def _continuous(rows: list[tuple[float, float, float, float | None]]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from workstation.risk import hyperliquid_margin
 from workstation.risk.brackets import BracketTable, load_table
 from workstation.risk.liquidation import (
     LiqResult,
@@ -105,13 +106,15 @@ def _okx(pos: Position, mark: float, others: list[OtherPosition], table: Bracket
 @dataclass(frozen=True)
 class _Venue:
     rate: Callable[[Position, float, BracketTable], tuple[float, float]]  # (rate, deduction USD)
-    liquidation: Callable[[Position, float, list[OtherPosition], BracketTable], LiqResult]
+    # None: the venue's own module takes the whole account (risk.hyperliquid_margin)
+    liquidation: Callable[[Position, float, list[OtherPosition], BracketTable], LiqResult] | None
 
 
 _VENUES = {
     "binance": _Venue(_bracket_rate, _binance),
     "bybit": _Venue(_bracket_rate, _bybit),
     "okx": _Venue(_okx_rate, _okx),
+    "hyperliquid": _Venue(_bracket_rate, None),
 }
 
 
@@ -151,6 +154,8 @@ def liquidation(
     """The liquidation of ``pos`` with its mark at ``marks[pos.symbol]`` (default the entry).
     A cross position takes the account's other cross positions on its venue (``account``,
     marked at ``marks``, else at their entries). Raises BracketError when a table is missing."""
+    if pos.venue == "hyperliquid":
+        return hyperliquid_margin.liquidation(pos, marks or {}, account, table)
     table = table or table_for(pos)
     marks = marks or {}
     venue = _VENUES[pos.venue]
@@ -162,4 +167,5 @@ def liquidation(
             others.append(
                 OtherPosition(o.symbol, o.side, o.qty, o.entry_usd, mark, rate, deduction)
             )
+    assert venue.liquidation is not None
     return venue.liquidation(pos, marks.get(pos.symbol, pos.entry_usd), others, table)

@@ -114,11 +114,11 @@ def format_info(info: dict[str, Any]) -> str:
     if info["counts"]:
         lines.append("")
         lines.append(
-            f"{'kind':<17}{'venue':<9}{'symbol':<10}{'events':>9}  {'first (UTC)':<20} last (UTC)"
+            f"{'kind':<17}{'venue':<12}{'symbol':<10}{'events':>9}  {'first (UTC)':<20} last (UTC)"
         )
         for c in info["counts"]:
             lines.append(
-                f"{c['kind']:<17}{c['venue']:<9}{c['symbol']:<10}{c['events']:>9,}  "
+                f"{c['kind']:<17}{c['venue']:<12}{c['symbol']:<10}{c['events']:>9,}  "
                 f"{fmt_utc(c['first_ts_ms']):<20} {fmt_utc(c['last_ts_ms'])}"
             )
     for n in info["timeline_notes"]:

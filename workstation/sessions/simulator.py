@@ -33,7 +33,7 @@ from workstation.core.events import (
     OptionQuote,
     Volume24h,
 )
-from workstation.core.instruments import coin_of, deribit_option_name
+from workstation.core.instruments import LIQUIDATIONS_NOT_PUBLIC, coin_of, deribit_option_name
 from workstation.metrics.black76 import MS_PER_YEAR, norm_cdf
 from workstation.sessions.scenarios import BASE_PRICE_USD, Scenario
 
@@ -41,7 +41,7 @@ MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 TICK_SECONDS = (1, 2, 5, 10, 15, 30, 60)
-PERP_VENUES = ("binance", "bybit", "okx")
+PERP_VENUES = ("binance", "bybit", "okx", "hyperliquid")
 VENUES = (*PERP_VENUES, "deribit")
 FUTURE_VENUES = ("binance", "okx", "deribit")
 
@@ -60,9 +60,10 @@ SYMBOLS: dict[str, SymbolSpec] = {
     "ETHUSDT": SymbolSpec(2_000_000, 1.25, 100, 6_000, 15e9),
     "SOLUSDT": SymbolSpec(15_000_000, 1.5, 0, 3_000, 4e9),
 }
-OI_SHARE = {"binance": 0.5, "bybit": 0.3, "okx": 0.2}
-EVENT_OFFSET_MS = {"binance": 0, "bybit": 200, "okx": 400, "deribit": 600}
+OI_SHARE = {"binance": 0.5, "bybit": 0.3, "okx": 0.2, "hyperliquid": 0.15}
+EVENT_OFFSET_MS = {"binance": 0, "bybit": 200, "okx": 400, "deribit": 600, "hyperliquid": 800}
 FUNDING_INTERVAL_H = 8.0
+HOURLY_FUNDING = ("hyperliquid",)  # settles every hour: the 8h rate / 8, due at the next hour
 
 
 def parse_start(text: str) -> int:
@@ -259,6 +260,7 @@ def simulate(
                     nk = k_last - k_first + 1
                     z = rng.normal(0.0, 1.0, size=(nk, 4))
                     lat = rng.integers(15, 90, size=nk)
+                    hours = 1.0 if venue in HOURLY_FUNDING else FUNDING_INTERVAL_H
                     fund_m = float(p.funding[m])
                     oi_m = p.spec.oi_coin_total * share * float(p.oi_rel[m])
                     for j in range(nk):
@@ -266,8 +268,9 @@ def simulate(
                         t_tick = start_ms + k * tick_ms
                         idx = float(p.index[k]) * (1 + 0.00004 * z[j, 0])
                         mark = idx * (1 + (fund_m - 0.0001) + 0.00006 * z[j, 1])
-                        fund = fund_m * (1 + 0.05 * z[j, 2])
-                        nxt = (t_tick // (8 * HOUR_MS) + 1) * 8 * HOUR_MS
+                        fund = fund_m * (1 + 0.05 * z[j, 2]) * hours / FUNDING_INTERVAL_H
+                        step = int(hours * HOUR_MS)
+                        nxt = (t_tick // step + 1) * step
                         lt = int(lat[j])
                         add(
                             t_tick + off,
@@ -278,7 +281,7 @@ def simulate(
                             round(mark, 2),
                             round(idx, 2),
                             round(fund, 8),
-                            FUNDING_INTERVAL_H,
+                            hours,
                             nxt,
                         )
                         oi = oi_m * (1 + 0.0002 * z[j, 3])
@@ -316,20 +319,21 @@ def simulate(
                             round(vol_coin, 3),
                         )
                         prev_close[(venue, symbol)] = round(c, 2)
-                    _liquidations(
-                        add,
-                        rng,
-                        p,
-                        m,
-                        t0,
-                        off,
-                        venue,
-                        symbol,
-                        share,
-                        ticks_per_min,
-                        tick_ms,
-                        n_ticks,
-                    )
+                    if venue not in LIQUIDATIONS_NOT_PUBLIC:
+                        _liquidations(
+                            add,
+                            rng,
+                            p,
+                            m,
+                            t0,
+                            off,
+                            venue,
+                            symbol,
+                            share,
+                            ticks_per_min,
+                            tick_ms,
+                            n_ticks,
+                        )
                     if m % 5 == 0:
                         act = p.vol_ann[m] / 0.35
                         perp_usd = p.spec.perp_volume_usd_day * share * act
