@@ -42,9 +42,10 @@ def _engine(panel: PositionsPanel, market: Market) -> None:
         apply(cmd)
     marks = {} if market.mark_usd is None else {market.symbol: market.mark_usd}
     states = {
-        s: MarketState(m, market.rv_annual_pct, market.ladder_max_leverage, market.verdict,
-                       market.cautions)
+        (s, side): MarketState(m, market.rv_annual_pct, market.ladder_max_leverage,
+                               market.verdict, market.cautions)
         for s, m in marks.items()
+        for side in ("long", "short")
     }  # fmt: skip
     panel.set_book_risk(state.risk(states, marks) if state.positions else None)
 
@@ -251,7 +252,7 @@ def test_the_window_feeds_positions_from_the_replay(qtbot, tmp_path: Path) -> No
     m = c.window.positions.model
     assert _text(m, 0, "Mark") == f"{fresh['mark_price']:,.2f}"
     assert _text(m, 0, "PnL (USD)") == f"{1.5 * (fresh['mark_price'] - 70000):+,.2f}"
-    # the checklist says WAIT then: at least HEDGE, whatever the price
-    assert c.window.verdict.text().startswith("WAIT")
+    # the long side's checklist says WAIT then: a long is at least HEDGE, whatever the price
+    assert c.window.verdicts["long"].text().startswith("LONG  WAIT")
     assert _text(m, 0, "Exit") in ("HEDGE", "DE-RISK")
     c.close()

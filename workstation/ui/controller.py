@@ -245,16 +245,17 @@ class EngineController(ABC):
         )
 
     def _show(self, snap: Snapshot) -> None:
-        verdict = snap.verdict
+        # the panel's sizing reads one side: the long side's (the dialog's default)
+        verdict, ladder = snap.verdicts.get("long"), snap.ladders.get("long")
         fresh = dict(snap.fresh)
-        self.window.show_state(fresh, verdict, snap.ladder, snap.active_inputs)
+        self.window.show_state(fresh, snap.verdicts, snap.ladders, snap.active_inputs)
         self.window.positions.set_book_risk(snap.positions)
         self.window.positions.set_market(
             Market(
                 snap.symbol,
                 fresh.get("mark_price"),
                 snap.rv_annual_pct,
-                None if snap.ladder is None else snap.ladder.max_leverage,
+                None if ladder is None else ladder.max_leverage,
                 None if verdict is None else verdict.verdict,
                 () if verdict is None else verdict.cautions,
                 snap.ts_ms,
