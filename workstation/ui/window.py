@@ -9,7 +9,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSettings, Qt
-from PySide6.QtGui import QFontDatabase, QIcon, QKeySequence
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +40,7 @@ from workstation.ui.models import AlertsFilter, AlertsModel, SignalsModel
 from workstation.ui.notify import Banner, Notifier
 from workstation.ui.positions_panel import PositionsPanel
 
+VERDICT_CSS = "font-size:15px;font-weight:bold;padding:4px;"  # the per-side banner, 2 lines
 VERDICT_STYLE = {
     "PROCEED": "background:#1e8449;color:white;",
     "REDUCE_SIZE": "background:#d68910;color:black;",
@@ -74,8 +75,10 @@ class MainWindow(QMainWindow):
         self.ladders = {side: QLabel(f"{side.title()} ladder —") for side in SIDES}
         sides = QGridLayout()
         for col, side in enumerate(SIDES):
-            self.verdicts[side].setStyleSheet("font-size:18px;font-weight:bold;padding:6px;")
+            self.verdicts[side].setStyleSheet(VERDICT_CSS)
+            self.verdicts[side].setWordWrap(True)
             self.ladders[side].setWordWrap(True)
+            self.ladders[side].setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             sides.addWidget(self.verdicts[side], 0, col)
             sides.addWidget(self.ladders[side], 1, col)
         self.banner = Banner()
@@ -111,14 +114,17 @@ class MainWindow(QMainWindow):
         # The strips above the charts keep their size whatever their text: a relayout would
         # resize the charts, and a resized chart repaints every pane and axis.
         fm = self.fontMetrics()
-        for label, lines in (
-            (self.badge, 1),
-            *((label, 1) for label in self.verdicts.values()),
-            *((label, 2) for label in self.ladders.values()),
-            (self.readout, 1),
+        big = QFont(self.font())
+        big.setPixelSize(15)
+        big.setBold(True)
+        for label, lines, spacing, pad in (
+            (self.badge, 1, fm.lineSpacing(), 4),
+            *((label, 2, QFontMetrics(big).lineSpacing(), 8) for label in self.verdicts.values()),
+            *((label, 4, fm.lineSpacing(), 4) for label in self.ladders.values()),
+            (self.readout, 1, fm.lineSpacing(), 4),
         ):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            label.setFixedHeight(max(label.sizeHint().height(), lines * fm.lineSpacing() + 4))
+            label.setFixedHeight(max(label.sizeHint().height(), lines * spacing + pad))
         self.banner.setFixedHeight(self.banner.sizeHint().height())
         layout.addWidget(self.charts, stretch=1)
         self.setCentralWidget(central)
@@ -283,9 +289,7 @@ class MainWindow(QMainWindow):
             label = self.verdicts[side]
             label.setText(text)
             label.setToolTip(text)
-            label.setStyleSheet(
-                "font-size:18px;font-weight:bold;padding:6px;" + VERDICT_STYLE[verdict.verdict]
-            )
+            label.setStyleSheet(VERDICT_CSS + VERDICT_STYLE[verdict.verdict])
         if verdicts:  # an item is in caution, or unknown, when it is so for either side
             v = tuple(verdicts.values())
             cautions = tuple(dict.fromkeys(c for r in v for c in r.cautions))
