@@ -462,6 +462,9 @@ def test_ladder_cuts_each_crossed_input_separately() -> None:
     r = ladder(CFG, {**QUIET, "rv_24h_pct": 61.0}, "long")
     assert r.max_leverage == 2.5  # 5 x 0.5: one cut at 61%
     assert r.reasons == ("halved: 24h realized vol 61.0% > 60%",)
+    # a value just past its level is not shown as the level itself ("60.0% > 60%")
+    r = ladder(CFG, {**QUIET, "rv_24h_pct": 60.04}, "long")
+    assert r.reasons == ("halved: 24h realized vol 60.04% > 60%",)
     r = ladder(CFG, {**QUIET, "rv_24h_pct": 71.0, "liq_intensity_x": 6.3}, "long")
     assert r.max_leverage == 1.2  # 5 x 0.5 x 0.5 = 1.25: a quarter, floored to 0.1x
     assert r.reasons == (

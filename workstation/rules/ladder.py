@@ -46,6 +46,16 @@ class LadderResult:
     on: Mapping[str, int] = field(default_factory=dict)
 
 
+def _shown(value: float, level: float) -> str:
+    """``value`` with one decimal, or as many more (up to 4) as it takes not to read as the
+    level it is compared with (60.04% shows as 60.04, not "60.0% > 60%")."""
+    for digits in range(1, 5):
+        text = f"{value:.{digits}f}"
+        if float(text) != level:
+            return text
+    return text
+
+
 def _cut_word(factor: float, again: bool) -> str:
     word = "halved" if factor == 0.5 else f"cut x{factor:g}"
     return f"{word} again" if again else word
@@ -99,7 +109,7 @@ def ladder(
             cut(
                 cfg.cut_factor,
                 kind,
-                f"{what} {value:.1f}{unit} {sign} {level:g}{unit}{extreme}",
+                f"{what} {_shown(value, level)}{unit} {sign} {level:g}{unit}{extreme}",
                 again,
             )
 

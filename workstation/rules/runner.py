@@ -24,6 +24,7 @@ class RulesRunner:
         self.verdicts: dict[tuple[str, str], Verdict] = {}
         self.ladders: dict[tuple[str, str], LadderResult] = {}
         self._ladder_kinds: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
+        self._checklist_inputs: dict[tuple[str, str], tuple] = {}
 
     def active_inputs(self, symbol: str) -> frozenset[str]:
         """The metrics of ``symbol`` that an active rule reads or the ladder is cutting on now."""
@@ -59,32 +60,42 @@ class RulesRunner:
     ) -> None:
         """Rules, then per symbol the checklist and the ladder, on this evaluation's values."""
         self.alerts.evaluate(now, fresh_values)
-        states_by_symbol: dict[str, list] = {}
+        cautions: dict[tuple[str, str], list] = {}  # (symbol, side) -> its checklist rules
         for st in self.alerts.states.values():
-            states_by_symbol.setdefault(st.symbol, []).append(st)
+            if st.rule.checklist is not None:
+                for side in SIDES if st.rule.side == "both" else (st.rule.side,):
+                    cautions.setdefault((st.symbol, side), []).append(st)
         for symbol in sorted({s for (_, s) in fresh_values}):
             fresh = fresh_values.get((AGG, symbol), {})
             for side in SIDES:
-                self._side(now, symbol, side, states_by_symbol.get(symbol, []), fresh)
+                self._side(now, symbol, side, cautions.get((symbol, side), []), fresh)
 
     def _side(
         self, now: int, symbol: str, side: str, states: list, fresh: Mapping[str, float]
     ) -> None:
         key = (symbol, side)
-        verdict = checklist_verdict(self.config.checklist_items, states, side)
-        if self.verdicts.get(key) != verdict:
-            self.verdicts[key] = verdict
-            self._emit(
-                ChecklistRecord(
-                    ts_ms=now,
-                    symbol=symbol,
-                    side=side,
-                    verdict=verdict.verdict,
-                    cautions=verdict.cautions,
-                    unknown=verdict.unknown,
-                    details=verdict.details,
+        # the verdict is a function of the items and its rules' states: recomputed only when
+        # they change (most evaluations change none)
+        inputs = (
+            self.config.checklist_items,
+            tuple((st.rule.id, st.rule.checklist, st.state) for st in states),
+        )
+        if self._checklist_inputs.get(key) != inputs:
+            self._checklist_inputs[key] = inputs
+            verdict = checklist_verdict(inputs[0], states, side)
+            if self.verdicts.get(key) != verdict:
+                self.verdicts[key] = verdict
+                self._emit(
+                    ChecklistRecord(
+                        ts_ms=now,
+                        symbol=symbol,
+                        side=side,
+                        verdict=verdict.verdict,
+                        cautions=verdict.cautions,
+                        unknown=verdict.unknown,
+                        details=verdict.details,
+                    )
                 )
-            )
         prev = self.ladders.get(key)
         result = ladder(self.config.ladder, fresh, side, now, prev.on if prev else None)
         self.ladders[key] = result
