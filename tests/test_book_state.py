@@ -137,7 +137,9 @@ def test_seeking_and_the_headless_run_give_the_book_of_that_moment(session: Path
 def test_a_position_without_brackets_has_an_error_row_and_the_rest_computes() -> None:
     state = book_of(cmd(1, "open", 1, BTC), cmd(2, "open", 2, SOL))
     market = {
-        "BTCUSDT": MarketState(1.0, rv_annual_pct=60.0, ladder_max_leverage=10, verdict="PROCEED")
+        ("BTCUSDT", "long"): MarketState(
+            1.0, rv_annual_pct=60.0, ladder_max_leverage=10, verdict="PROCEED"
+        )
     }
     risk = state.risk(market, {"BTCUSDT": 66_000.0, "SOLUSDT": 140.0})
     btc, sol = risk.rows

@@ -418,10 +418,12 @@ def test_a_critical_alert_on_a_checklist_input_is_never_proceed() -> None:
     assert panic.severity == "critical" and panic.checklist is None
     sts = states(skew=ACTIVE, oi=INACTIVE, funding=INACTIVE, liquidations=INACTIVE,
                  price_structure=INACTIVE)  # fmt: skip
-    assert checklist_verdict(CHECKLIST_ITEMS, sts).verdict == PROCEED  # one caution
-    v = checklist_verdict(CHECKLIST_ITEMS, [*sts, RuleState(panic, "all", "BTCUSDT", ACTIVE)])
+    assert checklist_verdict(CHECKLIST_ITEMS, sts, "long").verdict == PROCEED  # one caution
+    v = checklist_verdict(
+        CHECKLIST_ITEMS, [*sts, RuleState(panic, "all", "BTCUSDT", ACTIVE)], "long"
+    )
     assert v.verdict == REDUCE_SIZE and "critical: skew_panic" in v.details
-    calm = checklist_verdict(CHECKLIST_ITEMS, [*sts, RuleState(panic, "all", "BTCUSDT")])
+    calm = checklist_verdict(CHECKLIST_ITEMS, [*sts, RuleState(panic, "all", "BTCUSDT")], "long")
     assert calm.verdict == PROCEED  # the critical rule not active: no change
 
 
@@ -460,9 +462,10 @@ def test_property_never_two_alerts_within_a_cooldown(
 
 
 # --- checklist ----------------------------------------------------------------------------------
-def states(**item_states: str) -> list[RuleState]:
+def states(side: str = "long", **item_states: str) -> list[RuleState]:
+    """One of the ``side``'s checklist rules per item, in the given state."""
     cfg = load_rules(include_user_dir=False)
-    rules = {r.checklist: r for r in cfg.rules if r.checklist}
+    rules = {r.checklist: r for r in cfg.rules if r.checklist and r.side == side}
     return [RuleState(rules[item], "all", "BTCUSDT", state=s) for item, s in item_states.items()]
 
 
@@ -473,7 +476,7 @@ def states(**item_states: str) -> list[RuleState]:
 def test_checklist_counts_cautions(active: int, verdict: str) -> None:
     items = list(CHECKLIST_ITEMS)
     sts = states(**{item: (ACTIVE if i < active else INACTIVE) for i, item in enumerate(items)})
-    v = checklist_verdict(CHECKLIST_ITEMS, sts)
+    v = checklist_verdict(CHECKLIST_ITEMS, sts, "long")
     assert v.verdict == verdict
     assert v.cautions == tuple(items[:active])
 
@@ -482,7 +485,7 @@ def test_checklist_counts_cautions(active: int, verdict: str) -> None:
 @given(st.lists(st.sampled_from([ACTIVE, INACTIVE, UNKNOWN]), min_size=5, max_size=5))
 def test_property_a_stale_input_never_yields_proceed(item_states: list[str]) -> None:
     v = checklist_verdict(
-        CHECKLIST_ITEMS, states(**dict(zip(CHECKLIST_ITEMS, item_states, strict=True)))
+        CHECKLIST_ITEMS, states(**dict(zip(CHECKLIST_ITEMS, item_states, strict=True))), "long"
     )
     if UNKNOWN in item_states:
         assert v.verdict != PROCEED
@@ -496,51 +499,143 @@ def test_property_a_stale_input_never_yields_proceed(item_states: list[str]) -> 
 # --- ladder --------------------------------------------------------------------------------------
 CFG = LadderConfig()
 QUIET = {"rv_24h_pct": 40.0, "liq_intensity_x": 1.0, "funding_rate_8h_pct": 0.01}
+SQRT_DAY = math.sqrt(24 / 8760)  # 0.0523424: a 24h sigma per 1.00 of annual vol
 
 
-def test_ladder_base_halved_reduced_and_explained() -> None:
-    assert ladder(CFG, QUIET).max_leverage == 5.0
-    r = ladder(CFG, {**QUIET, "rv_24h_pct": 86.0})
-    assert r.max_leverage == 2.5
-    assert r.reasons == ("halved: 24h realized vol 86.0% > 60%",)
-    r = ladder(CFG, {**QUIET, "rv_24h_pct": 71.0, "liq_intensity_x": 6.3})
-    assert r.reasons[0] == "halved: 24h realized vol 71.0% > 60%; liquidation intensity 6.3x > 4x"
-    assert r.max_leverage == 2.5  # halved once, not twice
-    r = ladder(CFG, {**QUIET, "rv_24h_pct": 71.0, "funding_rate_8h_pct": 0.035})
-    assert r.max_leverage == 1.8  # 5 / 2 x 0.75 = 1.875, never rounded up
-    assert r.reasons[1] == "reduced x0.75: funding 0.0350%/8h >= 0.03%"
+def both(cfg: LadderConfig, metrics: dict) -> tuple[float, float]:
+    return ladder(cfg, metrics, "long").max_leverage, ladder(cfg, metrics, "short").max_leverage
 
 
-def test_ladder_volatility_cap_and_floor() -> None:
-    cfg = LadderConfig(base_leverage=20.0, rv_threshold_pct=500.0)
-    r = ladder(cfg, {**QUIET, "rv_24h_pct": 150.0})
-    sigma_h = 1.5 * math.sqrt(24 / 8760)  # 7.85% a day
-    cap = 1 / (2 * sigma_h + 0.005)  # 6.17x
-    assert r.max_leverage == math.floor(cap * 10) / 10
-    assert r.reasons[-1].startswith("capped at 6.2x: a 2-sigma 24h move (15.7%)")
+def test_ladder_cuts_each_crossed_input_separately() -> None:
+    assert both(CFG, QUIET) == (5.0, 5.0)
+    assert ladder(CFG, QUIET, "long").reasons == ("base 5x: quiet conditions",)
+    r = ladder(CFG, {**QUIET, "rv_24h_pct": 61.0}, "long")
+    assert r.max_leverage == 2.5  # 5 x 0.5: one cut at 61%
+    assert r.reasons == ("halved: 24h realized vol 61.0% > 60%",)
+    # a value just past its level is not shown as the level itself ("60.0% > 60%")
+    r = ladder(CFG, {**QUIET, "rv_24h_pct": 60.04}, "long")
+    assert r.reasons == ("halved: 24h realized vol 60.04% > 60%",)
+    r = ladder(CFG, {**QUIET, "rv_24h_pct": 71.0, "liq_intensity_x": 6.3}, "long")
+    assert r.max_leverage == 1.2  # 5 x 0.5 x 0.5 = 1.25: a quarter, floored to 0.1x
+    assert r.reasons == (
+        "halved: 24h realized vol 71.0% > 60%",
+        "halved: liquidation intensity 6.3x > 4x",
+    )
+    # Extreme levels cut again: seen at base 20x, so the 1x floor does not hide the steps.
+    # (The cap at 95%: 1 / (2 x 0.95 x 0.0523 + 0.005) = 9.57x, above what the cuts leave.)
+    cfg20 = LadderConfig(base_leverage=20.0)
+    assert both(cfg20, {**QUIET, "rv_24h_pct": 95.0}) == (5.0, 5.0)  # 20 x 0.5 x 0.5
+    r = ladder(cfg20, {**QUIET, "rv_24h_pct": 95.0, "liq_intensity_x": 12.0}, "short")
+    assert r.max_leverage == 1.2  # 20 / 16 = 1.25
+    assert r.reasons[1] == "halved again: 24h realized vol 95.0% > 90% (extreme)"
+    assert r.reasons[3] == "halved again: liquidation intensity 12.0x > 10x (extreme)"
+
+
+def test_ladder_at_the_demos_low_allows_much_less_than_at_61_pct_vol() -> None:
+    # The demo's low: 24h vol 99.5% (past 60 and 90), intensity 80x (past 4 and 10), skew 20.
+    low = {"rv_24h_pct": 99.5, "liq_intensity_x": 80.0, "funding_rate_8h_pct": 0.01}
+    low["skew_25d_30d_volpts"] = 20.0
+    # 5 x 0.5^4 = 0.3125x, floored at the 1x minimum; the cap, 1 / (2 x 0.995 x 0.0523 +
+    # 0.005) = 9.16x, does not bind.
+    for side in ("long", "short"):
+        r = ladder(CFG, low, side)
+        assert r.max_leverage == 1.0
+        assert r.reasons == (
+            "halved: 24h realized vol 99.5% > 60%",
+            "halved again: 24h realized vol 99.5% > 90% (extreme)",
+            "halved: liquidation intensity 80.0x > 4x",
+            "halved again: liquidation intensity 80.0x > 10x (extreme)",
+            "floored at 1x",
+        )
+    assert both(CFG, {**QUIET, "rv_24h_pct": 61.0}) == (2.5, 2.5)
+
+
+def test_ladder_funding_cuts_the_side_that_pays_it() -> None:
+    hot = {**QUIET, "rv_24h_pct": 71.0}
+    # positive 0.035%/8h: longs pay. 5 x 0.5 x 0.75 = 1.875 -> 1.8 for longs; shorts 2.5
+    assert both(CFG, {**hot, "funding_rate_8h_pct": 0.035}) == (1.8, 2.5)
+    r = ladder(CFG, {**hot, "funding_rate_8h_pct": 0.035}, "long")
+    assert r.reasons[1] == "cut x0.75: funding 0.0350%/8h >= 0.03%: longs pay it"
+    # negative -0.035%/8h: shorts pay
+    assert both(CFG, {**hot, "funding_rate_8h_pct": -0.035}) == (2.5, 1.8)
+    r = ladder(CFG, {**hot, "funding_rate_8h_pct": -0.035}, "short")
+    assert r.reasons[1] == "cut x0.75: funding -0.0350%/8h <= -0.03%: shorts pay it"
+    assert both(CFG, {**hot, "funding_rate_8h_pct": -0.01}) == (2.5, 2.5)  # mild: neither
+
+
+def test_ladder_volatility_cap_binds_with_the_output_in_its_reason() -> None:
+    cfg = LadderConfig(base_leverage=20.0, rv_threshold_pct=500.0, rv_extreme_pct=600.0)
+    r = ladder(cfg, {**QUIET, "rv_24h_pct": 150.0}, "long")
+    # sigma_h = 1.5 x 0.0523424 = 7.851%; 1 / (0.15703 + 0.005) = 6.17x, floored to 6.1x
+    assert r.max_leverage == 6.1
+    assert r.reasons[-1].startswith("capped at 6.1x: a 2-sigma 24h move (15.7%)")
     r = ladder(
-        LadderConfig(base_leverage=1.5), {**QUIET, "rv_24h_pct": 90.0, "funding_rate_8h_pct": 0.05}
+        LadderConfig(base_leverage=1.5),
+        {**QUIET, "rv_24h_pct": 90.0, "funding_rate_8h_pct": 0.05},
+        "long",
     )
     assert r.max_leverage == 1.0 and "floored at 1x" in r.reasons
 
 
+def test_ladder_cap_for_a_short_uses_the_shorts_distance_to_liquidation() -> None:
+    # Binance isolated, MMR m = 0.4%: a short at leverage L liquidates (1/L - m)/(1 + m) above
+    # the entry, a long (1/L - m)/(1 - m) below. At 187.2% vol, 2 sigma_h = 2 x 1.872 x
+    # 0.0523424 = 19.597%. Long cap 1/(0.19597 + 0.004) = 5.0008 -> 5.0x; short cap
+    # 1/(0.19597 x 1.004 + 0.004) = 4.981 -> 4.9x (at 5.0x a short is 19.52% from liquidation).
+    cfg = LadderConfig(
+        base_leverage=20.0, rv_threshold_pct=500.0, rv_extreme_pct=600.0, maint_margin_rate=0.004
+    )
+    assert both(cfg, {**QUIET, "rv_24h_pct": 187.2}) == (5.0, 4.9)
+    assert (
+        ladder(cfg, {**QUIET, "rv_24h_pct": 187.2}, "short")
+        .reasons[-1]
+        .startswith("capped at 4.9x")
+    )
+
+
 def test_ladder_treats_unknown_inputs_as_crossed() -> None:
-    r = ladder(CFG, {"funding_rate_8h_pct": 0.01})
-    assert r.max_leverage == 2.5
-    assert "unknown" in r.reasons[0]
-    assert ladder(CFG, {}).max_leverage == 1.8  # funding unknown too
+    r = ladder(CFG, {"funding_rate_8h_pct": 0.01}, "long")
+    assert r.max_leverage == 1.2  # vol and intensity unknown: 5 x 0.5 x 0.5 = 1.25
+    assert "unknown" in r.reasons[0] and "unknown" in r.reasons[1]
+    # funding unknown too: 1.25 x 0.75 = 0.94, floored at 1x; both sides
+    assert both(CFG, {}) == (1.0, 1.0)
+    assert both(CFG, {"rv_24h_pct": 40.0, "liq_intensity_x": 1.0}) == (3.7, 3.7)  # 3.75
 
 
 def test_ladder_hysteresis_and_hold() -> None:
     hour = 3_600_000
-    r1 = ladder(CFG, {**QUIET, "liq_intensity_x": 5.0}, now_ms=0)
+    r1 = ladder(CFG, {**QUIET, "liq_intensity_x": 5.0}, "long", now_ms=0)
     assert r1.max_leverage == 2.5
-    r2 = ladder(CFG, {**QUIET, "liq_intensity_x": 1.0}, now_ms=hour // 2, on=r1.on)
+    r2 = ladder(CFG, {**QUIET, "liq_intensity_x": 1.0}, "long", now_ms=hour // 2, on=r1.on)
     assert r2.max_leverage == 2.5 and "recently > 4x" in r2.reasons[0]  # held for an hour
-    r3 = ladder(CFG, {**QUIET, "liq_intensity_x": 3.5}, now_ms=2 * hour, on=r2.on)
+    r3 = ladder(CFG, {**QUIET, "liq_intensity_x": 3.5}, "long", now_ms=2 * hour, on=r2.on)
     assert r3.max_leverage == 2.5  # 3.5 is above the exit level (85% of 4 = 3.4)
-    r4 = ladder(CFG, {**QUIET, "liq_intensity_x": 3.0}, now_ms=2 * hour + 1, on=r3.on)
+    r4 = ladder(CFG, {**QUIET, "liq_intensity_x": 3.0}, "long", now_ms=2 * hour + 1, on=r3.on)
     assert r4.max_leverage == 5.0
+    # the extreme level holds the same way: 12x then 9x (above 85% of 10) stays a sixteenth
+    e1 = ladder(CFG, {**QUIET, "liq_intensity_x": 12.0}, "long", now_ms=0)
+    e2 = ladder(CFG, {**QUIET, "liq_intensity_x": 9.0}, "long", now_ms=2 * hour, on=e1.on)
+    assert e1.max_leverage == e2.max_leverage == 1.2  # 5 / 4 = 1.25
+
+
+@pytest.mark.parametrize(
+    "text,key,problem",
+    [
+        ("[ladder]\nrv_extreme_pct = 50.0\n", "rv_extreme_pct", "above rv_threshold_pct (60)"),
+        ("[ladder]\ncut_factor = 1.5\n", "cut_factor", "at most 1"),
+        (
+            "[ladder]\nliq_intensity_threshold = 12.0\n",
+            "liq_intensity_extreme",
+            "above liq_intensity_threshold (12)",
+        ),
+    ],
+)
+def test_ladder_levels_are_validated_with_file_and_line(tmp_path, text, key, problem) -> None:
+    path = write(tmp_path, "# my ladder\n" + text)
+    with pytest.raises(RulesError) as exc:
+        load_rules([path], include_user_dir=False)
+    assert exc.value.key == key and problem in exc.value.problem
+    assert str(exc.value).startswith(f"{path}:3: {key}:")
 
 
 def test_set_config_keeps_the_state_of_unchanged_rules(tmp_path: Path) -> None:

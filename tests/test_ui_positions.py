@@ -42,9 +42,10 @@ def _engine(panel: PositionsPanel, market: Market) -> None:
         apply(cmd)
     marks = {} if market.mark_usd is None else {market.symbol: market.mark_usd}
     states = {
-        s: MarketState(m, market.rv_annual_pct, market.ladder_max_leverage, market.verdict,
-                       market.cautions)
+        (s, side): MarketState(m, market.rv_annual_pct, market.ladder_max_leverage,
+                               market.verdict, market.cautions)
         for s, m in marks.items()
+        for side in ("long", "short")
     }  # fmt: skip
     panel.set_book_risk(state.risk(states, marks) if state.positions else None)
 
@@ -99,7 +100,7 @@ def test_live_risk_of_a_10x_long_by_hand(panel: PositionsPanel) -> None:
     assert _text(m, 0, "σ to liq") == f"{distance / sigma:.1f}σ"
     # 4.8% < 2σ (6.3%) and < 10%: both fail; 57,000 / (6,000 - 3,000) = 19x against the 5x ladder
     assert _text(m, 0, "2σ buffer") == "FAIL" and _text(m, 0, "10% move") == "FAIL"
-    assert _text(m, 0, "Lev / ladder") == "19.00x / 5x"
+    assert _text(m, 0, "Lev / ladder") == "19x / 5x"  # both leverage figures (0.1x, floored)
     # a failed 2-sigma buffer is the second threshold: HEDGE, coloured as such, reasons in the tip
     exit_index = m.index(0, m.HEADERS.index("Exit"))
     assert m.data(exit_index, DISPLAY) == "HEDGE"
@@ -279,7 +280,11 @@ def test_stress_chart_marks_where_each_position_is_liquidated(qtbot, tmp_path: P
 def test_the_window_feeds_positions_from_the_replay(qtbot, tmp_path: Path) -> None:
     from workstation.ui.replay_window import ReplayController
 
-    book = _book(tmp_path, dict(LONG_10X, entry_usd=70000, leverage=8, qty=1.5))
+    book = _book(
+        tmp_path,
+        dict(LONG_10X, entry_usd=70000, leverage=8, qty=1.5),
+        dict(LONG_10X, side="short", entry_usd=70000, leverage=2, qty=1),
+    )
     c = ReplayController(str(DEMO), book)
     qtbot.addWidget(c.window)
     c.seek(1770012000000)  # 2026-02-02 06:00 UTC, in the cascade
@@ -288,9 +293,16 @@ def test_the_window_feeds_positions_from_the_replay(qtbot, tmp_path: Path) -> No
     m = c.window.positions.model
     assert _text(m, 0, "Mark") == f"{fresh['mark_price']:,.2f}"
     assert _text(m, 0, "PnL (USD)") == f"{1.5 * (fresh['mark_price'] - 70000):+,.2f}"
-    # the checklist says WAIT then: at least HEDGE, whatever the price
-    assert c.window.verdict.text().startswith("WAIT")
+    # the long side's checklist says WAIT then: a long is at least HEDGE, whatever the price
+    assert c.window.verdicts["long"].text().startswith("LONG  WAIT")
     assert _text(m, 0, "Exit") in ("HEDGE", "DE-RISK")
+    # a profitable short (entry 70,000) in the sell-off reads the short side's verdict: the
+    # long side's WAIT never makes it HEDGE
+    assert c.snapshot.verdicts["short"].verdict != "WAIT"
+    short = c.snapshot.positions.rows[1].risk
+    assert short.pnl_usd == pytest.approx(70000 - fresh["mark_price"]) and short.pnl_usd > 0
+    assert _text(m, 1, "Exit") in ("HOLD", "TRIM") and _text(m, 1, "Exit") == short.exit_state
+    assert not any("WAIT" in why for why in short.reasons), short.reasons
     c.close()
 
 

@@ -85,7 +85,9 @@ def test_play_at_max_fills_the_panels_and_pause_holds(controller, qtbot) -> None
     qtbot.wait(300)
     assert controller.snapshot.ts_ms == held  # paused: time does not move
     assert controller.window.alerts.rowCount() > 0
-    assert controller.window.verdict.text() != "VERDICT —"
+    assert all(
+        label.text() != f"{side.upper()}  —" for side, label in controller.window.verdicts.items()
+    )
     status = controller.window.status.text()
     assert status.startswith("replay max, paused  |  ") and "ms" not in status
     controller.diagnostics.show()  # the window's timings are there, not in the status bar

@@ -41,7 +41,7 @@ def test_the_application_is_named_workstation(qtbot) -> None:
 
 def test_a_long_alert_banner_is_neither_clipped_nor_narrowing_the_ladder(replay, qtbot) -> None:
     window = replay.window
-    ladder_width = window.ladder.width()
+    ladder_width = window.ladders["long"].width()
     charts_top = window.charts.geometry().top()
     text = "CRITICAL skew_panic: 25d skew 15.2 vol pts above 15 for 10 minutes " * 6
     window.banner.show_alert("critical", text)
@@ -51,7 +51,7 @@ def test_a_long_alert_banner_is_neither_clipped_nor_narrowing_the_ladder(replay,
     assert banner.sizeHint().height() <= banner.height()
     assert banner.text.sizeHint().height() <= banner.text.height()
     assert banner.text.text() == text == banner.text.toolTip()  # elided on screen, whole here
-    assert window.ladder.width() == ladder_width  # the ladder keeps its line
+    assert window.ladders["long"].width() == ladder_width  # the ladder keeps its line
     assert window.charts.geometry().top() == charts_top  # and the charts do not move
 
 

@@ -36,6 +36,7 @@ from workstation.app.series import SeriesRecorder
 from workstation.app.snapshot import LadderView, Snapshot
 from workstation.core.clock import Clock, LiveClock, ReplayClock
 from workstation.core.events import Event, PositionCommand
+from workstation.core.leverage import SIDES
 from workstation.core.records import (
     AlertRecord,
     ChecklistRecord,
@@ -94,7 +95,7 @@ class _Runner(ABC):
         self.max_samples = max_samples
         self.generation = 0
         self.alerts_fired = 0
-        self.verdict: ChecklistRecord | None = None
+        self.verdicts: dict[str, ChecklistRecord] = {}  # the symbol's latest, by side
         self.health: dict[str, HealthRecord] = {}
         self.out: deque[Published] = deque(maxlen=KEEP_RECORDS)
         # true once the host is stopping: long commands (a seek) end early, where they got to
@@ -119,7 +120,7 @@ class _Runner(ABC):
         )
         self.generation += 1
         self.alerts_fired = 0
-        self.verdict = None
+        self.verdicts = {}
         self._risk, self._risk_key = None, None
         return self.pipe.engine
 
@@ -133,7 +134,7 @@ class _Runner(ABC):
                     self.health[r.venue] = r
                     continue
                 case ChecklistRecord() if r.symbol == self.symbol:
-                    self.verdict = r
+                    self.verdicts[r.side] = r
                 case AlertRecord() if r.state == "active":
                     self.alerts_fired += 1
             self.out.append(Published(self.generation, notify, r))
@@ -151,7 +152,7 @@ class _Runner(ABC):
         fresh = dict(self.pipe.metrics.fresh_values.get(key, {}))
         updated = self.pipe.latest.updated_ms.get(key, {})
         ages = {n: max(0, now - updated[n]) for n in fresh if n in updated}
-        ladder = self.pipe.rules.ladders.get(self.symbol)
+        ladders = self.pipe.rules.ladders
         rv = fresh.get(self.pipe.rules.config.ladder.rv_metric)
         return Snapshot(
             generation=self.generation,
@@ -160,10 +161,14 @@ class _Runner(ABC):
             events_processed=self.pipe.engine.events_processed,
             fresh=MappingProxyType(fresh),
             ages_ms=MappingProxyType(ages),
-            verdict=self.verdict,
-            ladder=None
-            if ladder is None
-            else LadderView(ladder.max_leverage, tuple(ladder.reasons)),
+            verdicts=MappingProxyType(dict(self.verdicts)),
+            ladders=MappingProxyType(
+                {
+                    side: LadderView(lad.max_leverage, lad.reasons)
+                    for side in SIDES
+                    if (lad := ladders.get((self.symbol, side))) is not None
+                }
+            ),
             active_inputs=self.pipe.rules.active_inputs(self.symbol),
             active_alerts=self.pipe.rules.active_alerts(),
             warming=MappingProxyType(dict(self.pipe.metrics.warming.get(key, {}))),
@@ -193,7 +198,7 @@ class _Runner(ABC):
             for s in symbols
             if "mark_price" in fresh.get((AGG, s), {})
         }
-        markets = {s: self._market(s, marks) for s in marks}
+        markets = {(s, side): self._market(s, side, marks) for s in marks for side in SIDES}
         key = (book.positions, tuple(sorted(markets.items())))
         now = time.perf_counter()
         if key == self._risk_key:
@@ -209,13 +214,14 @@ class _Runner(ABC):
         self._risk_key, self._risk_at, self._risk_ts = key, now, self.now_ms()
         return self._risk
 
-    def _market(self, symbol: str, marks: dict[str, float]) -> MarketState:
-        """What the engine knows now for ``symbol``, as position risk reads it."""
+    def _market(self, symbol: str, side: str, marks: dict[str, float]) -> MarketState:
+        """What the engine knows now for ``symbol`` and a ``side`` position, as position risk
+        reads it: that side's ladder and verdict."""
         rules = self.pipe.rules
         fresh = self.pipe.metrics.fresh_values.get((AGG, symbol), {})
         rv = fresh.get(rules.config.ladder.rv_metric)
-        ladder = rules.ladders.get(symbol)
-        verdict = rules.verdicts.get(symbol)
+        ladder = rules.ladders.get((symbol, side))
+        verdict = rules.verdicts.get((symbol, side))
         return MarketState(
             marks[symbol],
             rv if rv is not None and rv == rv else None,

@@ -38,7 +38,7 @@ class SeriesView:
 
 @dataclass(frozen=True)
 class LadderView:
-    """The leverage ladder for the watched symbol: the allowed maximum and why."""
+    """The leverage ladder for the watched symbol and one side: the allowed maximum and why."""
 
     max_leverage: float
     reasons: tuple[str, ...]
@@ -60,8 +60,9 @@ class Snapshot:
     events_processed: int
     fresh: Mapping[str, float] = field(default_factory=lambda: EMPTY)
     ages_ms: Mapping[str, int] = field(default_factory=lambda: EMPTY)
-    verdict: ChecklistRecord | None = None  # the latest checklist record of the symbol
-    ladder: LadderView | None = None
+    # the latest checklist record and ladder of the symbol, by side ("long", "short")
+    verdicts: Mapping[str, ChecklistRecord] = field(default_factory=lambda: EMPTY)
+    ladders: Mapping[str, LadderView] = field(default_factory=lambda: EMPTY)
     active_inputs: frozenset[str] = frozenset()
     active_alerts: frozenset[tuple[str, str, str]] = frozenset()  # (rule id, venue, symbol)
     warming: Mapping[str, float] = field(default_factory=lambda: EMPTY)  # name -> share covered

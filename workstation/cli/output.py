@@ -64,7 +64,7 @@ class TablePrinter:
                     f"{record.message}" + (f" -> {record.action}" if record.action else ""),
                 )
             case ChecklistRecord():
-                text = f"VERDICT {record.verdict}"
+                text = f"VERDICT {record.side} {record.verdict}"
                 if record.cautions:
                     text += f"  cautions: {', '.join(record.cautions)}"
                 if record.unknown:
@@ -72,7 +72,9 @@ class TablePrinter:
                 self._line(record, text)
             case LadderRecord():
                 self._line(
-                    record, f"LADDER max {record.max_leverage:g}x  {'; '.join(record.reasons)}"
+                    record,
+                    f"LADDER {record.side} max {record.max_leverage:g}x  "
+                    + "; ".join(record.reasons),
                 )
             case _:
                 self._out.write(f"{fmt_utc(record.ts_ms)} {json.dumps(record.to_json())}\n")

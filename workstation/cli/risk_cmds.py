@@ -15,6 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from workstation.cli.validators import UsageError, non_negative_float, positive_float
+from workstation.core.leverage import SIDES, leverage_x
 from workstation.risk.brackets import VENUES, BracketError, load_table
 from workstation.risk.liquidation import (
     OtherPosition,
@@ -31,6 +32,7 @@ from workstation.risk.positions import (
     read_positions_csv,
     validate,
 )
+from workstation.rules.config import CHECKLIST_ITEMS
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -215,9 +217,12 @@ def cmd_liq_price(args: argparse.Namespace) -> int:
 
 
 # --- size --------------------------------------------------------------------------------------------
-def _market_from_session(path: str, symbol: str) -> tuple[float | None, float | None, float | None]:
-    """(ladder max x, 24h realized vol %, funding fraction per 8h) at the end of a recorded
-    session, from a headless replay; a file that is not a session is a usage error naming it."""
+def _market_from_session(
+    path: str, symbol: str, side: str
+) -> tuple[float | None, float | None, float | None]:
+    """(the ``side`` ladder's max x, 24h realized vol %, funding fraction per 8h) at the end of a
+    recorded session, from a headless replay; a file that is not a session is a usage error
+    naming it."""
     from workstation.app.run import run_session
     from workstation.metrics.market import AGG
     from workstation.sessions.store import SessionError, SessionReader
@@ -227,7 +232,7 @@ def _market_from_session(path: str, symbol: str) -> tuple[float | None, float | 
             pipe = run_session(reader).pipeline
     except SessionError as exc:
         raise UsageError(f"--session: {exc}") from None
-    ladder = pipe.rules.ladders.get(symbol)
+    ladder = pipe.rules.ladders.get((symbol, side))
     fresh = pipe.metrics.fresh_values.get((AGG, symbol), {})
     funding_pct = fresh.get("funding_rate_8h_pct")
     return (
@@ -282,7 +287,7 @@ def cmd_size(args: argparse.Namespace) -> int:
     ladder_max, rv = args.ladder_max, args.rv
     funding = None if args.funding_8h_pct is None else args.funding_8h_pct / 100.0
     if args.session:  # read even when every value is given: a wrong file is refused
-        s_ladder, s_rv, s_funding = _market_from_session(args.session, symbol)
+        s_ladder, s_rv, s_funding = _market_from_session(args.session, symbol, args.side)
         ladder_max = ladder_max if ladder_max is not None else s_ladder
         rv = rv if rv is not None else s_rv
         funding = funding if funding is not None else s_funding
@@ -544,6 +549,30 @@ def _positions(args: argparse.Namespace, book: PositionBook) -> int:
     return 0
 
 
+VERDICTS = ("PROCEED", "REDUCE_SIZE", "WAIT")
+
+
+def _by_side(
+    option: str, values: list[str] | None, choices: tuple[str, ...], many: bool
+) -> dict[str, tuple[str, ...]]:
+    """``[SIDE=]VALUE`` options by side (a bare VALUE is the long side's): VALUE is one of
+    ``choices``, or with ``many`` a comma-separated list of them."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item in values or []:
+        side, _, value = item.rpartition("=")
+        side = side.strip().lower() or "long"
+        parts = tuple(v for v in value.split(",") if v) if many else (value.upper(),)
+        if side not in SIDES or not all(v in choices for v in parts):
+            raise UsageError(
+                f"{option} must be [SIDE=]{'ITEM,ITEM' if many else 'VERDICT'}, SIDE long or "
+                f"short, among {', '.join(choices)} (got {item!r})"
+            )
+        if side in out:
+            raise UsageError(f"{option}: the {side} side is given twice")
+        out[side] = parts
+    return out
+
+
 def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
     from workstation.risk.live import MarketState, position_risk
 
@@ -554,6 +583,8 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
             marks[sym.upper()] = float(price)
         except ValueError:
             raise UsageError(f"--mark must be SYMBOL=PRICE (got {item!r})") from None
+    verdicts = {s: v[0] for s, v in _by_side("--verdict", args.verdict, VERDICTS, False).items()}
+    cautions = _by_side("--cautions", args.cautions, CHECKLIST_ITEMS, True)
     positions = book.open_positions()
     out = []
     for p in positions:
@@ -563,8 +594,8 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
             marks[p.symbol],
             args.rv,
             args.ladder_max,
-            args.verdict,
-            tuple(c for c in (args.cautions or "").split(",") if c),
+            verdicts.get(p.side),
+            cautions.get(p.side, ()),
         )
         try:
             out.append(position_risk(p, market, marks, positions))
@@ -595,7 +626,7 @@ def _positions_risk(args: argparse.Namespace, book: PositionBook) -> int:
         sig = "-" if r.distance_sigmas is None else f"{r.distance_sigmas:.1f}σ"
         print(
             f"{r.position.label:<32} PnL {r.pnl_usd:>+12,.2f}  liq {liq:>12}  {r.distance_pct:>6.1f}% ({sig})  "
-            f"{r.effective_leverage:.1f}x  {r.exit_state}"
+            f"{leverage_x(r.effective_leverage):g}x  {r.exit_state}"
         )
         for why in r.reasons:
             print(f"    {why}")
@@ -805,12 +836,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     rk.add_argument(
         "--verdict",
-        choices=("PROCEED", "REDUCE_SIZE", "WAIT"),
-        help="the checklist's verdict (default: none)",
+        action="append",
+        metavar="[SIDE=]VERDICT",
+        help="the checklist's verdict for a side: long=WAIT, short=PROCEED (PROCEED, REDUCE_SIZE "
+        "or WAIT; a bare WAIT is the long side's); repeat per side; a position reads its own "
+        "side's (default: none, unknown)",
     )
     rk.add_argument(
         "--cautions",
-        help="comma-separated checklist cautions such as oi,funding (default: none)",
+        action="append",
+        metavar="[SIDE=]ITEMS",
+        help="a side's checklist cautions, comma-separated: short=funding,oi (a bare list is the "
+        "long side's); repeat per side (default: none)",
     )
     rk.add_argument("--json", action="store_true", help=JSON_HELP)
     ps.set_defaults(func=cmd_positions)

@@ -54,12 +54,14 @@ class AlertRecord:
 
 @dataclass(frozen=True, slots=True)
 class ChecklistRecord:
-    """The pre-trade checklist's verdict for ``symbol`` changed: PROCEED, REDUCE_SIZE or WAIT,
-    with the checklist items in caution, those unknown (stale inputs), and why."""
+    """The pre-trade checklist's verdict for a new ``side`` ("long" or "short") trade in
+    ``symbol`` changed: PROCEED, REDUCE_SIZE or WAIT, with the checklist items in caution for
+    that side, those unknown (stale inputs), and why. One record per side."""
 
     TYPE: ClassVar[str] = "checklist"
     ts_ms: int
     symbol: str
+    side: str
     verdict: str
     cautions: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
@@ -70,6 +72,7 @@ class ChecklistRecord:
             "type": self.TYPE,
             "ts_ms": self.ts_ms,
             "symbol": self.symbol,
+            "side": self.side,
             "verdict": self.verdict,
             "cautions": list(self.cautions),
             "unknown": list(self.unknown),
@@ -79,11 +82,13 @@ class ChecklistRecord:
 
 @dataclass(frozen=True, slots=True)
 class LadderRecord:
-    """The leverage ladder's allowed maximum for ``symbol`` (×) changed, and why."""
+    """The leverage ladder's allowed maximum (×) for a new ``side`` ("long" or "short") trade
+    in ``symbol`` changed, and why. One record per side."""
 
     TYPE: ClassVar[str] = "ladder"
     ts_ms: int
     symbol: str
+    side: str
     max_leverage: float
     reasons: tuple[str, ...] = ()
 
@@ -92,6 +97,7 @@ class LadderRecord:
             "type": self.TYPE,
             "ts_ms": self.ts_ms,
             "symbol": self.symbol,
+            "side": self.side,
             "max_leverage": self.max_leverage,
             "reasons": list(self.reasons),
         }

@@ -169,7 +169,7 @@ def _entries() -> tuple[Metric, ...]:
         *(M(f"rv_{w}_pct", f"Realized vol {w}", f"rv {w}", "%", ".0f", 180, True,
             f"realized vol of 1-minute log returns of the mark over {w}, sample stdev, "
             f"× √(365·1440); warming up (no value) until 90% of the {w} holds returns", "price",
-            signal=Signal(None, "Above 60% the ladder halves.") if w == "24h" else None,
+            signal=Signal(None, "Above 60% the ladder halves, above 90% again.") if w == "24h" else None,
             column=w == "24h") for w in ("1h", "24h", "7d")),
         # --- positioning ------------------------------------------------------------------------
         M("long_short_ratio", "Long/short ratio", "long/short", "ratio", ".2f", 900, False,

@@ -96,14 +96,15 @@ class BookState:
             del self._open[pid]
 
     def risk(
-        self, market_by_symbol: Mapping[str, MarketState], marks: Mapping[str, float]
+        self, markets: Mapping[tuple[str, str], MarketState], marks: Mapping[str, float]
     ) -> BookRisk:
         """Every open position's :func:`position_risk` and the book's stress. ``marks``: the mark
-        per symbol (USD), which decides; ``market_by_symbol``: the rest of each symbol's state
-        (realized vol, ladder, verdict; its ``mark_usd`` is replaced by the mark). A symbol with a
-        mark and no state gets the mark alone: every other check unknown, never safe."""
+        per symbol (USD), which decides; ``markets``: the rest of the state by (symbol, side)
+        (realized vol, and that side's ladder and verdict; its ``mark_usd`` is replaced by the
+        mark): a position reads its own side's. A position with a mark and no state gets the
+        mark alone: every other check unknown, never safe."""
         marks = dict(marks)
-        rows = tuple(self._row(p, market_by_symbol.get(p.symbol), marks) for p in self.positions)
+        rows = tuple(self._row(p, markets.get((p.symbol, p.side)), marks) for p in self.positions)
         stressed, excluded = split_by_table(self.positions)
         try:
             results = tuple(stress(stressed, marks, SHOCKS_PCT)) if stressed else ()

@@ -5,10 +5,12 @@
   horizon (σ_h = σ_annual × √(h / 8760 h));
 - the 2-sigma buffer check (a 2σ_h adverse move must not reach liquidation) and the 10%
   adverse-move check;
-- leverage against the ladder's allowed maximum;
+- leverage against the ladder's allowed maximum for the position's side, both compared as
+  leverage figures (:func:`workstation.core.leverage.leverage_x`, the one rounding rule);
 - the exit ladder: HOLD, TRIM (first threshold), HEDGE (second), DE-RISK (third), with reasons.
-  Risk invalidation (the checklist's cautions: OI, funding, skew worsening) moves the ladder
-  before thesis invalidation (a price level, the journal's reduce price, the drawdown limit).
+  Risk invalidation (the checklist's cautions for the position's own side: OI, funding, skew
+  worsening) moves the ladder before thesis invalidation (a price level, the journal's reduce
+  price, the drawdown limit).
 
 A check whose input is unknown (stale realized vol, no verdict) is ``None`` and counts against the
 position: unknown never reads as safe. A position whose equity is already at or below its
@@ -23,6 +25,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from workstation.core.leverage import leverage_x
 from workstation.risk.margin import liquidation
 from workstation.risk.positions import Position
 
@@ -31,12 +34,13 @@ EXIT_STATES = ("HOLD", "TRIM", "HEDGE", "DE-RISK")
 
 @dataclass(frozen=True)
 class MarketState:
-    """What the engine knows now for the position's symbol."""
+    """What the engine knows now for the position's symbol and side: the ladder's maximum and
+    the checklist's verdict are those of the position's own side (long or short)."""
 
     mark_usd: float
     rv_annual_pct: float | None = None  # realized vol over the ladder's window; None: stale
-    ladder_max_leverage: float | None = None
-    verdict: str | None = None  # PROCEED, REDUCE_SIZE, WAIT; None: unknown
+    ladder_max_leverage: float | None = None  # x, the position's side's
+    verdict: str | None = None  # the position's side's PROCEED, REDUCE_SIZE, WAIT; None: unknown
     cautions: tuple[str, ...] = ()
     horizon_h: float = 24.0
 
@@ -97,8 +101,11 @@ def position_risk(
     adverse_ok = distance > 10.0
     equity = margin + pnl
     eff_lev = pos.qty * mark / equity if equity > 0 else math.inf  # no equity left: unbounded
+    # compared as shown: both leverage figures by the one rounding rule (floored to 0.1x)
     lev_ok = (
-        None if market.ladder_max_leverage is None else eff_lev <= market.ladder_max_leverage + 1e-9
+        None
+        if market.ladder_max_leverage is None
+        else leverage_x(eff_lev) <= leverage_x(market.ladder_max_leverage)
     )
 
     level, reasons = 0, []
@@ -113,7 +120,9 @@ def position_risk(
         raise_to(1, f"a 10% adverse move reaches liquidation ({distance:.1f}% away)")
     if lev_ok is False:
         raise_to(
-            1, f"leverage {eff_lev:.1f}x is above the ladder's {market.ladder_max_leverage:g}x"
+            1,
+            f"leverage {leverage_x(eff_lev):g}x is above the ladder's "
+            f"{leverage_x(market.ladder_max_leverage):g}x",
         )
     if lev_ok is None:
         raise_to(1, "the ladder's maximum is unknown (stale inputs)")

@@ -34,6 +34,7 @@ from workstation.metrics.market import MetricsConfig
 DEFAULT_RULES = default_rules_path()
 SEVERITIES = ("info", "warning", "critical")
 CHECKLIST_ITEMS = ("oi", "funding", "liquidations", "skew", "price_structure")
+RULE_SIDES = ("long", "short", "both")  # a rule's ``side``: whose checklist caution it is
 _FUNCS = {"abs": abs, "min": min, "max": max}
 
 
@@ -76,6 +77,7 @@ class RuleDef:
     action: str
     checklist: str | None
     scope: str  # "symbol" (the all-venues aggregate) or "venue"
+    side: str = "long"  # whose caution it is in the checklist: "long", "short" or "both"
     inputs: tuple[str, ...] = ()  # the metrics it reads, in order (filled from the conditions)
 
     def __post_init__(self) -> None:
@@ -98,11 +100,16 @@ class RuleDef:
 
 @dataclass(frozen=True)
 class LadderConfig:
-    base_leverage: float = 5.0
+    """The ladder's levels (``[ladder]`` of the rules file); see :mod:`workstation.rules.ladder`."""
+
+    base_leverage: float = 5.0  # x, quiet conditions
     rv_metric: str = "rv_24h_pct"
-    rv_threshold_pct: float = 60.0
-    liq_intensity_threshold: float = 4.0
-    funding_elevated_8h_pct: float = 0.03
+    rv_threshold_pct: float = 60.0  # each level crossed multiplies by cut_factor
+    rv_extreme_pct: float = 90.0
+    liq_intensity_threshold: float = 4.0  # x the 7-day hourly median
+    liq_intensity_extreme: float = 10.0
+    cut_factor: float = 0.5
+    funding_elevated_8h_pct: float = 0.03  # % per 8h, in the direction the side pays
     funding_factor: float = 0.75
     holding_horizon_h: float = 24.0
     maint_margin_rate: float = 0.005
@@ -288,6 +295,7 @@ _RULE_KEYS = {
     "action",
     "checklist",
     "scope",
+    "side",
 }
 
 
@@ -321,6 +329,9 @@ def _rule(
     checklist = raw.get("checklist")
     if checklist is not None and checklist not in items:
         raise err("checklist", f"must be one of {', '.join(items)} (got {checklist!r})")
+    side = raw.get("side", "long")
+    if side not in RULE_SIDES:
+        raise err("side", f"must be one of {', '.join(RULE_SIDES)} (got {side!r})")
     scope = raw.get("scope", "symbol")
     if scope not in ("symbol", "venue"):
         raise err("scope", f'must be "symbol" or "venue" (got {scope!r})')
@@ -345,6 +356,7 @@ def _rule(
         action=raw.get("action", ""),
         checklist=checklist,
         scope=scope,
+        side=side,
     )
     _check_message(rule.message, rule, err)
     return rule
@@ -518,7 +530,10 @@ def _ladder_config(t: dict[str, Any]) -> LadderConfig:
         base_leverage=_positive(t, "base_leverage", d.base_leverage),
         rv_metric=rv_metric,
         rv_threshold_pct=_positive(t, "rv_threshold_pct", d.rv_threshold_pct),
+        rv_extreme_pct=_positive(t, "rv_extreme_pct", d.rv_extreme_pct),
         liq_intensity_threshold=_positive(t, "liq_intensity_threshold", d.liq_intensity_threshold),
+        liq_intensity_extreme=_positive(t, "liq_intensity_extreme", d.liq_intensity_extreme),
+        cut_factor=_positive(t, "cut_factor", d.cut_factor),
         funding_elevated_8h_pct=_positive(t, "funding_elevated_8h_pct", d.funding_elevated_8h_pct),
         funding_factor=_positive(t, "funding_factor", d.funding_factor),
         holding_horizon_h=_positive(t, "holding_horizon_h", d.holding_horizon_h),
@@ -532,7 +547,20 @@ def _ladder_config(t: dict[str, Any]) -> LadderConfig:
         raise RulesError(
             path, line, "exit_fraction", "must be at most 1 (a fraction of the threshold)"
         )
-    if cfg.funding_factor > 1:
-        path, line = _where(t, "funding_factor")
-        raise RulesError(path, line, "funding_factor", "must be at most 1 (it reduces leverage)")
+    for key in ("funding_factor", "cut_factor"):
+        if getattr(cfg, key) > 1:
+            path, line = _where(t, key)
+            raise RulesError(path, line, key, "must be at most 1 (it reduces leverage)")
+    for key, below in (
+        ("rv_extreme_pct", "rv_threshold_pct"),
+        ("liq_intensity_extreme", "liq_intensity_threshold"),
+    ):
+        if getattr(cfg, key) <= getattr(cfg, below):
+            # name the level the user set: the extreme unless only the threshold was moved
+            path, line = _where(t, key)
+            if path == str(DEFAULT_RULES):
+                path, line = _where(t, below)
+            raise RulesError(
+                path, line, key, f"must be above {below} ({getattr(cfg, below):g}): it cuts again"
+            )
     return cfg

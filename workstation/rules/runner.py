@@ -1,11 +1,13 @@
 """Runs the rules, the checklist and the ladder on the fresh metrics of each evaluation, per
-symbol, and hands ``checklist`` and ``ladder`` records to ``emit`` when they change. Pure of the
+symbol and side of a new trade (long, short), and hands ``checklist`` and ``ladder`` records to
+``emit`` when they change: ``verdicts`` and ``ladders`` are keyed by (symbol, side). Pure of the
 engine: the pipeline calls :meth:`RulesRunner.evaluate`. Engine thread only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from workstation.core.leverage import SIDES
 from workstation.core.records import ChecklistRecord, LadderRecord, Record
 from workstation.metrics.market import AGG
 from workstation.rules.alerts import AlertEvaluator
@@ -19,9 +21,10 @@ class RulesRunner:
         self._emit = emit
         self.config = config
         self.alerts = AlertEvaluator(emit, config.rules)
-        self.verdicts: dict[str, Verdict] = {}
-        self.ladders: dict[str, LadderResult] = {}
-        self._ladder_kinds: dict[str, tuple[float, tuple[str, ...]]] = {}
+        self.verdicts: dict[tuple[str, str], Verdict] = {}
+        self.ladders: dict[tuple[str, str], LadderResult] = {}
+        self._ladder_kinds: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
+        self._checklist_inputs: dict[tuple[str, str], tuple] = {}
 
     def active_alerts(self) -> frozenset[tuple[str, str, str]]:
         """(rule id, venue, symbol) of every rule instance active now (its alert may have been
@@ -36,17 +39,18 @@ class RulesRunner:
             if venue == AGG and sym == symbol and st.state == "active"
             for n in st.rule.inputs
         }
-        result = self.ladders.get(symbol)
-        if result is not None:
-            names |= {
-                m
-                for k, m in (
-                    ("rv", self.config.ladder.rv_metric),
-                    ("liq", "liq_intensity_x"),
-                    ("funding", "funding_rate_8h_pct"),
-                )
-                if k in result.kinds
-            }
+        kinds = {
+            k for side in SIDES for k in getattr(self.ladders.get((symbol, side)), "kinds", ())
+        }
+        names |= {
+            m
+            for k, m in (
+                ("rv", self.config.ladder.rv_metric),
+                ("liq", "liq_intensity_x"),
+                ("funding", "funding_rate_8h_pct"),
+            )
+            if k in kinds
+        }
         return frozenset(names)
 
     def set_config(self, config: RulesConfig) -> None:
@@ -61,37 +65,54 @@ class RulesRunner:
     ) -> None:
         """Rules, then per symbol the checklist and the ladder, on this evaluation's values."""
         self.alerts.evaluate(now, fresh_values)
-        states_by_symbol: dict[str, list] = {}
+        cautions: dict[tuple[str, str], list] = {}  # (symbol, side) -> its checklist rules
         for st in self.alerts.states.values():
-            states_by_symbol.setdefault(st.symbol, []).append(st)
+            if st.rule.checklist is not None:
+                for side in SIDES if st.rule.side == "both" else (st.rule.side,):
+                    cautions.setdefault((st.symbol, side), []).append(st)
         for symbol in sorted({s for (_, s) in fresh_values}):
-            verdict = checklist_verdict(
-                self.config.checklist_items, states_by_symbol.get(symbol, [])
-            )
-            if self.verdicts.get(symbol) != verdict:
-                self.verdicts[symbol] = verdict
+            fresh = fresh_values.get((AGG, symbol), {})
+            for side in SIDES:
+                self._side(now, symbol, side, cautions.get((symbol, side), []), fresh)
+
+    def _side(
+        self, now: int, symbol: str, side: str, states: list, fresh: Mapping[str, float]
+    ) -> None:
+        key = (symbol, side)
+        # the verdict is a function of the items and its rules' states: recomputed only when
+        # they change (most evaluations change none)
+        inputs = (
+            self.config.checklist_items,
+            tuple((st.rule.id, st.rule.checklist, st.state) for st in states),
+        )
+        if self._checklist_inputs.get(key) != inputs:
+            self._checklist_inputs[key] = inputs
+            verdict = checklist_verdict(inputs[0], states, side)
+            if self.verdicts.get(key) != verdict:
+                self.verdicts[key] = verdict
                 self._emit(
                     ChecklistRecord(
                         ts_ms=now,
                         symbol=symbol,
+                        side=side,
                         verdict=verdict.verdict,
-                        cautions=tuple(verdict.cautions),
-                        unknown=tuple(verdict.unknown),
-                        details=tuple(verdict.details),
+                        cautions=verdict.cautions,
+                        unknown=verdict.unknown,
+                        details=verdict.details,
                     )
                 )
-            fresh = fresh_values.get((AGG, symbol), {})
-            prev = self.ladders.get(symbol)
-            result = ladder(self.config.ladder, fresh, now, prev.on if prev else None)
-            self.ladders[symbol] = result
-            key = (result.max_leverage, result.kinds)
-            if self._ladder_kinds.get(symbol) != key:
-                self._ladder_kinds[symbol] = key
-                self._emit(
-                    LadderRecord(
-                        ts_ms=now,
-                        symbol=symbol,
-                        max_leverage=result.max_leverage,
-                        reasons=tuple(result.reasons),
-                    )
+        prev = self.ladders.get(key)
+        result = ladder(self.config.ladder, fresh, side, now, prev.on if prev else None)
+        self.ladders[key] = result
+        shape = (result.max_leverage, result.kinds)
+        if self._ladder_kinds.get(key) != shape:
+            self._ladder_kinds[key] = shape
+            self._emit(
+                LadderRecord(
+                    ts_ms=now,
+                    symbol=symbol,
+                    side=side,
+                    max_leverage=result.max_leverage,
+                    reasons=result.reasons,
                 )
+            )

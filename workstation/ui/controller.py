@@ -259,12 +259,13 @@ class EngineController(ABC):
         }
 
     def _show(self, snap: Snapshot) -> None:
-        verdict = snap.verdict
+        # the panel's sizing reads one side: the long side's (the dialog's default)
+        verdict, ladder = snap.verdicts.get("long"), snap.ladders.get("long")
         fresh = dict(snap.fresh)
         self.window.show_state(
             fresh,
-            verdict,
-            snap.ladder,
+            snap.verdicts,
+            snap.ladders,
             snap.active_inputs,
             MetricStates(snap.warming, snap.stale, snap.missing_venues),
         )
@@ -275,7 +276,7 @@ class EngineController(ABC):
                 snap.symbol,
                 fresh.get("mark_price"),
                 snap.rv_annual_pct,
-                None if snap.ladder is None else snap.ladder.max_leverage,
+                None if ladder is None else ladder.max_leverage,
                 None if verdict is None else verdict.verdict,
                 () if verdict is None else verdict.cautions,
                 snap.ts_ms,

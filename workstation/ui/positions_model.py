@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
+from workstation.core.leverage import leverage_x
 from workstation.risk.book_state import RiskRow
 from workstation.risk.live import PositionRisk
 from workstation.risk.positions import Position, PositionBook, PositionError
@@ -124,7 +125,7 @@ class PositionsModel(RowsModel):
             _num(r.distance_sigmas, "{:.1f}σ"),
             _check(r.buffer_2sigma_ok),
             _check(r.adverse_10pct_ok),
-            f"{r.effective_leverage:.2f}x / {ladder}",
+            f"{leverage_x(r.effective_leverage):g}x / {ladder}",
             r.exit_state,
         )[column - len(fixed)]
 

@@ -62,11 +62,15 @@ def run_self_test(session: str, out: str | None) -> int:
     saved = c.window.grab().save(str(shot))
     snap = c.snapshot
     x, _ = snap.series.column("mark_price") if snap.series is not None else ((), ())
+    verdicts = {side: r.verdict for side, r in snap.verdicts.items()}
     checks = {
         "the replay reached 2026-02-02 06:00 UTC": snap.ts_ms == AT_MS,
         "alerts in the log": c.window.alerts.rowCount() > 0,
-        "WAIT in the banner (the cascade)": c.window.verdict.text().startswith("WAIT"),
-        "the ladder's leverage": c.window.ladder.text().startswith("Max leverage now"),
+        "WAIT in the long side's banner (the cascade)": verdicts.get("long") == "WAIT",
+        "the ladder's leverage, per side": all(
+            c.window.ladders[side].text().startswith(f"{side.title()}: max leverage now")
+            for side in ("long", "short")
+        ),
         "a signal table": c.window.signals.rowCount() == 8,
         "chart data": len(x) > 100,
         "a screenshot": saved and shot.stat().st_size > 20_000,
@@ -78,7 +82,8 @@ def run_self_test(session: str, out: str | None) -> int:
     print(
         f"self-test: replayed {snap.events_processed:,} events to "
         f"{fmt_utc(snap.ts_ms)} UTC in {replay_s:.1f} s; {c.window.alerts.rowCount()} "
-        f"alerts; verdict: {c.window.verdict.text().split('  ')[0]}; screenshot {shot}"
+        f"alerts; verdict: {verdicts.get('long')} (long), {verdicts.get('short')} (short); "
+        f"screenshot {shot}"
     )
     c.close()
     failed = [name for name, ok in checks.items() if not ok]

@@ -1,20 +1,21 @@
-"""The main window: badge, verdict banner, ladder, stacked charts with linked UTC time axes
+"""The main window: badge, verdict banner and ladder per side (long, short), stacked charts with linked UTC time axes
 (price, open interest, funding, 25d skew with its threshold), and the signal, alert and position
 docks. GUI thread only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSettings, Qt
-from PySide6.QtGui import QFontDatabase, QIcon, QKeySequence
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.app.snapshot import LadderView
+from workstation.core.leverage import SIDES
 from workstation.core.records import ChecklistRecord, Record
 from workstation.core.resources import icon_path
 from workstation.risk.positions import PositionBook
@@ -40,6 +42,7 @@ from workstation.ui.models import AlertsFilter, AlertsModel, MetricStates, Signa
 from workstation.ui.notify import Banner, Notifier
 from workstation.ui.positions_panel import PositionsPanel
 
+VERDICT_CSS = "font-size:15px;font-weight:bold;padding:4px;"  # the per-side banner, 2 lines
 VERDICT_STYLE = {
     "PROCEED": "background:#1e8449;color:white;",
     "REDUCE_SIZE": "background:#d68910;color:black;",
@@ -70,14 +73,20 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         self.badge = QLabel(badge)
         self.badge.setStyleSheet("font-weight:bold;padding:4px;background:#34495e;color:white;")
-        self.verdict = QLabel("VERDICT —")
-        self.verdict.setStyleSheet("font-size:18px;font-weight:bold;padding:6px;")
-        self.ladder = QLabel("Ladder —")
-        self.ladder.setWordWrap(True)
+        # a new trade's verdict and ladder, one column per side
+        self.verdicts = {side: QLabel(f"{side.upper()}  —") for side in SIDES}
+        self.ladders = {side: QLabel(f"{side.title()} ladder —") for side in SIDES}
+        sides = QGridLayout()
+        for col, side in enumerate(SIDES):
+            self.verdicts[side].setStyleSheet(VERDICT_CSS)
+            self.verdicts[side].setWordWrap(True)
+            self.ladders[side].setWordWrap(True)
+            self.ladders[side].setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            sides.addWidget(self.verdicts[side], 0, col)
+            sides.addWidget(self.ladders[side], 1, col)
         self.banner = Banner()
         layout.addWidget(self.badge)
-        layout.addWidget(self.verdict)
-        layout.addWidget(self.ladder)
+        layout.addLayout(sides)
         # The banner has a row of its own, kept while it is hidden: showing it never narrows the
         # ladder nor moves the charts.
         policy = self.banner.sizePolicy()
@@ -108,14 +117,17 @@ class MainWindow(QMainWindow):
         # The strips above the charts keep their size whatever their text: a relayout would
         # resize the charts, and a resized chart repaints every pane and axis.
         fm = self.fontMetrics()
-        for label, lines in (
-            (self.badge, 1),
-            (self.verdict, 1),
-            (self.ladder, 2),
-            (self.readout, 1),
+        big = QFont(self.font())
+        big.setPixelSize(15)
+        big.setBold(True)
+        for label, lines, spacing, pad in (
+            (self.badge, 1, fm.lineSpacing(), 4),
+            *((label, 2, QFontMetrics(big).lineSpacing(), 8) for label in self.verdicts.values()),
+            *((label, 4, fm.lineSpacing(), 4) for label in self.ladders.values()),
+            (self.readout, 1, fm.lineSpacing(), 4),
         ):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            label.setFixedHeight(max(label.sizeHint().height(), lines * fm.lineSpacing() + 4))
+            label.setFixedHeight(max(label.sizeHint().height(), lines * spacing + pad))
         self.banner.setFixedHeight(self.banner.sizeHint().height())
         layout.addWidget(self.charts, stretch=1)
         self.setCentralWidget(central)
@@ -265,31 +277,31 @@ class MainWindow(QMainWindow):
     def show_state(
         self,
         fresh: dict[str, float],
-        verdict: ChecklistRecord | None,
-        ladder: LadderView | None,
+        verdicts: Mapping[str, ChecklistRecord],
+        ladders: Mapping[str, LadderView],
         active_metrics: frozenset[str] = frozenset(),
         states: MetricStates | None = None,
     ) -> None:
-        """Fill the banner, the ladder and the signal table from an engine snapshot's parts;
-        the charts are refilled on their own (``self.charts.refill``)."""
-        if verdict is not None:
-            text = verdict.verdict.replace("_", " ")
+        """Fill the banner and the ladder of each side, and the signal table, from an engine
+        snapshot's parts; the charts are refilled on their own (``self.charts.refill``)."""
+        for side, verdict in verdicts.items():
+            text = f"{side.upper()}  {verdict.verdict.replace('_', ' ')}"
             if verdict.cautions:
                 text += "  —  cautions: " + ", ".join(verdict.cautions)
             if verdict.unknown:
                 text += "  —  unknown (stale): " + ", ".join(verdict.unknown)
-            self.verdict.setText(text)
-            self.verdict.setToolTip(text)
-            self.verdict.setStyleSheet(
-                "font-size:18px;font-weight:bold;padding:6px;" + VERDICT_STYLE[verdict.verdict]
-            )
-            self.signals.update(
-                fresh, verdict.cautions, verdict.unknown, active_metrics, states or MetricStates()
-            )
-        if ladder is not None:
-            self.ladder.setText(
-                f"Max leverage now {ladder.max_leverage:g}x  —  " + "; ".join(ladder.reasons)
-            )
+            label = self.verdicts[side]
+            label.setText(text)
+            label.setToolTip(text)
+            label.setStyleSheet(VERDICT_CSS + VERDICT_STYLE[verdict.verdict])
+        if verdicts:  # an item is in caution, or unknown, when it is so for either side
+            v = tuple(verdicts.values())
+            cautions = tuple(dict.fromkeys(c for r in v for c in r.cautions))
+            unknown = tuple(dict.fromkeys(u for r in v for u in r.unknown))
+            self.signals.update(fresh, cautions, unknown, active_metrics, states or MetricStates())
+        for side, ladder in ladders.items():
+            text = f"{side.title()}: max leverage now {ladder.max_leverage:g}x  —  "
+            self.ladders[side].setText(text + "; ".join(ladder.reasons))
 
     def event(self, e: QEvent) -> bool:
         if e.type() != QEvent.Type.UpdateRequest or self.painting is None:
