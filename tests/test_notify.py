@@ -24,6 +24,7 @@ from workstation.cli.main import main
 from workstation.core.records import AlertRecord
 from workstation.core.userdirs import user_paths
 from workstation.notify.delivery import Backoff, DeliveryLog, DeliveryQueue, Route
+from workstation.notify.telegram import TelegramChannel
 from workstation.notify.webhook import WebhookChannel, signature_headers
 
 KEY = b"0123456789abcdef0123456789abcdef"  # the HMAC key; the secret is whsec_ + base64 of it
@@ -48,29 +49,37 @@ def alert(rule: str = "skew_fear", severity: str = "warning", ts_ms: int = 1_700
 
 
 class Receiver(BaseHTTPRequestHandler):
-    """Answers each POST with the next (status, headers) of ``script`` (then 200); keeps them."""
+    """Answers each POST with the next (status, headers[, JSON body]) of ``script`` (then 200);
+    keeps each request's headers and body, and its path in ``paths``."""
 
-    script: ClassVar[list[tuple[int, dict[str, str]]]] = []
+    script: ClassVar[list[tuple]] = []
     got: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    paths: ClassVar[list[str]] = []
     lock: ClassVar[threading.Lock] = threading.Lock()
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         with self.lock:
             self.got.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            status, headers = self.script.pop(0) if self.script else (200, {})
+            self.paths.append(self.path)
+            status, headers, *answer = (
+                self.script.pop(0) if self.script else (200, {}, {"ok": True})
+            )
+        data = json.dumps(answer[0]).encode() if answer else b""
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        self.wfile.write(data)
 
     def log_message(self, *args: object) -> None:
         pass
 
 
 def receiver(script=()) -> type[Receiver]:
-    return type("R", (Receiver,), {"script": list(script), "got": [], "lock": threading.Lock()})
+    fresh = {"script": list(script), "got": [], "paths": [], "lock": threading.Lock()}
+    return type("R", (Receiver,), fresh)
 
 
 def queue(url: str, tmp_path: Path, coalesce_s: float = 0.0, route: Route | None = None):
@@ -329,3 +338,51 @@ def test_notify_secret_set_keeps_it_in_the_keyring(memory_keyring, monkeypatch, 
     assert SECRET not in capsys.readouterr().out
     assert main(["notify", "secret", "delete", "webhook"]) == 0
     assert memory_keyring.store == {}
+
+
+# --- Telegram ----------------------------------------------------------------------------------
+TOKEN = "123456:AAH-fake-bot-token-for-tests"
+
+
+def test_telegram_send_message_honours_retry_after_of_a_429(tmp_path: Path) -> None:
+    too_many = {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }
+    r = receiver([(429, {}, too_many)])
+    with LocalHTTPServer(r) as srv:
+        log = DeliveryLog(tmp_path / "log.jsonl")
+        ch = TelegramChannel("-10042", Secret(TOKEN), base_url=srv.url + "/")
+        q = DeliveryQueue([(ch, Route())], log, coalesce_s=0, backoff=FAST)
+        q.submit(alert())
+        assert q.wait_idle(10)
+        q.close()
+    assert r.paths == [f"/bot{TOKEN}/sendMessage"] * 2
+    sent = json.loads(r.got[1][1])
+    assert sent["chat_id"] == "-10042"
+    assert sent["text"].startswith("WARNING skew_fear deribit BTCUSDT: 25d skew 8.1 vol pts > 7")
+    first, second = log.entries()
+    # the body's retry_after (1 s) wins over the own backoff after one failure (0.05 s)
+    assert (first["status"], first["retry_in_s"], second["status"]) == (429, 1.0, 200)
+
+
+def test_telegram_down_and_the_token_nowhere(memory_keyring, tmp_path: Path, capsys) -> None:
+    memory_keyring.set_password("workstation", "notify:telegram_bot_token", TOKEN)
+    port = _free_port()
+    _settings(f'[notify.telegram]\nchat_id = 42\nbase_url = "http://127.0.0.1:{port}"\n')
+    assert main(["notify", "test", "telegram", "--timeout", "1.5"]) == 1
+    out = capsys.readouterr()
+    assert "attempt 1: retry (ConnectError)" in out.out
+    assert out.err.strip() == "workstation notify test: telegram: not delivered within 1.5 s"
+    r = receiver()
+    with LocalHTTPServer(r) as srv:
+        _settings(f'[notify.telegram]\nchat_id = 42\nbase_url = "{srv.url}"\n')
+        assert main(["notify", "test", "telegram"]) == 0
+    assert json.loads(r.got[0][1])["chat_id"] == "42"
+    assert main(["notify", "log", "--json"]) == 0
+    everything = "".join(capsys.readouterr()) + out.out + out.err
+    everything += user_paths()["delivery log"].read_text()
+    everything += (user_paths()["settings folder"] / "settings.toml").read_text()
+    assert TOKEN not in everything and "AAH-fake" not in everything

@@ -10,6 +10,10 @@ channels (their secrets from the keyring or a 0600 file, never from settings), t
     severities = ["warning", "critical"]   # default
     rules = []                       # rule ids; empty: every rule
     secret_file = "/etc/ws/whsec"    # optional; else the keyring (`workstation notify secret set`)
+    [notify.telegram]                # the bot token: keyring, or secret_file (0600)
+    chat_id = "-1001234567890"
+    base_url = "https://api.telegram.org"  # default
+    severities = ["critical"]
 
 Any thread (``on_record`` returns at once; the queue's workers do the network)."""
 
@@ -32,11 +36,13 @@ from workstation.notify.delivery import (
     DeliveryQueue,
     Route,
 )
+from workstation.notify.telegram import DEFAULT_BASE_URL as TELEGRAM_BASE_URL
+from workstation.notify.telegram import TelegramChannel
 from workstation.notify.webhook import WebhookChannel, WebhookSecretError
 
-CHANNELS = ("webhook",)
-SECRET_NAMES = {"webhook": "notify:webhook_secret"}
-SECRET_WHAT = {"webhook": "webhook secret (whsec_<base64>)"}
+CHANNELS = ("webhook", "telegram")
+SECRET_NAMES = {"webhook": "notify:webhook_secret", "telegram": "notify:telegram_bot_token"}
+SECRET_WHAT = {"webhook": "webhook secret (whsec_<base64>)", "telegram": "Telegram bot token"}
 
 
 class NotifyError(SettingsError):
@@ -99,6 +105,26 @@ def notify_settings() -> dict[str, Any]:
     return table
 
 
+def _url(where: str, table: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    url = table.get(key, default)
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise NotifyError(f"{where} {key}: an http(s):// URL is needed")
+    return url
+
+
+def _channel(name: str, where: str, table: Mapping[str, Any], secret: Secret) -> Channel:
+    if name == "webhook":
+        try:
+            return WebhookChannel(_url(where, table, "url"), secret)
+        except WebhookSecretError as exc:
+            raise NotifyError(f"webhook secret: {exc}") from None
+    chat_id = table.get("chat_id")
+    if not isinstance(chat_id, str | int) or isinstance(chat_id, bool) or not str(chat_id):
+        raise NotifyError(f"{where} chat_id: the chat's id (a number or @channel name) is needed")
+    base_url = _url(where, table, "base_url", TELEGRAM_BASE_URL)
+    return TelegramChannel(str(chat_id), secret, base_url=base_url)
+
+
 def build_channels(
     settings: Mapping[str, Any],
     *,
@@ -119,14 +145,9 @@ def build_channels(
         if not isinstance(table, dict):
             raise NotifyError(f"{where} must be a table")
         route = _route(where, table)
-        url = table.get("url")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise NotifyError(f"{where} url: an http(s):// URL is needed")
-        secret = _secret(name, webhook_secret_file or table.get("secret_file"))
-        try:
-            out.append((WebhookChannel(url, secret), route))
-        except WebhookSecretError as exc:
-            raise NotifyError(f"webhook secret: {exc}") from None
+        file = webhook_secret_file if name == "webhook" and webhook_secret_file else None
+        secret = _secret(name, file or table.get("secret_file"))
+        out.append((_channel(name, where, table, secret), route))
     if only and not out:
         raise NotifyError(f"{settings_path()}: no [notify.{only}] table: the channel is not set up")
     return out
