@@ -4,6 +4,8 @@ answer's ``parameters.retry_after`` (seconds) is honoured. Any thread (the queue
 
 from __future__ import annotations
 
+import contextlib
+
 import httpx
 
 from workstation.account.secrets import Secret
@@ -42,8 +44,6 @@ class TelegramChannel:
             return Outcome(error=type(exc).__name__, retry=True)
         retry_after = parse_retry_after(resp.headers.get("retry-after"))
         if resp.status_code == 429:
-            try:
+            with contextlib.suppress(ValueError, KeyError, TypeError):  # else the header's
                 retry_after = float(resp.json()["parameters"]["retry_after"])
-            except (ValueError, KeyError, TypeError):
-                pass
         return http_outcome(resp.status_code, retry_after)
