@@ -386,3 +386,127 @@ def test_telegram_down_and_the_token_nowhere(memory_keyring, tmp_path: Path, cap
     everything += user_paths()["delivery log"].read_text()
     everything += (user_paths()["settings folder"] / "settings.toml").read_text()
     assert TOKEN not in everything and "AAH-fake" not in everything
+
+
+# --- e-mail ------------------------------------------------------------------------------------
+class Mailbox:
+    """aiosmtpd's handler: answers DATA with the next reply of ``replies`` (then 250), keeps
+    what was accepted and whether the session had gone TLS first."""
+
+    def __init__(self, replies: list[str] | None = None) -> None:
+        self.replies = replies or []
+        self.accepted: list[tuple[str, list[str], bytes, bool, bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.replies:
+            return self.replies.pop(0)
+        login = session.login_data or b""
+        self.accepted.append(
+            (
+                envelope.mail_from,
+                envelope.rcpt_tos,
+                envelope.content,
+                session.ssl is not None,
+                login,
+            )
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path):
+    """A local SMTP server on 127.0.0.1 that requires STARTTLS, with a certificate of a test CA
+    (its PEM in ``ca_file``) and one login, desk / PASSWORD."""
+    import ssl
+
+    import trustme
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    ca = trustme.CA()
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    def auth(server, session, envelope, mechanism, data) -> AuthResult:
+        ok = data.login == b"desk" and data.password == PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)
+
+    box = Mailbox()
+    ctl = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        tls_context=ctx,
+        require_starttls=True,
+        authenticator=auth,
+        auth_require_tls=True,
+    )
+    ctl.start()
+    try:
+        yield box, ctl.port, str(ca_file)
+    finally:
+        ctl.stop()
+
+
+PASSWORD = "smtp-pass-not-for-logs-31337"
+
+
+def _email_settings(port: int, ca_file: str | None) -> None:
+    _settings(
+        f'[notify.email]\nhost = "127.0.0.1"\nport = {port}\nusername = "desk"\n'
+        'from = "ws@desk.test"\nto = ["trader@desk.test"]\nseverities = ["critical"]\n'
+        + (f'ca_file = "{ca_file}"\n' if ca_file else "")
+    )
+
+
+def test_email_over_starttls_with_login(smtp_server, memory_keyring, capsys) -> None:
+    box, port, ca_file = smtp_server
+    memory_keyring.set_password("workstation", "notify:smtp_password", PASSWORD)
+    _email_settings(port, ca_file)
+    box.replies.append("451 4.3.0 try again later")  # the first DATA: a transient refusal
+    delivery = start_delivery("s.session")
+    assert delivery is not None
+    delivery.queue.backoff = FAST
+    delivery.on_record(
+        AlertRecord(5, "liq_cascade", "binance", "BTCUSDT", "active", "critical", {}, "cascade")
+    )
+    delivery.on_record(AlertRecord(6, "skew_fear", "deribit", "BTCUSDT", "active", "warning"))
+    assert delivery.queue.wait_idle(10)
+    delivery.close()
+    [(sender, rcpt, content, tls, _)] = box.accepted  # the warning is not routed to e-mail
+    assert (sender, rcpt, tls) == ("ws@desk.test", ["trader@desk.test"], True)
+    assert b"Subject: workstation CRITICAL liq_cascade BTCUSDT" in content
+    assert b"CRITICAL liq_cascade binance BTCUSDT: cascade" in content
+    got = [(e["channel"], e["status"], e["result"]) for e in json.loads(_log_json(capsys))]
+    assert got == [("email", 451, "retry"), ("email", 250, "delivered")]
+    assert PASSWORD not in user_paths()["delivery log"].read_text()
+
+
+def _log_json(capsys) -> str:
+    capsys.readouterr()
+    assert main(["notify", "log", "--json"]) == 0
+    return capsys.readouterr().out
+
+
+def test_email_wrong_password_is_not_retried_and_not_shown(smtp_server, memory_keyring, capsys):
+    box, port, ca_file = smtp_server
+    wrong = "wrong-password-also-secret-4242"
+    memory_keyring.set_password("workstation", "notify:smtp_password", wrong)
+    _email_settings(port, ca_file)
+    assert main(["notify", "test", "email"]) == 1
+    out = capsys.readouterr()
+    assert "attempt 1: failed (SMTP 535)" in out.out and box.accepted == []
+    log = user_paths()["delivery log"].read_text()
+    assert wrong not in out.out + out.err + log
+
+
+def test_email_refuses_a_certificate_it_cannot_verify(smtp_server, memory_keyring, capsys) -> None:
+    box, port, _ = smtp_server
+    memory_keyring.set_password("workstation", "notify:smtp_password", PASSWORD)
+    _email_settings(port, None)  # the system's CAs, which never signed the test CA's certificate
+    assert main(["notify", "test", "email"]) == 1
+    [entry] = json.loads(_log_json(capsys))  # not retried: it would fail the same way
+    assert entry["result"] == "failed" and "CERTIFICATE_VERIFY_FAILED" in entry["error"]
+    assert box.accepted == []

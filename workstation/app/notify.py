@@ -14,6 +14,13 @@ channels (their secrets from the keyring or a 0600 file, never from settings), t
     chat_id = "-1001234567890"
     base_url = "https://api.telegram.org"  # default
     severities = ["critical"]
+    [notify.email]                   # always STARTTLS; the password: keyring, or secret_file
+    host = "smtp.example.com"
+    port = 587                       # default
+    username = "desk@example.com"    # optional: no login without it
+    from = "desk@example.com"
+    to = ["trader@example.com"]
+    ca_file = "/etc/ssl/private-ca.pem"  # optional: the CA of the server's certificate
 
 Any thread (``on_record`` returns at once; the queue's workers do the network)."""
 
@@ -36,13 +43,22 @@ from workstation.notify.delivery import (
     DeliveryQueue,
     Route,
 )
+from workstation.notify.smtp import EmailChannel
 from workstation.notify.telegram import DEFAULT_BASE_URL as TELEGRAM_BASE_URL
 from workstation.notify.telegram import TelegramChannel
 from workstation.notify.webhook import WebhookChannel, WebhookSecretError
 
-CHANNELS = ("webhook", "telegram")
-SECRET_NAMES = {"webhook": "notify:webhook_secret", "telegram": "notify:telegram_bot_token"}
-SECRET_WHAT = {"webhook": "webhook secret (whsec_<base64>)", "telegram": "Telegram bot token"}
+CHANNELS = ("webhook", "telegram", "email")
+SECRET_NAMES = {
+    "webhook": "notify:webhook_secret",
+    "telegram": "notify:telegram_bot_token",
+    "email": "notify:smtp_password",
+}
+SECRET_WHAT = {
+    "webhook": "webhook secret (whsec_<base64>)",
+    "telegram": "Telegram bot token",
+    "email": "SMTP password",
+}
 
 
 class NotifyError(SettingsError):
@@ -112,7 +128,35 @@ def _url(where: str, table: Mapping[str, Any], key: str, default: str | None = N
     return url
 
 
-def _channel(name: str, where: str, table: Mapping[str, Any], secret: Secret) -> Channel:
+def _email(where: str, table: Mapping[str, Any], password: Secret | None) -> EmailChannel:
+    host, port, to = table.get("host"), table.get("port", 587), table.get("to")
+    sender, username, ca_file = table.get("from"), table.get("username"), table.get("ca_file")
+    if not isinstance(host, str) or not host:
+        raise NotifyError(f"{where} host: the SMTP server's name is needed")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise NotifyError(f"{where} port: a TCP port (default 587)")
+    if isinstance(to, str):
+        to = [to]
+    if (
+        not isinstance(to, list)
+        or not to
+        or any(not isinstance(a, str) or "@" not in a for a in to)
+    ):
+        raise NotifyError(f"{where} to: a list of e-mail addresses is needed")
+    if not isinstance(sender, str) or "@" not in sender:
+        raise NotifyError(f"{where} from: the sender's e-mail address is needed")
+    for key, value in (("username", username), ("ca_file", ca_file)):
+        if value is not None and not isinstance(value, str):
+            raise NotifyError(f"{where} {key}: a string")
+    return EmailChannel(
+        host, port, sender, tuple(to), username=username, password=password, ca_file=ca_file
+    )
+
+
+def _channel(name: str, where: str, table: Mapping[str, Any], secret: Secret | None) -> Channel:
+    if name == "email":
+        return _email(where, table, secret)
+    assert secret is not None  # webhook and telegram always need theirs
     if name == "webhook":
         try:
             return WebhookChannel(_url(where, table, "url"), secret)
@@ -146,7 +190,8 @@ def build_channels(
             raise NotifyError(f"{where} must be a table")
         route = _route(where, table)
         file = webhook_secret_file if name == "webhook" and webhook_secret_file else None
-        secret = _secret(name, file or table.get("secret_file"))
+        needs_secret = name != "email" or bool(table.get("username"))  # SMTP without login
+        secret = _secret(name, file or table.get("secret_file")) if needs_secret else None
         out.append((_channel(name, where, table, secret), route))
     if only and not out:
         raise NotifyError(f"{settings_path()}: no [notify.{only}] table: the channel is not set up")

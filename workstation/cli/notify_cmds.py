@@ -12,6 +12,13 @@ from workstation.cli.validators import positive_float
 from workstation.core.timefmt import fmt_utc
 
 
+def _got(entry: dict) -> str:
+    """What an attempt got: the reply code (SMTP's for e-mail, else HTTP's) or the error."""
+    if entry.get("status") is None:
+        return entry.get("error") or ""
+    return f"{'SMTP' if entry['channel'] == 'email' else 'HTTP'} {entry['status']}"
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     from workstation.app.notify import delivery_log
 
@@ -22,11 +29,10 @@ def cmd_log(args: argparse.Namespace) -> int:
     if not entries:
         print(f"no deliveries yet ({delivery_log().path})")
     for e in entries:
-        got = f"HTTP {e['status']}" if e.get("status") is not None else (e.get("error") or "")
         wait = f", again in {e['retry_in_s']:g} s" if e.get("retry_in_s") is not None else ""
         print(
             f"{fmt_utc(e['ts_ms'])}  {e['channel']:<8} {e['rule']:<22} attempt {e['attempt']}  "
-            f"{e['result']:<9} {got}{wait}"
+            f"{e['result']:<9} {_got(e)}{wait}"
         )
     return 0
 
@@ -54,8 +60,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     queue.close(timeout_s=1.0)
     attempts = log.entries()[before:]
     for e in attempts:
-        got = f"HTTP {e['status']}" if e.get("status") is not None else e.get("error")
-        print(f"{args.channel}: attempt {e['attempt']}: {e['result']} ({got})")
+        print(f"{args.channel}: attempt {e['attempt']}: {e['result']} ({_got(e)})")
     if done and attempts and attempts[-1]["result"] == "delivered":
         return 0
     print(
