@@ -8,7 +8,7 @@ import getpass
 import json
 import sys
 
-from workstation.cli.validators import positive_float
+from workstation.cli.validators import non_negative_int, positive_float
 from workstation.core.timefmt import fmt_utc
 
 
@@ -105,7 +105,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "log", help="every delivery attempt, oldest first", description="the delivery log"
     )
     lg.add_argument("--json", action="store_true", help="machine-readable output")
-    lg.add_argument("--last", type=int, default=0, help="only the last N attempts (default 0: all)")
+    lg.add_argument(
+        "--last",
+        type=non_negative_int("--last"),
+        default=0,
+        help="only the last N attempts (default 0: all)",
+    )
     lg.set_defaults(func=cmd_log)
     ts = actions.add_parser(
         "test", help="send a test message down one channel", description="send a test message"
