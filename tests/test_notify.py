@@ -23,7 +23,7 @@ from workstation.app.notify import AlertDelivery, read_secret_file, start_delive
 from workstation.cli.main import main
 from workstation.core.records import AlertRecord
 from workstation.core.userdirs import user_paths
-from workstation.notify.delivery import Backoff, DeliveryLog, DeliveryQueue, Route
+from workstation.notify.delivery import Backoff, DeliveryLog, DeliveryQueue, Outcome, Route
 from workstation.notify.telegram import TelegramChannel
 from workstation.notify.webhook import WebhookChannel, signature_headers
 
@@ -258,6 +258,48 @@ def test_alert_records_from_settings_and_keyring(memory_keyring, tmp_path: Path)
     assert json.loads(body)["session"] == "2026-12-01.session"
     assert json.loads(body)["ts_ms"] == 1
     assert (user_paths()["delivery log"]).is_file()
+
+
+class Stuck:
+    """A channel whose receiver never answers until ``release`` is set; notes its threads."""
+
+    name = "stuck"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.threads: list[str] = []
+
+    def secrets(self) -> tuple[str, ...]:
+        return ()
+
+    def send(self, delivery) -> Outcome:
+        self.threads.append(threading.current_thread().name)
+        self.release.wait(10)
+        return Outcome(status=200)
+
+
+def test_the_engines_thread_never_waits_on_the_network(tmp_path: Path) -> None:
+    ch = Stuck()
+    q = DeliveryQueue([(ch, Route())], DeliveryLog(tmp_path / "l.jsonl"), coalesce_s=0)
+    delivery = AlertDelivery(q)
+    rec = AlertRecord(1, "skew_fear", "deribit", "BTCUSDT", "active", "warning")
+    delivery.on_records([rec, rec])  # returns with the receiver stuck
+    assert q.pending() == 2 and not q.wait_idle(0.2)
+    ch.release.set()
+    assert q.wait_idle(10) and q.pending() == 0
+    q.close()
+    assert threading.current_thread().name not in ch.threads
+    assert set(ch.threads) == {"notify-stuck"}
+
+
+def test_bad_notify_settings_are_one_line(memory_keyring, capsys) -> None:
+    memory_keyring.set_password("workstation", "notify:webhook_secret", SECRET)
+    _settings('[notify.webhook]\nurl = "http://127.0.0.1:9/"\nseverities = ["loud"]\n')
+    with pytest.raises(SystemExit) as exit_:
+        main(["notify", "test", "webhook"])
+    assert exit_.value.code == 2
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.endswith("[notify.webhook] severities: a list of info, warning, critical")
 
 
 def test_no_channel_no_delivery() -> None:

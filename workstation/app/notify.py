@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -207,8 +207,14 @@ class AlertDelivery:
         self.session = session
 
     def on_record(self, record: object) -> None:
+        """Queue ``record`` if it is an alert that became active (others are ignored)."""
         if isinstance(record, AlertRecord) and record.state == "active":
             self.queue.submit({**record.to_json(), "session": self.session})
+
+    def on_records(self, records: Iterable[object]) -> None:
+        """:meth:`on_record` for each of the engine's new records, as the window gets them."""
+        for record in records:
+            self.on_record(record)
 
     def close(self) -> None:
         self.queue.close()

@@ -180,16 +180,11 @@ class DeliveryQueue:
         self._lanes = [_Lane(ch, rt) for ch, rt in routes]
         self._cond = threading.Condition()
         self._closing = False
-        self._idle = 0
         for lane in self._lanes:
             lane.thread = threading.Thread(
                 target=self._work, args=(lane,), name=f"notify-{lane.channel.name}", daemon=True
             )
             lane.thread.start()
-
-    @property
-    def channels(self) -> list[str]:
-        return [lane.channel.name for lane in self._lanes]
 
     def submit(self, alert: Mapping[str, Any], *, force: bool = False) -> None:
         """Queue one alert (a dict of AlertRecord.to_json() keys) for every channel whose route
@@ -271,7 +266,10 @@ class DeliveryQueue:
         attempt = 0
         while True:
             attempt += 1
-            outcome = lane.channel.send(delivery)
+            try:
+                outcome = lane.channel.send(delivery)
+            except Exception as exc:  # a bug in a channel must not stop its worker
+                outcome = Outcome(error=f"{type(exc).__name__} (a bug: please report it)")
             aged = self.clock() - first_s >= self.backoff.max_age_s
             retry = outcome.retry and not outcome.ok and not aged and not self._closing
             wait_s = self.backoff.delay_s(attempt, outcome.retry_after_s) if retry else None
