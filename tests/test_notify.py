@@ -380,6 +380,11 @@ def test_notify_secret_set_keeps_it_in_the_keyring(memory_keyring, monkeypatch, 
     assert SECRET not in capsys.readouterr().out
     assert main(["notify", "secret", "delete", "webhook"]) == 0
     assert memory_keyring.store == {}
+    monkeypatch.setattr("sys.stdin", io.StringIO("hunter2\n"))  # not whsec_<base64>: refused
+    assert main(["notify", "secret", "set", "webhook"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("workstation notify secret set: a webhook secret is written whsec_")
+    assert "hunter2" not in err and memory_keyring.store == {}
 
 
 # --- Telegram ----------------------------------------------------------------------------------

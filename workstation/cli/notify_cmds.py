@@ -72,8 +72,9 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_secret(args: argparse.Namespace) -> int:
-    from workstation.account.secrets import KeyringUnavailable, delete_secret, store_secret
+    from workstation.account.secrets import KeyringUnavailable, Secret, delete_secret, store_secret
     from workstation.app.notify import SECRET_NAMES, SECRET_WHAT
+    from workstation.notify.webhook import secret_key
 
     name = SECRET_NAMES[args.channel]
     try:
@@ -81,6 +82,8 @@ def cmd_secret(args: argparse.Namespace) -> int:
             prompt = f"{SECRET_WHAT[args.channel]}: "
             value = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline()
             try:
+                if args.channel == "webhook":
+                    secret_key(Secret(value))  # whsec_<base64>, checked before it is kept
                 store_secret(name, value)
             except ValueError as exc:
                 print(f"workstation notify secret set: {exc}", file=sys.stderr)
