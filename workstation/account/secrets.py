@@ -115,3 +115,26 @@ def delete_keys(venue: str) -> bool:
         except PasswordDeleteError:
             pass
     return found
+
+
+def store_secret(name: str, value: str) -> None:
+    """Keep another secret (e.g. ``notify:webhook``) in the keyring under ``name``."""
+    if not value.strip():
+        raise ValueError("the secret is empty")
+    _call("set_password", SERVICE, name, value.strip())
+
+
+def load_secret(name: str) -> Secret | None:
+    value = _call("get_password", SERVICE, name)
+    return Secret(value) if value else None
+
+
+def delete_secret(name: str) -> bool:
+    """Remove the secret ``name``; returns whether there was one."""
+    from keyring.errors import PasswordDeleteError
+
+    try:
+        _call("delete_password", SERVICE, name)
+    except PasswordDeleteError:
+        return False
+    return True

@@ -34,18 +34,23 @@ def settings_path() -> Path:
     return user_paths()["settings folder"] / "settings.toml"
 
 
+def read_settings() -> dict:
+    """The whole of settings.toml (none: empty); a bad file is a SettingsError naming it."""
+    path = settings_path()
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+
+
 def settings_urls() -> dict[str, str]:
     """``[urls]`` of settings.toml (keys as the URL options without ``_url``: binance, binance_ws,
     binance_spot, bybit, bybit_ws, okx, okx_ws, deribit, deribit_ws, hyperliquid, hyperliquid_ws).
     A bad file is an error naming it and the key."""
     path = settings_path()
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: {exc}") from None
-    urls = data.get("urls", {})
+    urls = read_settings().get("urls", {})
     known = set(URL_OPTIONS.values())
     for key, value in urls.items():
         if key not in known:

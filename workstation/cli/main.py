@@ -12,7 +12,7 @@ from pathlib import Path
 
 from workstation import __version__
 from workstation.app.feed_config import SettingsError
-from workstation.cli import account_cmds, history_cmds, record_cmd, risk_cmds
+from workstation.cli import account_cmds, history_cmds, notify_cmds, record_cmd, risk_cmds
 from workstation.cli.record_cmd import add_url_options
 from workstation.cli.validators import (
     Parser,
@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="machine-readable output")
     b.set_defaults(func=cmd_backtest)
 
-    for family in (risk_cmds, account_cmds, history_cmds, record_cmd):
+    for family in (risk_cmds, account_cmds, history_cmds, record_cmd, notify_cmds):
         family.add_commands(sub)
     from workstation.feeds.live import VENUES as LIVE_VENUES
 

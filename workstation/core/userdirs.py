@@ -40,6 +40,7 @@ def user_paths() -> dict[str, Path]:
         "recordings": data / "sessions",
         "position book": data / "positions.db",
         "refreshed brackets": data / "brackets",
+        "delivery log": data / "notify-log.jsonl",
     }
 
 
