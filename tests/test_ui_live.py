@@ -118,3 +118,55 @@ def test_venue_state_thresholds() -> None:
     assert venue_state("okx", rec("okx", 7_000))[0] == "ok"  # polled every 5 s
     assert venue_state("okx", rec("okx", 61_000)) == ("down", "okx stale 61 s")
     assert venue_state("bybit", rec("bybit", connected=False)) == ("down", "bybit down 1 s")
+
+
+def test_the_live_window_delivers_its_alerts_to_the_webhook(
+    qtbot, tmp_path: Path, fake: FakeExchange, memory_keyring
+) -> None:
+    """settings.toml names a webhook (secret in the keyring): an alert the live engine raises
+    reaches it, signed (checked by the tests' own HMAC), while the window goes on."""
+    import json
+
+    from local_http import LocalHTTPServer
+    from test_notify import SECRET, _settings, receiver, verify
+
+    memory_keyring.set_password("workstation", "notify:webhook_secret", SECRET)
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rule]]\nid = "mark_seen"\nmetric = "mark_price"\nscope = "venue"\nop = ">"\n'
+        'enter = 1\nexit = 0.5\nseverity = "warning"\nmessage = "mark {mark_price:,.2f}"\n'
+    )
+    r = receiver()
+    with LocalHTTPServer(r) as srv:
+        _settings(f'[notify]\ncoalesce_s = 0\n[notify.webhook]\nurl = "{srv.url}"\n')
+        cfg = FeedConfig(
+            venues=("binance",),
+            symbols=("BTCUSDT",),
+            urls=fake.urls(),
+            timeout_s=1.0,
+            history_minutes=6,
+            poll_s=dict(FAST_POLLS),
+        )
+        c = LiveController(
+            cfg,
+            PositionBook(tmp_path / "book.db"),
+            load_rules([rules], include_user_dir=False),
+            sessions_dir=tmp_path / "sessions",
+        )
+        qtbot.addWidget(c.window)
+        try:
+            assert c.delivery is not None
+            qtbot.waitUntil(lambda: bool(r.got), timeout=60_000)
+        finally:
+            c.close()
+    headers, body = r.got[0]
+    assert verify(headers, body, SECRET)
+    sent = json.loads(body)
+    assert (sent["type"], sent["rule"], sent["venue"], sent["state"]) == (
+        "alert",
+        "mark_seen",
+        "binance",
+        "active",
+    )
+    assert sent["session"] == "live: binance"
+    assert c.delivery is None  # closed with the window

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from workstation.app.engine_host import EngineHost, Published
+from workstation.app.notify import AlertDelivery
 from workstation.app.snapshot import Snapshot
 from workstation.core.events import PositionCommand
 from workstation.core.records import AlertRecord, Record
@@ -59,6 +60,9 @@ class EngineController(ABC):
         self._shown: Snapshot | None = None
         self._pending: list[tuple[str, Future]] = []  # commands still running, for the status
         self._ticks = 0
+        # where alerts go beyond the window (settings.toml [notify]; live only: a replay's
+        # alerts are history, not news)
+        self.delivery: AlertDelivery | None = None
         self.timer = QTimer()
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -208,6 +212,8 @@ class EngineController(ABC):
                 new, loud = [], []
             self._add(p, new, loud)
         self.window.add_records(new)
+        if self.delivery is not None:  # queued off this thread: returns at once
+            self.delivery.on_records(new)
         if notify and loud:
             self.window.notifier.on_records(loud)
         return new
@@ -303,6 +309,9 @@ class EngineController(ABC):
     def close(self) -> None:
         self.timer.stop()
         self._stop_host()
+        if self.delivery is not None:
+            self.delivery.close()
+            self.delivery = None
         self.window.banner.dismiss()
         self.window.close()
         self.book.close()

@@ -13,6 +13,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QPushButton, QToolBar
 
 from workstation.app.engine_host import EngineHost, LiveRunner
+from workstation.app.feed_config import SettingsError
+from workstation.app.notify import start_delivery
 from workstation.app.snapshot import Snapshot
 from workstation.core.records import HealthRecord
 from workstation.core.timefmt import fmt_utc
@@ -92,6 +94,10 @@ class LiveController(EngineController):
             initial_commands=self.book_commands(),
         )
         self._toolbar()
+        try:
+            self.delivery = start_delivery(session="live: " + ", ".join(cfg.venues))
+        except SettingsError as exc:  # a bad [notify] table: said, and the window still runs
+            self.window.statusBar().showMessage(f"alerts are not delivered: {exc}", 30_000)
         self.feeds.start()
         self._start(EngineHost(runner))
 
