@@ -215,7 +215,7 @@ def test_sizing_dialog_follows_the_journey(qtbot, tmp_path: Path) -> None:
     assert r.qty == pytest.approx(2500 / 1900)  # 1.3158 BTC
     assert r.leverage == 2.5
     text = dialog.outcome.text()
-    assert "ACCEPTED" in text and "1.3158 BTCUSDT at 2.5x" in text
+    assert "ACCEPTED" in text and "1.3158 BTC (BTCUSDT) at 2.5x" in text
     assert "2-sigma buffer: <span style='color:#1e8449'><b>pass" in text
     assert "max leverage 2.5x" in text
     assert dialog.save.isEnabled()
@@ -433,3 +433,29 @@ def test_the_stress_pane_says_why_it_is_empty_from_the_start(qtbot, tmp_path: Pa
     assert not held.stress_plot.getAxis("left").style["showValues"]
     empty.book.close()
     held.book.close()
+
+
+def test_sizing_takes_the_chosen_sides_ladder_and_the_books_margin(qtbot, tmp_path: Path) -> None:
+    """The ladder differs by side (the long side pays elevated funding: cut to 1.8x, the short
+    keeps 2.5x); an open 1 BTC long at 60,000, 10x, uses 6,000 USD of margin and 60,000 of
+    exposure. Equity 100,000, risk 1%, entry 66,800, stop 64,900 (1,900 away):
+    qty = 1,000 / 1,900 = 0.5263 BTC; at 1.8x the margin is 0.5263 x 66,800 / 1.8 = 19,532."""
+    from workstation.ui.sizing_dialog import SizingDialog
+
+    book = (validate(dict(LONG_10X)),)
+    dialog = SizingDialog(
+        None, "BTCUSDT", 1.8, 60.0, 66800.0, ladders={"long": 1.8, "short": 2.5}, book=book,
+        funding_rate_8h=0.0003,
+    )  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.set_inputs(equity_usd=100000, risk_pct=1, stop_usd=64900)
+    r = dialog.result
+    assert r is not None and r.leverage == 1.8 and r.qty == pytest.approx(1000 / 1900)
+    assert r.margin_usd == pytest.approx(1000 / 1900 * 66800 / 1.8)
+    assert r.book.margin_usd == pytest.approx(6000) and r.book.exposure_usd == pytest.approx(60000)
+    text = dialog.outcome.text()
+    assert "The book: 1 open, margin 6,000 USD used, exposure 60,000 USD" in text
+    # funding 0.03%/8h on 35,158 USD for 24 h: 3 x 0.0003 x 35,158 = 31.64 USD paid by a long
+    assert "Funding to the horizon: pays 31.64 USD at +0.0300% per 8h" in text
+    dialog.set_inputs(side="short", stop_usd=68700)  # the short side's ladder: 2.5x
+    assert dialog.result.leverage == 2.5

@@ -265,9 +265,11 @@ class EngineController(ABC):
         }
 
     def _show(self, snap: Snapshot) -> None:
-        # the panel's sizing reads one side: the long side's (the dialog's default)
+        # the long side's verdict and ladder are the panel's defaults; the sizing dialog takes
+        # each side's ladder (the side chosen there picks it)
         verdict, ladder = snap.verdicts.get("long"), snap.ladders.get("long")
         fresh = dict(snap.fresh)
+        funding_pct = fresh.get("funding_rate_8h_pct")
         self.window.show_state(
             fresh,
             snap.verdicts,
@@ -286,6 +288,8 @@ class EngineController(ABC):
                 None if verdict is None else verdict.verdict,
                 () if verdict is None else verdict.cautions,
                 snap.ts_ms,
+                {side: lad.max_leverage for side, lad in snap.ladders.items()},
+                None if funding_pct is None else funding_pct / 100.0,
             )
         )
         self._show_position(snap)

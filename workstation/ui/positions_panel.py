@@ -6,8 +6,8 @@ recorded and replayed); the panel computes no risk itself. GUI thread only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
@@ -46,6 +46,8 @@ class Market:
     verdict: str | None
     cautions: tuple[str, ...]
     ts_ms: int
+    ladder_by_side: Mapping[str, float | None] = field(default_factory=dict)  # x, per side
+    funding_rate_8h: float | None = None  # fraction per 8h (cross-venue), None: unknown
 
 
 def _more_liquidated(results: list[ShockResult], i: int) -> bool:
@@ -317,6 +319,9 @@ class PositionsPanel(QWidget):
             None if m is None else m.ladder_max_leverage,
             None if m is None else m.rv_annual_pct,
             self._mark(),
+            ladders=None if m is None or not m.ladder_by_side else m.ladder_by_side,
+            book=tuple(self.book.open_positions()),
+            funding_rate_8h=None if m is None else m.funding_rate_8h,
         )
         dialog.save.clicked.connect(
             lambda: (dialog.accept(), self.add_position(dialog.position_fields()))

@@ -5,6 +5,7 @@ GUI thread only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.risk.brackets import VENUES, BracketError
-from workstation.risk.positions import PositionError, parse_number
+from workstation.risk.positions import Position, PositionError, parse_number
 from workstation.risk.sizing import SizingRequest, SizingResult, size_position
 
 _NUMBERS = (
@@ -44,7 +45,10 @@ _CHECK_NAMES = {
 
 
 class SizingDialog(QDialog):
-    """``ladder_max_leverage`` and ``rv_annual_pct`` are the engine's values now (None: stale)."""
+    """``ladder_max_leverage`` (x) and ``rv_annual_pct`` are the engine's values now (None:
+    stale); ``ladders``: the ladder's maximum per side of a new trade where they differ (the
+    side chosen in the form picks it); ``book``: the open positions, whose margin and exposure
+    count against the equity; ``funding_rate_8h``: the current rate (fraction per 8h)."""
 
     def __init__(
         self,
@@ -53,10 +57,15 @@ class SizingDialog(QDialog):
         ladder_max_leverage: float | None,
         rv_annual_pct: float | None,
         mark_usd: float | None = None,
+        ladders: Mapping[str, float | None] | None = None,
+        book: tuple[Position, ...] = (),
+        funding_rate_8h: float | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Size a {symbol} trade")
-        self.symbol, self.ladder_max, self.rv = symbol, ladder_max_leverage, rv_annual_pct
+        self.symbol, self.rv = symbol, rv_annual_pct
+        self.ladders = dict(ladders or dict.fromkeys(("long", "short"), ladder_max_leverage))
+        self.book, self.funding_rate_8h = book, funding_rate_8h
         self.result: SizingResult | None = None
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
@@ -86,9 +95,16 @@ class SizingDialog(QDialog):
         self.inputs["horizon_h"].setText("24")
         self.side.currentTextChanged.connect(self.recompute)
         self.venue.currentTextChanged.connect(self.recompute)
+
+        def lev(x: float | None) -> str:
+            return "unknown (stale)" if x is None else f"{x:g}x"
+
+        open_note = f"   |   {len(book)} open position(s) count" if book else ""
         market = (
-            f"Ladder now: {'unknown (stale)' if ladder_max_leverage is None else f'{ladder_max_leverage:g}x'}"
-            f"   |   realized vol: {'unknown (stale)' if rv_annual_pct is None else f'{rv_annual_pct:.0f}%/yr'}"
+            f"Ladder now: long {lev(self.ladders.get('long'))}, short "
+            f"{lev(self.ladders.get('short'))}   |   realized vol: "
+            f"{'unknown (stale)' if rv_annual_pct is None else f'{rv_annual_pct:.0f}%/yr'}"
+            + open_note
         )
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
@@ -130,9 +146,11 @@ class SizingDialog(QDialog):
             venue=self.venue.currentText(),
             symbol=self.symbol,
             leverage=v["leverage"],
-            ladder_max_leverage=self.ladder_max,
+            ladder_max_leverage=self.ladders.get(self.side.currentText()),
             rv_annual_pct=self.rv,
             horizon_h=v["horizon_h"] or 24.0,
+            book=self.book,
+            funding_rate_8h=self.funding_rate_8h,
         )
 
     def recompute(self) -> None:
@@ -197,10 +215,21 @@ def describe(r: SizingResult, symbol: str) -> str:
         else f"{r.liquidation_price:,.2f} ({r.liq_distance_pct:.1f}% away)"
     )
     lines = [
-        f"{head}: {r.qty:,.4f} {symbol} at {r.leverage:g}x — notional {r.notional_usd:,.0f} USD, "
+        f"{head}: {r.qty:,.4f} {r.coin} ({symbol}) at {r.leverage:g}x — notional "
+        f"{r.notional_usd:,.0f} USD, "
         f"margin {r.margin_usd:,.0f} USD, {r.risk_usd:,.0f} USD at risk to the stop {r.stop_usd:,.2f}",
         f"Liquidation: {liq}",
+        "Funding to the horizon: unknown"
+        if r.funding_cost_usd is None
+        else f"Funding to the horizon: {'pays' if r.funding_cost_usd >= 0 else 'receives'} "
+        f"{abs(r.funding_cost_usd):,.2f} USD at {r.funding_rate_8h * 100:+.4f}% per 8h",
     ]
+    if r.book.positions:
+        lines.append(
+            f"The book: {r.book.positions} open, margin {r.book.margin_usd:,.0f} USD used, "
+            f"exposure {r.book.exposure_usd:,.0f} USD; with this trade {r.account_leverage:.2f}x "
+            "equity"
+        )
     for name, ok in r.checks.items():
         mark, colour = (
             ("unknown", "#7f8c8d")
@@ -209,11 +238,13 @@ def describe(r: SizingResult, symbol: str) -> str:
         )
         lines.append(f"{_CHECK_NAMES[name]}: <span style='color:{colour}'><b>{mark}</b></span>")
     lines += [f"<span style='color:#c0392b'>{why}</span>" for why in r.refusals]
+    lines += [f"<span style='color:#d68910'>{w}</span>" for w in r.warnings]
     lines += list(r.notes)
     j = r.journal
+    margin_pct = "" if j.max_drawdown_pct is None else f" ({j.max_drawdown_pct:g}% of margin)"
     lines.append(
         "<b>Write before the trade:</b> 1. max drawdown "
-        f"{'—' if j.max_drawdown_pct is None else f'{j.max_drawdown_pct:g}% of margin'}; "
+        f"{r.max_drawdown_pct_of_equity:.2f}% of equity{margin_pct}; "
         f"2. max leverage {j.max_leverage:g}x; 3. reduce size at {j.reduce_price_usd:,.2f} "
         "if funding or OI worsen"
     )
