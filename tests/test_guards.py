@@ -49,13 +49,20 @@ def test_the_running_timer_and_thread_guard_can_fail(qtbot) -> None:
     timer.stop()
     assert "QTimer leaky" not in running_qt_objects()
 
+    import threading
+
+    release = threading.Event()
+
     class Sleeper(QThread):
-        def run(self) -> None:
-            self.msleep(300)
+        def run(self) -> None:  # runs until released: a condition, not a time
+            release.wait(60)
 
     thread = Sleeper()
     thread.setObjectName("sleeper")
     thread.start()
-    assert "Sleeper sleeper" in running_qt_objects()
-    thread.wait()
+    try:
+        assert "Sleeper sleeper" in running_qt_objects()
+    finally:
+        release.set()
+        thread.wait()
     assert running_qt_objects() == []
