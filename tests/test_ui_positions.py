@@ -295,6 +295,10 @@ def test_the_window_feeds_positions_from_the_replay(qtbot, tmp_path: Path) -> No
     assert _text(m, 0, "PnL (USD)") == f"{1.5 * (fresh['mark_price'] - 70000):+,.2f}"
     # the long side's checklist says WAIT then: a long is at least HEDGE, whatever the price
     assert c.window.verdicts["long"].text().startswith("LONG  WAIT")
+    cautions = c.snapshot.verdicts["long"].cautions
+    assert "price_structure" in cautions  # the lower lows of the cascade
+    assert "price structure" in c.window.verdicts["long"].text()  # in words, not its id
+    assert "price_structure" not in c.window.verdicts["long"].text()
     assert _text(m, 0, "Exit") in ("HEDGE", "DE-RISK")
     # a profitable short (entry 70,000) in the sell-off reads the short side's verdict: the
     # long side's WAIT never makes it HEDGE
@@ -459,3 +463,17 @@ def test_sizing_takes_the_chosen_sides_ladder_and_the_books_margin(qtbot, tmp_pa
     assert "Funding to the horizon: pays 31.64 USD at +0.0300% per 8h" in text
     dialog.set_inputs(side="short", stop_usd=68700)  # the short side's ladder: 2.5x
     assert dialog.result.leverage == 2.5
+
+
+def test_a_position_left_out_of_the_stress_is_not_also_said_to_be_shocked(
+    qtbot, tmp_path: Path
+) -> None:
+    """SOLUSDT has no bracket table and no mark: the stress leaves it out, and says only that."""
+    book = _book(tmp_path, LONG_10X, dict(LONG_10X, symbol="SOLUSDT", qty=100, entry_usd=150))
+    panel = _wired(PositionsPanel(book))
+    qtbot.addWidget(panel)
+    _engine(panel, Market("BTCUSDT", 60000.0, 60.0, 5.0, "PROCEED", (), 0))
+    text = panel.stress_text.text()
+    assert "left out: #2 binance SOLUSDT long 100" in text and "no bracket table" in text
+    assert "shocked from entry" not in text
+    book.close()

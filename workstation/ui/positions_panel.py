@@ -210,7 +210,14 @@ class PositionsPanel(QWidget):
         self.stress_curve.setData(x, y)
         first = [i for i in range(len(results)) if _more_liquidated(results, i)]
         self.stress_liq.setData(x[first], y[first])
-        no_mark = sorted({r.position.symbol for r in risk.rows if r.mark_usd is None})
+        left_out = {entry.split(": ", 1)[0] for entry in risk.stress_excluded}  # by label
+        no_mark = sorted(
+            {
+                r.position.symbol
+                for r in risk.rows
+                if r.mark_usd is None and r.position.label not in left_out
+            }
+        )
         note = f"   (no mark for {', '.join(no_mark)}: shocked from entry)" if no_mark else ""
         left = f"   (left out: {'; '.join(risk.stress_excluded)})" if risk.stress_excluded else ""
         self.stress_text.setText(stress_summary(results) + note + left)

@@ -52,6 +52,11 @@ ICON = icon_path("workstation.svg")
 LAYOUT_VERSION = 2  # bump when docks or toolbars change, so an old saved layout is ignored
 
 
+def item_words(item: str) -> str:
+    """A checklist item as a trader reads it: "price structure", "OI" (not price_structure)."""
+    return "OI" if item == "oi" else item.replace("_", " ")
+
+
 def session_badge(meta: SessionMeta, counts: list[tuple[str, str, str, int, int, int]]) -> str:
     """What the data is, never ambiguous: simulated, or recorded live or imported, with the
     data's own venues, symbols, kinds and dates (never the file's creation time)."""
@@ -287,9 +292,9 @@ class MainWindow(QMainWindow):
         for side, verdict in verdicts.items():
             text = f"{side.upper()}  {verdict.verdict.replace('_', ' ')}"
             if verdict.cautions:
-                text += "  —  cautions: " + ", ".join(verdict.cautions)
+                text += "  —  cautions: " + ", ".join(map(item_words, verdict.cautions))
             if verdict.unknown:
-                text += "  —  unknown (stale): " + ", ".join(verdict.unknown)
+                text += "  —  unknown (stale): " + ", ".join(map(item_words, verdict.unknown))
             label = self.verdicts[side]
             label.setText(text)
             label.setToolTip(text)
