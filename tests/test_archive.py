@@ -222,19 +222,13 @@ def test_cli_errors_are_one_line(archive: Path, tmp_path: Path, capsys) -> None:
     assert main(["archive", str(garbage), "--to", str(tmp_path / "new")]) == 1
     assert "not a session file" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
+    extract_argv = ["archive", "extract", str(archive), "--out", str(tmp_path / "o.session")]
     with pytest.raises(SystemExit) as exc:
-        main(
-            [
-                "archive",
-                "extract",
-                str(archive),
-                "--from",
-                "2026-02-03",
-                "--to",
-                "2026-02-02",
-                "--out",
-                "o",
-            ]
-        )
+        main([*extract_argv, "--from", "2026-02-03", "--to", "2026-02-02"])
     assert exc.value.code == 2
     assert "--to 2026-02-02 00:00:00 UTC must be after --from" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    extract_argv[2] = str(tmp_path / "empty")
+    assert main(extract_argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not an archive (no _archive.json" in err

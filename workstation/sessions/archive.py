@@ -52,6 +52,7 @@ ROW_GROUP_ROWS = 128_000
 KINDS: dict[str, type] = {cls.KIND: cls for cls in EVENT_TYPES}
 _HEAD = ("ts_event_ms", "ts_recv_ms", "seq", "venue", "symbol")
 _TS = pa.timestamp("ms", tz="UTC")
+DAY_MS = 86_400_000
 
 
 class ArchiveError(Exception):
@@ -174,12 +175,12 @@ class _PartitionWriter:
 
     def __init__(self, root: Path, sid: str) -> None:
         self.root, self.sid = root, sid
-        self.buf: dict[tuple[str, str, str, str], list[list[Any]]] = {}
-        self.parts: dict[tuple[str, str, str, str], int] = {}
+        self.buf: dict[tuple[str, str, str, int], list[list[Any]]] = {}  # day: ms // 86,400,000
+        self.parts: dict[tuple[str, str, str, int], int] = {}
         self.rows = 0
 
     def add(self, ev: Event) -> None:
-        key = (ev.KIND, ev.venue, ev.symbol, utc_date(ev.ts_recv_ms))
+        key = (ev.KIND, ev.venue, ev.symbol, ev.ts_recv_ms // DAY_MS)
         row = [ev.ts_event_ms, ev.ts_recv_ms, ev.ts_event_ms, ev.ts_recv_ms, ev.seq, self.sid]
         row.extend(_row_values(ev))
         self.buf.setdefault(key, []).append(row)
@@ -189,7 +190,7 @@ class _PartitionWriter:
 
     def flush(self) -> None:
         for key, rows in self.buf.items():
-            kind, venue, symbol, date = key
+            kind, venue, symbol, day = key
             schema = SCHEMAS[kind]
             table = pa.Table.from_arrays(
                 [
@@ -199,7 +200,7 @@ class _PartitionWriter:
                 schema=schema,
             )
             folder = self.root / f"kind={kind}" / f"venue={venue}" / f"symbol={symbol}"
-            folder = folder / f"date={date}"
+            folder = folder / f"date={utc_date(day * DAY_MS)}"
             folder.mkdir(parents=True, exist_ok=True)
             n = self.parts.get(key, 0)
             self.parts[key] = n + 1
@@ -299,7 +300,9 @@ def extract(
     would collide). Returns the number of events written."""
     root = Path(root)
     kinds = archived_kinds(root)
-    read_manifest(root)  # a folder that is not an archive fails here
+    if not (root / MANIFEST).is_file():
+        raise ArchiveError(f"{root}: not an archive (no {MANIFEST}; make one with `archive`)")
+    read_manifest(root)
     lo = -(2**63) if start_ts_ms is None else start_ts_ms
     hi = 2**63 - 1 if end_ts_ms is None else end_ts_ms
     datasets = {k: _dataset(root, k) for k in kinds}
