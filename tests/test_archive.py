@@ -232,3 +232,26 @@ def test_cli_errors_are_one_line(archive: Path, tmp_path: Path, capsys) -> None:
     assert main(extract_argv) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not an archive (no _archive.json" in err
+
+
+def test_two_sessions_merge_in_receive_order_with_unique_seq(tmp_path: Path, capsys) -> None:
+    eth = tmp_path / "eth.session"
+    argv = ["simulate", "--scenario", "feb-2026-selloff", "--hours", "2", "--symbols", "ETHUSDT"]
+    assert main([*argv, "--venues", "binance", "--out", str(eth)]) == 0
+    root = tmp_path / "a"
+    assert archive_session(DEMO, root).events == 85_177
+    with SessionReader(eth) as r:
+        eth_events = list(r.events())
+    assert archive_session(eth, root).events == len(eth_events) > 100
+    both = tmp_path / "both.session"
+    assert extract(root, both) == 85_177 + len(eth_events)
+    with SessionReader(both) as r:
+        merged = list(r.events())
+        assert r.meta.symbols == ("BTCUSDT", "ETHUSDT")
+    assert [e.seq for e in merged] == list(range(1, len(merged) + 1))
+    recv = [e.ts_recv_ms for e in merged]
+    assert recv == sorted(recv)
+    only_eth = tmp_path / "eth2.session"
+    extract(root, only_eth, symbols=["ETHUSDT"])
+    with SessionReader(only_eth) as r:
+        assert list(r.events()) == eth_events  # its seq were 1.. already
