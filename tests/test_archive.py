@@ -125,6 +125,8 @@ def test_plain_duckdb_reads_the_partitions_typed_and_zstd(archive: Path) -> None
     part = next(archive.glob("kind=bar_1m/venue=binance/symbol=BTCUSDT/date=2026-02-01/*.parquet"))
     meta = pq.ParquetFile(part).metadata
     assert meta.num_rows == 1440 and meta.row_group(0).column(0).compression == "ZSTD"
+    liq = pd.read_parquet(archive / "kind=liquidation")  # pandas (pyarrow), no code of ours
+    assert len(liq) == 11_724 and set(liq["venue"]) == {"binance", "bybit"}  # 7,256 + 4,468
 
 
 # --- the README's queries --------------------------------------------------------------------
@@ -255,3 +257,22 @@ def test_two_sessions_merge_in_receive_order_with_unique_seq(tmp_path: Path, cap
     extract(root, only_eth, symbols=["ETHUSDT"])
     with SessionReader(only_eth) as r:
         assert list(r.events()) == eth_events  # its seq were 1.. already
+
+
+def test_without_duckdb_the_command_says_so_in_one_line(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a)
+    )
+    with pytest.raises(SystemExit) as exc:
+        main(["query", str(tmp_path), "SELECT 1"])
+    assert exc.value.code == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("(see")]
+    assert err == [
+        "workstation query: error: the archive needs duckdb, which the desktop bundle leaves out "
+        "to stay small: use the Python install (pip install .)"
+    ]

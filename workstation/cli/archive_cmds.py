@@ -32,12 +32,25 @@ def _symbols(text: str) -> tuple[str, ...]:
     return syms
 
 
+def _needs_archive_libraries() -> None:
+    """The desktop bundle leaves pyarrow and duckdb out: one line instead of a traceback."""
+    import importlib.util
+
+    missing = [m for m in ("pyarrow", "duckdb") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(
+            f"the archive needs {' and '.join(missing)}, which the desktop bundle leaves out to "
+            "stay small: use the Python install (pip install .)"
+        )
+
+
 def _fail(exc: Exception, verb: str) -> int:
     print(f"workstation {verb}: {exc}", file=sys.stderr)
     return 1
 
 
 def cmd_archive_add(args: argparse.Namespace) -> int:
+    _needs_archive_libraries()
     from workstation.sessions.archive import ArchiveError, archive_session
 
     total, t0 = 0, time.perf_counter()
@@ -57,6 +70,7 @@ def cmd_archive_add(args: argparse.Namespace) -> int:
 
 
 def cmd_archive_extract(args: argparse.Namespace) -> int:
+    _needs_archive_libraries()
     from workstation.sessions.archive import ArchiveError, extract
 
     if args.start is not None and args.end is not None and args.end <= args.start:
@@ -79,6 +93,7 @@ def _json_value(v: object) -> object:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    _needs_archive_libraries()
     from workstation.sessions.archive import ArchiveError, query
 
     try:
