@@ -276,3 +276,13 @@ def test_without_duckdb_the_command_says_so_in_one_line(
         "workstation query: error: the archive needs duckdb, which the desktop bundle leaves out "
         "to stay small: use the Python install (pip install .)"
     ]
+
+
+def test_a_run_interrupted_before_the_manifest_is_redone_without_doubles(tmp_path: Path) -> None:
+    root = tmp_path / "a"
+    sid = archive_session(DEMO, root).session_id
+    stray = next(root.glob("kind=bar_1m/venue=binance/symbol=BTCUSDT/date=2026-02-01/*.parquet"))
+    stray.rename(stray.with_name(f"part-{sid}-7.parquet"))  # as another chunking would name it
+    (root / "_archive.json").unlink()  # the run "died" before writing its manifest
+    assert archive_session(DEMO, root).events == 85_177
+    assert query(root, "SELECT count(*) FROM bar_1m").rows[0][0] == 14_400  # 2 × 7,200 bars

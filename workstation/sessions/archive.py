@@ -11,7 +11,7 @@ row whose ``quotes`` is a list of structs; a position command's fields are one J
 
 Idempotent: ``DIR/_archive.json`` lists the archived sessions by id (the first 16 hex digits of
 the SHA-256 of the session file); archiving one again adds nothing. Part files are named by that id,
-so an archive interrupted before the manifest was written is rewritten in place by the next run.
+and the next run deletes those of a run interrupted before it wrote the manifest.
 
 Plain DuckDB reads it as is: ``read_parquet('DIR/kind=bar_1m/**/*.parquet', hive_partitioning=true)``.
 Functions here run on the caller's thread; nothing is shared.
@@ -230,6 +230,8 @@ def archive_session(
         if sid in manifest["sessions"]:
             return ArchivedSession(str(path), sid, 0, True)
         root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob(f"kind=*/venue=*/symbol=*/date=*/part-{sid}-*.parquet"):
+            stale.unlink()  # left by a run interrupted before its manifest was written
         writer = _PartitionWriter(root, sid)
         n = 0
         span = reader.time_range()
