@@ -10,6 +10,7 @@ BENCHES = [
     "bench_sessions.py",
     "bench_rules.py",
     "bench_import.py",
+    "bench_archive.py",
     "bench_feeds.py",
     "bench_gui.py",
     "bench_bundle.py",

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from workstation import __version__
 from workstation.app.feed_config import SettingsError
-from workstation.cli import account_cmds, history_cmds, notify_cmds, record_cmd, risk_cmds
+from workstation.cli import (
+    account_cmds,
+    archive_cmds,
+    history_cmds,
+    notify_cmds,
+    record_cmd,
+    risk_cmds,
+)
 from workstation.cli.record_cmd import add_url_options
 from workstation.cli.validators import (
     Parser,
@@ -253,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="machine-readable output")
     b.set_defaults(func=cmd_backtest)
 
-    for family in (risk_cmds, account_cmds, history_cmds, record_cmd, notify_cmds):
+    for family in (risk_cmds, account_cmds, history_cmds, record_cmd, notify_cmds, archive_cmds):
         family.add_commands(sub)
     from workstation.feeds.live import VENUES as LIVE_VENUES
 
@@ -358,7 +365,8 @@ def _join_negative_values(argv: list[str], options: tuple[str, ...] = ("--shocks
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(_join_negative_values(list(sys.argv[1:] if argv is None else argv)))
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(archive_cmds.rewrite_argv(_join_negative_values(words)))
     if args.self_test:
         from workstation.ui.selftest import run_self_test
 
