@@ -260,3 +260,11 @@ def test_corrupt_pages_are_reported_not_raised_raw(tmp_path: Path) -> None:
         data[off : off + page] = b"\xa5" * page
     p.write_bytes(bytes(data))
     assert "corrupt" in problem(p)
+
+
+def test_the_shipped_demo_of_schema_1_still_reads(tmp_path: Path) -> None:
+    """Schema 2 only adds an event kind (feed_alive, 13): files of schema 1 read as they are."""
+    from conftest import DEMO
+
+    with SessionReader(DEMO) as r:
+        assert r.meta.schema_version == 1 and sum(c[3] for c in r.counts()) == 85_177

@@ -33,7 +33,9 @@ from workstation.sessions.codec import (
     values_encoder,
 )
 
-SCHEMA_VERSION = 1
+# 2: kind 13 (feed_alive) exists. A reader of 1 meeting it would call the row corrupt; with 2 it
+# says the file is newer and asks for an update. Files of schema 1 read as before.
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x57534B31  # "WSK1": marks an SQLite file as a workstation session
 SOURCES = ("live", "simulated", "imported")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
