@@ -440,3 +440,11 @@ def test_liq_price_command_and_brackets_refresh_for_hyperliquid(
     assert main(["brackets", "show", "--venue", "hyperliquid"]) == 0
     shown = capsys.readouterr().out
     assert "MMR  1.250%" in shown and "amount   1,875,000.00  max 20x" in shown
+
+
+def test_poll_periods_given_in_part_keep_the_others_defaults() -> None:
+    """A FeedConfig with only some poll periods (as the tests and a settings file give them)
+    keeps the rest: Hyperliquid's keep-alive ping once crashed its task with a KeyError."""
+    cfg = FeedConfig(poll_s={"oi": 1.0})
+    assert cfg.poll_s["oi"] == 1.0 and cfg.poll_s["hyperliquid_ping"] == 50.0
+    assert cfg.poll_s["hyperliquid_ctx"] == 10.0

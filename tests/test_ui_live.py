@@ -58,7 +58,9 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
         timeout=60_000,
     )
     c._refresh()
-    assert c.window.badge.text().startswith("LIVE - binance, bybit, okx, deribit   |   BTCUSDT")
+    assert c.window.badge.text().startswith(
+        "LIVE - binance, bybit, okx, deribit, hyperliquid   |   BTCUSDT"
+    )
     status = c.window.status.text()
     for v in VENUES:
         assert f"● {v} " in status
@@ -91,7 +93,7 @@ def test_live_window_shows_health_records_and_goes_red(live, qtbot) -> None:
     assert venue_state("binance", c.snapshot.health.get("binance"))[0] == "ok"
     c._refresh()
     assert "color:#c0392b'>● bybit" in c.window.status.text()
-    assert "LIVE - binance, okx, deribit - NO DATA from bybit" in c.window.badge.text()
+    assert "LIVE - binance, okx, deribit, hyperliquid - NO DATA from bybit" in c.window.badge.text()
 
 
 def test_the_badge_is_green_only_for_venues_with_data() -> None:

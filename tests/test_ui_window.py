@@ -41,7 +41,7 @@ def test_the_application_is_named_workstation(qtbot) -> None:
 
 def test_a_long_alert_banner_is_neither_clipped_nor_narrowing_the_ladder(replay, qtbot) -> None:
     window = replay.window
-    ladder_width = window.ladders["long"].width()
+    ladder_width = window.ladder.width()
     charts_top = window.charts.geometry().top()
     text = "CRITICAL skew_panic: 25d skew 15.2 vol pts above 15 for 10 minutes " * 6
     window.banner.show_alert("critical", text)
@@ -51,7 +51,7 @@ def test_a_long_alert_banner_is_neither_clipped_nor_narrowing_the_ladder(replay,
     assert banner.sizeHint().height() <= banner.height()
     assert banner.text.sizeHint().height() <= banner.text.height()
     assert banner.text.text() == text == banner.text.toolTip()  # elided on screen, whole here
-    assert window.ladders["long"].width() == ladder_width  # the ladder keeps its line
+    assert window.ladder.width() == ladder_width  # the ladder keeps its line
     assert window.charts.geometry().top() == charts_top  # and the charts do not move
 
 
@@ -74,3 +74,19 @@ def test_the_light_theme_reaches_toolbar_menu_hint_and_stress(replay, qtbot) -> 
         assert widget.palette().color(role).lightness() > 200, widget
     assert window.readout.palette().color(text).lightness() < 60  # the hint line reads
     assert stress.backgroundBrush().color().lightness() > 240
+
+
+def test_both_ladders_in_one_row_shared_reasons_said_once() -> None:
+    """The ladder row: equal sides say their level once; a side's own cut (the funding it
+    pays) is named as that side's."""
+    from workstation.app.snapshot import LadderView
+    from workstation.ui.window import ladder_text
+
+    vol = "halved: 24h realized vol 82.9% > 60%"
+    same = {"long": LadderView(2.5, (vol,)), "short": LadderView(2.5, (vol,))}
+    assert ladder_text(same) == f"Max leverage now 2.5x, long and short  —  {vol}"
+    funding = "x0.75: funding 0.0400%/8h >= 0.03% (longs pay)"
+    apart = {"long": LadderView(1.8, (vol, funding)), "short": LadderView(2.5, (vol,))}
+    assert ladder_text(apart) == (
+        f"Max leverage now: long 1.8x, short 2.5x  —  {vol}; long only: {funding}"
+    )

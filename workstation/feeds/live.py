@@ -60,32 +60,40 @@ DEFAULT_URLS = {
 }
 
 
+# seconds between polls (and Hyperliquid's keep-alive ping), per kind of request
+DEFAULT_POLL_S: dict[str, float] = {
+    "oi": 10.0,
+    "long_short": 300.0,
+    "quarterly": 60.0,
+    "volume": 60.0,
+    "okx_mark": 5.0,
+    "okx_oi": 10.0,
+    "okx_funding": 60.0,
+    "okx_liq": 10.0,
+    "deribit_chain": 60.0,
+    "deribit_tickers": 1.0,
+    "hyperliquid_ctx": 10.0,
+    "hyperliquid_ping": 50.0,  # it closes a socket that sent nothing for 60 s
+}
+
+
 @dataclass
 class FeedConfig:
+    """Venues, symbols, URLs and timings of the live feeds. ``poll_s`` overrides
+    :data:`DEFAULT_POLL_S` key by key (a key left out keeps its default)."""
+
     venues: tuple[str, ...] = VENUES
     symbols: tuple[str, ...] = ("BTCUSDT",)
     urls: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_URLS))
     timeout_s: float = 5.0
     history_minutes: int = 120
-    poll_s: dict[str, float] = field(
-        default_factory=lambda: {
-            "oi": 10.0,
-            "long_short": 300.0,
-            "quarterly": 60.0,
-            "volume": 60.0,
-            "okx_mark": 5.0,
-            "okx_oi": 10.0,
-            "okx_funding": 60.0,
-            "okx_liq": 10.0,
-            "deribit_chain": 60.0,
-            "deribit_tickers": 1.0,
-            "hyperliquid_ctx": 10.0,
-            "hyperliquid_ping": 50.0,  # it closes a socket that sent nothing for 60 s
-        }
-    )
+    poll_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_POLL_S))
     # Deribit option instruments whose ``ticker.<name>.100ms`` channel is subscribed (their quotes
     # join the running chain between book summaries), e.g. ("BTC-27MAR26-60000-P",).
     deribit_tickers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.poll_s = {**DEFAULT_POLL_S, **self.poll_s}
 
 
 def _wall_ms() -> int:

@@ -52,6 +52,26 @@ ICON = icon_path("workstation.svg")
 LAYOUT_VERSION = 2  # bump when docks or toolbars change, so an old saved layout is ignored
 
 
+def ladder_text(ladders: Mapping[str, LadderView]) -> str:
+    """Both sides' ladders in one line: the allowed leverage per side, the reasons they share
+    once, then each side's own: "Max leverage now: long 0.7x, short 1x  —  halved: …; long
+    only: funding …"."""
+    sides = [s for s in SIDES if s in ladders]
+    levels = {ladders[s].max_leverage for s in sides}
+    head = (
+        f"Max leverage now {levels.pop():g}x, {' and '.join(sides)}"
+        if len(levels) == 1
+        else "Max leverage now: " + ", ".join(f"{s} {ladders[s].max_leverage:g}x" for s in sides)
+    )
+    shared = [r for r in ladders[sides[0]].reasons if all(r in ladders[s].reasons for s in sides)]
+    own = [
+        f"{s} only: " + "; ".join(r for r in ladders[s].reasons if r not in shared)
+        for s in sides
+        if any(r not in shared for r in ladders[s].reasons)
+    ]
+    return f"{head}  —  " + "; ".join(shared + own)
+
+
 def item_words(item: str) -> str:
     """A checklist item as a trader reads it: "price structure", "OI" (not price_structure)."""
     return "OI" if item == "oi" else item.replace("_", " ")
@@ -78,17 +98,18 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         self.badge = QLabel(badge)
         self.badge.setStyleSheet("font-weight:bold;padding:4px;background:#34495e;color:white;")
-        # a new trade's verdict and ladder, one column per side
+        # a new trade's verdict, one column per side, and the ladder of both sides under them
+        # in one row (their reasons are mostly the same: said once, what differs said per side)
         self.verdicts = {side: QLabel(f"{side.upper()}  —") for side in SIDES}
-        self.ladders = {side: QLabel(f"{side.title()} ladder —") for side in SIDES}
+        self.ladder = QLabel("Max leverage —")
+        self.ladder.setWordWrap(True)
+        self.ladder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         sides = QGridLayout()
         for col, side in enumerate(SIDES):
             self.verdicts[side].setStyleSheet(VERDICT_CSS)
             self.verdicts[side].setWordWrap(True)
-            self.ladders[side].setWordWrap(True)
-            self.ladders[side].setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             sides.addWidget(self.verdicts[side], 0, col)
-            sides.addWidget(self.ladders[side], 1, col)
+        sides.addWidget(self.ladder, 1, 0, 1, len(SIDES))
         self.banner = Banner()
         layout.addWidget(self.badge)
         layout.addLayout(sides)
@@ -128,7 +149,7 @@ class MainWindow(QMainWindow):
         for label, lines, spacing, pad in (
             (self.badge, 1, fm.lineSpacing(), 4),
             *((label, 2, QFontMetrics(big).lineSpacing(), 8) for label in self.verdicts.values()),
-            *((label, 4, fm.lineSpacing(), 4) for label in self.ladders.values()),
+            (self.ladder, 2, fm.lineSpacing(), 4),
             (self.readout, 1, fm.lineSpacing(), 4),
         ):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -304,9 +325,10 @@ class MainWindow(QMainWindow):
             cautions = tuple(dict.fromkeys(c for r in v for c in r.cautions))
             unknown = tuple(dict.fromkeys(u for r in v for u in r.unknown))
             self.signals.update(fresh, cautions, unknown, active_metrics, states or MetricStates())
-        for side, ladder in ladders.items():
-            text = f"{side.title()}: max leverage now {ladder.max_leverage:g}x  —  "
-            self.ladders[side].setText(text + "; ".join(ladder.reasons))
+        if ladders:
+            text = ladder_text(ladders)
+            self.ladder.setText(text)
+            self.ladder.setToolTip(text)
 
     def event(self, e: QEvent) -> bool:
         if e.type() != QEvent.Type.UpdateRequest or self.painting is None:
