@@ -18,7 +18,7 @@ run: setup
 	fi
 
 test: setup
-	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(PY) -m pytest -q -n auto
 
 # A wheel of the project, installed in a fresh venv, passes its --self-test away from this checkout.
 wheel-test: setup
