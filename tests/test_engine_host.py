@@ -125,13 +125,17 @@ def test_the_engine_thread_guard_can_fail(selloff_session: Path) -> None:
 def test_stopping_ends_a_long_seek_where_it_got_to(selloff_session: Path, monkeypatch) -> None:
     """Closing the window during a seek through a long session does not wait for its end: the
     seek stops at its next chunk and the thread ends."""
+    import threading
     import time
 
     from workstation.engine.engine import Engine
 
     process = Engine.process
+    seeking = threading.Event()
 
-    def slow(self, ev) -> None:  # a machine much slower than this one
+    def slow(self, ev) -> None:  # a machine much slower than this one (50 µs more an event)
+        if self.events_processed >= 2_000:  # well into the seek (of 85,177 events)
+            seeking.set()
         time.sleep(0.00005)
         process(self, ev)
 
@@ -140,7 +144,7 @@ def test_stopping_ends_a_long_seek_where_it_got_to(selloff_session: Path, monkey
     host.start()
     end = host.snapshot.end_ms
     seek = host.submit(lambda r: r.seek(end, 0))
-    time.sleep(0.2)
+    assert seeking.wait(60), "the seek never started"  # a condition, not a time
     host.stop(timeout=120)
     try:
         assert not host.alive
