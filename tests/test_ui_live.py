@@ -19,18 +19,22 @@ from workstation.ui.live_window import LiveController, live_badge, venue_state
 VENUES = ("binance", "bybit", "okx", "deribit", "hyperliquid")
 
 
-@pytest.fixture
-def live(qtbot, tmp_path: Path, fake: FakeExchange):
-    cfg = FeedConfig(
-        venues=VENUES,
+def _cfg(fake: FakeExchange, venues: tuple[str, ...]) -> FeedConfig:
+    """The feeds of ``venues`` on the fake exchange, polled fast."""
+    return FeedConfig(
+        venues=venues,
         symbols=("BTCUSDT",),
         urls=fake.urls(),
         timeout_s=1.0,
         history_minutes=6,
         poll_s=dict(FAST_POLLS),
     )
+
+
+@pytest.fixture
+def live(qtbot, tmp_path: Path, fake: FakeExchange):
     c = LiveController(
-        cfg,
+        _cfg(fake, VENUES),
         PositionBook(tmp_path / "book.db"),
         load_rules(include_user_dir=False),
         sessions_dir=tmp_path / "sessions",
@@ -141,16 +145,8 @@ def test_the_live_window_delivers_its_alerts_to_the_webhook(
     r = receiver()
     with LocalHTTPServer(r) as srv:
         _settings(f'[notify]\ncoalesce_s = 0\n[notify.webhook]\nurl = "{srv.url}"\n')
-        cfg = FeedConfig(
-            venues=("binance",),
-            symbols=("BTCUSDT",),
-            urls=fake.urls(),
-            timeout_s=1.0,
-            history_minutes=6,
-            poll_s=dict(FAST_POLLS),
-        )
         c = LiveController(
-            cfg,
+            _cfg(fake, ("binance",)),
             PositionBook(tmp_path / "book.db"),
             load_rules([rules], include_user_dir=False),
             sessions_dir=tmp_path / "sessions",
