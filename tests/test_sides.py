@@ -76,6 +76,9 @@ def test_the_runner_gives_each_side_its_own_verdict_and_ladder() -> None:
     # long: liquidations, oi, skew, price_structure (4 cautions; funding +0.01 < 0.02) -> WAIT
     assert long_v.verdict == "WAIT"
     assert set(long_v.cautions) == {"liquidations", "oi", "skew", "price_structure"}
+    # skew 20 > 15 for 20 minutes: the critical skew_panic (a long-side rule) reaches the
+    # engine's verdict, not only the function's
+    assert "critical: skew_panic" in long_v.details
     # short: funding positive, 200k < 1M of shorts liquidated, skew not < -6, OI rising into a
     # fall (not a rally), lower lows (not higher highs): no caution -> PROCEED
     assert (short_v.verdict, short_v.cautions, short_v.unknown) == ("PROCEED", (), ())

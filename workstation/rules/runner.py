@@ -65,9 +65,11 @@ class RulesRunner:
     ) -> None:
         """Rules, then per symbol the checklist and the ladder, on this evaluation's values."""
         self.alerts.evaluate(now, fresh_values)
-        cautions: dict[tuple[str, str], list] = {}  # (symbol, side) -> its checklist rules
+        # (symbol, side) -> the side's checklist rules, and its critical rules (an active one
+        # on a checklist input holds the verdict below PROCEED: rules.checklist)
+        cautions: dict[tuple[str, str], list] = {}
         for st in self.alerts.states.values():
-            if st.rule.checklist is not None:
+            if st.rule.checklist is not None or st.rule.severity == "critical":
                 for side in SIDES if st.rule.side == "both" else (st.rule.side,):
                     cautions.setdefault((st.symbol, side), []).append(st)
         for symbol in sorted({s for (_, s) in fresh_values}):
